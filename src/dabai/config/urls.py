@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+urlpatterns = [
+    path("healthz", include("dabai.core.health_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("dabai.accounts.urls")),
+    path("customers/", include("dabai.customers.urls")),
+    path("inbox/", include("dabai.conversations.urls")),
+    path("portal/", include("dabai.portal.urls")),
+    path("voc/", include("dabai.insights.urls")),
+    path("", include("dabai.core.urls")),
+]
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) if settings.DEBUG else []

@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from dabai.conversations.models import Conversation, Insight, Message
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ("id", "customer", "channel", "status", "priority", "assignee", "team", "last_message_at")
+    list_filter = ("channel", "status", "priority", "team")
+    raw_id_fields = ("customer", "assignee")
+    date_hierarchy = "last_message_at"
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    list_display = ("id", "conversation", "direction", "channel", "external_id", "sent_at", "delivery_status")
+    list_filter = ("direction", "channel", "delivery_status")
+    raw_id_fields = ("conversation", "author")
+
+
+@admin.register(Insight)
+class InsightAdmin(admin.ModelAdmin):
+    list_display = ("message", "sentiment", "intent", "voice", "urgency", "escalation_risk", "is_spam")
+    list_filter = ("sentiment", "intent", "urgency", "escalation_risk", "is_spam")
+    raw_id_fields = ("message",)

@@ -1,0 +1,28 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dabai.accounts.models import Role, User
+from dabai.conversations.models import Status
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(label=_("回复"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    kind = forms.ChoiceField(choices=[("reply", _("回复客户")), ("note", _("内部备注"))], initial="reply")
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("内容不能为空。"))
+        return body
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Status.choices)
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True),
+        required=False,
+        empty_label=_("（未分配）"),
+    )

@@ -1,0 +1,23 @@
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dabai.accounts.permissions import is_department_member, is_desk_user, is_supervisor
+
+
+def navigation(request: HttpRequest) -> dict:
+    """The menu a person sees depends on their role; nothing links to a page they may not open."""
+    user = getattr(request, "user", None)
+    items: list[dict] = []
+    if user is not None and user.is_authenticated:
+        if is_desk_user(user):
+            items.append({"url": reverse("conversations:inbox"), "label": _("收件箱")})
+        if is_department_member(user) or is_supervisor(user):
+            items.append({"url": reverse("insights:cases"), "label": _("用户之声")})
+        if user.role == "customer":
+            items.append({"url": reverse("portal:home"), "label": _("我的服务记录")})
+        if is_supervisor(user) and user.is_staff:
+            items.append({"url": reverse("admin:index"), "label": _("管理后台")})
+    for item in items:
+        item["active"] = request.path.startswith(item["url"])
+    return {"nav_items": items}

@@ -1,0 +1,342 @@
+"""A deterministic, realistic demo service centre, written by dabai's own generator.
+
+The same seed gives the same customers, conversations and words every time; only timestamps follow the
+clock, so the demo always looks recent. Messages are read by the real filter as they are loaded.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from dabai.accounts.models import Department, Role, Team, User
+from dabai.accounts.services import create_staff_user
+from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Insight, Message, Status
+from dabai.core.choices import Channel
+from dabai.customers.models import ChannelIdentity, Customer, CustomerTag, Tier
+from dabai.filter import analyse_many, mask
+
+SEED = 20261125
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉晨阳宇浩然欣怡梓涵子轩思远佳琪雨桐一诺建国淑珍德胜春梅海燕志强"
+ADDRESS_TERMS = [
+    "",
+    "",
+    "",
+    "",
+    "美女，",
+    "师傅，",
+    "老师，",
+    "亲，",
+    "你好，",
+    "客服，",
+    "小姑娘，",
+    "老妹儿，",
+]
+PHONE_FILLERS = ["嗯，", "那个，", "就是，", "喂，你好，", "啊，"]
+
+# (intent, text) — slots: {order} {amount} {days} {date} {phone}
+TEMPLATES: list[tuple[str, str]] = [
+    ("billing", "这个月话费怎么多扣了{amount}元？我没开通过什么增值业务啊"),
+    ("billing", "账单里有一笔{amount}元的费用看不懂，麻烦解释一下"),
+    ("billing", "我上个月已经缴费了，为什么还显示欠费{amount}元"),
+    ("logistics", "订单{order}已经{days}没更新物流了，到底什么时候能到？"),
+    ("logistics", "快递显示已签收但我根本没收到，订单号{order}"),
+    ("logistics", "请问订单{order}能不能改一下收货地址？"),
+    ("refund_return", "订单{order}申请退款{days}了还没到账，急用钱"),
+    ("refund_return", "收到的东西和描述不符，我要退货，订单{order}"),
+    ("refund_return", "退货已经寄回去了，退款{amount}元什么时候能退？"),
+    ("account", "账号登录不上了，一直提示密码错误，手机号{phone}"),
+    ("account", "我想换绑手机号，原来的号码{phone}已经不用了"),
+    ("account", "账户被冻结了是怎么回事？我什么都没做"),
+    ("product_quality", "刚买的耳机用了{days}就坏了，左边没声音"),
+    ("product_quality", "收到的杯子有裂痕，质量太差了"),
+    ("product_quality", "电饭煲用了两次就跳闸，这质量也太差了吧"),
+    ("outage", "家里宽带从昨晚开始就断网了，到现在还没恢复"),
+    ("outage", "小区停电好几个小时了，什么时候能来电？"),
+    ("outage", "手机一直没信号，打不了电话，已经{days}了"),
+    ("service_attitude", "昨天打电话那个客服态度太差了，直接挂我电话"),
+    ("service_attitude", "上门的师傅迟到两个小时还不耐烦，这服务态度不行"),
+    ("cancellation", "我要注销这个套餐，以后不用了"),
+    ("cancellation", "会员自动续费了{amount}元，我要取消自动续费"),
+    ("usage_inquiry", "请问怎么开通国际漫游？下周出差要用"),
+    ("usage_inquiry", "发票在哪里开？需要公司抬头的"),
+    ("usage_inquiry", "这个路由器怎么设置WiFi密码？"),
+    ("other", "你们周末营业吗？"),
+    ("other", "想问一下你们门店在哪里"),
+]
+ESCALATIONS = [
+    "再不解决我就打12315投诉！",
+    "我要发到网上曝光你们！",
+    "不行我就找律师了。",
+    "我已经在黑猫投诉上发帖了。",
+]
+PRAISE = ["问题解决了，谢谢你们，服务很好！", "非常感谢客服小姐姐的耐心解答，点赞！", "这次处理很快，满意。"]
+REPLIES = [
+    "您好，非常抱歉给您带来不便，我这边马上为您核实，稍后给您答复。",
+    "您好，已为您查询到相关记录，预计24小时内处理完毕，请您留意短信通知。",
+    "感谢您的耐心等待，问题已经处理好了，如还有疑问随时联系我们。",
+    "理解您的心情，这件事我们一定负责到底，我已经升级给专员跟进。",
+]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    role: str
+    note: str
+
+
+DEMO_LOGINS = [
+    DemoLogin("admin", "dabai-admin", Role.ADMIN, "管理员 / admin"),
+    DemoLogin("banzhang", "dabai-supervisor", Role.SUPERVISOR, "班长 / supervisor"),
+    DemoLogin("xiaoli", "dabai-agent", Role.AGENT, "坐席·热线组 / agent, hotline team"),
+    DemoLogin("xiaozhou", "dabai-agent", Role.AGENT, "坐席·在线组 / agent, online team"),
+    DemoLogin("chanpin", "dabai-department", Role.DEPARTMENT, "产品部 / product department"),
+    DemoLogin("caiwu", "dabai-department", Role.DEPARTMENT, "财务部 / finance department"),
+    DemoLogin("kehu", "dabai-customer", Role.CUSTOMER, "客户 / customer (portal)"),
+]
+
+
+def demo_loaded() -> bool:
+    return User.objects.filter(username="admin").exists() and Conversation.objects.exists()
+
+
+class DemoBuilder:
+    """Builds the demo in a few bulk inserts so it loads in seconds on SQLite."""
+
+    def __init__(self, customers: int = 200, conversations: int = 1000, seed: int = SEED) -> None:
+        self.rng = random.Random(seed)
+        self.n_customers = customers
+        self.n_conversations = conversations
+        self.now = timezone.now().replace(second=0, microsecond=0)
+
+    def build(self) -> None:
+        with transaction.atomic():
+            teams = self._teams()
+            staff = self._staff(teams)
+            customers = self._customers()
+            self._conversations(customers, teams, staff)
+
+    def _teams(self) -> dict[str, Team]:
+        names = {"hotline": "热线组", "online": "在线组", "social": "社交媒体组"}
+        return {
+            slug: Team.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+            for slug, name in names.items()
+        }
+
+    def _staff(self, teams: dict[str, Team]) -> dict[str, User]:
+        product = Department.objects.get_or_create(slug="product", defaults={"name": "产品部"})[0]
+        finance = Department.objects.get_or_create(slug="finance", defaults={"name": "财务部"})[0]
+        setup = {
+            "admin": {"display_name": "系统管理员"},
+            "banzhang": {"display_name": "陈班长", "teams": list(teams.values())},
+            "xiaoli": {"display_name": "李晓", "teams": [teams["hotline"]]},
+            "xiaozhou": {"display_name": "周舟", "teams": [teams["online"], teams["social"]]},
+            "chanpin": {"display_name": "产品经理王工", "department": product},
+            "caiwu": {"display_name": "财务刘姐", "department": finance},
+            "kehu": {"display_name": "演示客户"},
+        }
+        users = {}
+        for login in DEMO_LOGINS:
+            users[login.username] = create_staff_user(
+                login.username, login.password, login.role, **setup[login.username]
+            )
+        for i in range(1, 7):
+            team = [teams["hotline"], teams["online"], teams["social"]][i % 3]
+            users[f"agent{i}"] = create_staff_user(
+                f"agent{i}", f"dabai-agent-{i}", Role.AGENT, display_name=f"坐席{i:02d}", teams=[team]
+            )
+        return users
+
+    def _name(self) -> str:
+        return self.rng.choice(SURNAMES) + "".join(
+            self.rng.choice(GIVEN) for _ in range(self.rng.choice([1, 2]))
+        )
+
+    def _customers(self) -> list[Customer]:
+        tags = [
+            CustomerTag.objects.get_or_create(name=n)[0]
+            for n in ["老客户", "企业客户", "老年客户", "多次来电"]
+        ]
+        tiers = [Tier.REGULAR] * 7 + [Tier.VIP] * 2 + [Tier.PREMIUM]
+        customers = Customer.objects.bulk_create(
+            [
+                Customer(display_name=self._name(), tier=self.rng.choice(tiers))
+                for _ in range(self.n_customers)
+            ]
+        )
+        identities = []
+        for index, customer in enumerate(customers):
+            phone = f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
+            identities.append(ChannelIdentity(customer=customer, channel=Channel.PHONE, external_id=phone))
+            identities.append(ChannelIdentity(customer=customer, channel=Channel.SMS, external_id=phone))
+            identities.append(
+                ChannelIdentity(
+                    customer=customer, channel=Channel.EMAIL, external_id=f"user{index:04d}@example.cn"
+                )
+            )
+            identities.append(
+                ChannelIdentity(customer=customer, channel=Channel.WECHAT, external_id=f"oDemo{index:06d}wx")
+            )
+            identities.append(
+                ChannelIdentity(
+                    customer=customer,
+                    channel=Channel.WEIBO,
+                    external_id=str(5_000_000_000 + index),
+                    handle=f"@{customer.display_name}的微博",
+                )
+            )
+            identities.append(
+                ChannelIdentity(customer=customer, channel=Channel.CHAT, external_id=f"visitor-{index:05d}")
+            )
+            if self.rng.random() < 0.3:
+                customer.tags.add(self.rng.choice(tags))
+        ChannelIdentity.objects.bulk_create(identities)
+        demo_user = User.objects.get(username="kehu")
+        customers[0].portal_user = demo_user
+        customers[0].save(update_fields=["portal_user"])
+        return customers
+
+    def _text(self, channel: str) -> tuple[str, str]:
+        intent, template = self.rng.choice(TEMPLATES)
+        text = template.format(
+            order=f"{self.rng.choice(['DD', 'JD', ''])}{self.rng.randrange(10**11, 10**12)}",
+            amount=self.rng.choice([18, 30, 49.9, 88, 128, 299, 1599]),
+            days=self.rng.choice(["三天", "一周", "5天", "半个月"]),
+            date=f"{self.rng.randint(1, 12)}月{self.rng.randint(1, 28)}日",
+            phone=f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}",
+        )
+        text = self.rng.choice(ADDRESS_TERMS) + text
+        if channel == Channel.PHONE:
+            text = self.rng.choice(PHONE_FILLERS) + text
+        elif channel == Channel.WEIBO:
+            text = "@大白客服 " + text
+        if self.rng.random() < 0.08:
+            text += self.rng.choice(ESCALATIONS)
+        return intent, text
+
+    def _conversations(
+        self, customers: list[Customer], teams: dict[str, Team], staff: dict[str, User]
+    ) -> None:
+        channel_team = {
+            Channel.PHONE: teams["hotline"],
+            Channel.SMS: teams["hotline"],
+            Channel.EMAIL: teams["online"],
+            Channel.CHAT: teams["online"],
+            Channel.WECHAT: teams["online"],
+            Channel.WEIBO: teams["social"],
+        }
+        agents_by_team = {
+            team.pk: [
+                u for u in staff.values() if u.role == Role.AGENT and team in u.agent_profile.teams.all()
+            ]
+            for team in teams.values()
+        }
+        channels = list(Channel.values)
+        conversations, thread_specs = [], []
+        for i in range(self.n_conversations):
+            channel = self.rng.choice(channels)
+            customer = customers[0] if i < 5 else self.rng.choice(customers)
+            started = self.now - timedelta(minutes=self.rng.randint(5, 60 * 24 * 30))
+            status = self.rng.choices(list(Status.values), weights=[35, 10, 40, 15])[0]
+            team = channel_team[channel]
+            assignee = (
+                self.rng.choice(agents_by_team[team.pk])
+                if status != Status.OPEN or self.rng.random() < 0.5
+                else None
+            )
+            _, first = self._text(channel)
+            conversations.append(
+                Conversation(
+                    customer=customer,
+                    channel=channel,
+                    subject=first[:30] if channel == Channel.EMAIL else "",
+                    status=status,
+                    is_public=channel == Channel.WEIBO and self.rng.random() < 0.6,
+                    team=team,
+                    assignee=assignee,
+                    last_message_at=started,
+                    preview=mask(first)[:120],
+                )
+            )
+            thread_specs.append((first, started, assignee))
+        conversations = Conversation.objects.bulk_create(conversations)
+        self._messages(conversations, thread_specs)
+
+    def _messages(
+        self, conversations: list[Conversation], specs: list[tuple[str, datetime, User | None]]
+    ) -> None:
+        messages: list[Message] = []
+        for conversation, (first, started, assignee) in zip(conversations, specs, strict=True):
+            at = started
+            thread = [(Direction.INBOUND, first)]
+            if conversation.status != Status.OPEN:
+                thread.append((Direction.OUTBOUND, self.rng.choice(REPLIES)))
+                if self.rng.random() < 0.4:
+                    thread.append(
+                        (
+                            Direction.INBOUND,
+                            self.rng.choice(PRAISE)
+                            if self.rng.random() < 0.5
+                            else self._text(conversation.channel)[1],
+                        )
+                    )
+            for n, (direction, body) in enumerate(thread):
+                at = at + timedelta(minutes=self.rng.randint(1, 90)) if n else at
+                messages.append(
+                    Message(
+                        conversation=conversation,
+                        direction=direction,
+                        channel=conversation.channel,
+                        external_id=f"demo-{conversation.channel}-{conversation.pk}-{n}"
+                        if direction == Direction.INBOUND
+                        else None,
+                        author=assignee if direction == Direction.OUTBOUND else None,
+                        body=body,
+                        raw_payload={"source": "demo"},
+                        sent_at=at,
+                        delivery_status=DeliveryStatus.SENT
+                        if direction == Direction.OUTBOUND
+                        else DeliveryStatus.NONE,
+                    )
+                )
+            conversation.last_message_at = at
+            conversation.message_count = len(thread)
+            if any(d == Direction.OUTBOUND for d, _ in thread):
+                conversation.first_response_at = started + timedelta(minutes=self.rng.randint(1, 240))
+            if conversation.status in {Status.RESOLVED, Status.CLOSED}:
+                conversation.resolved_at = at
+        Message.objects.bulk_create(messages)
+        Conversation.objects.bulk_update(
+            conversations,
+            ["last_message_at", "message_count", "first_response_at", "resolved_at"],
+            batch_size=500,
+        )
+        self._insights([m for m in messages if m.direction == Direction.INBOUND])
+
+    def _insights(self, inbound: list[Message]) -> None:
+        analyses = analyse_many([m.body for m in inbound])
+        insights = []
+        for message, analysis in zip(inbound, analyses, strict=True):
+            data = analysis.to_dict()
+            insights.append(
+                Insight(
+                    message=message,
+                    sentiment=data["sentiment"]["label"],
+                    sentiment_score=data["sentiment"]["score"],
+                    intent=(data["intent"] or {}).get("label", ""),
+                    voice=(data["voice"] or {}).get("label", ""),
+                    urgency=data["urgency"]["label"],
+                    escalation_risk=data["escalation"]["risk"],
+                    is_spam=data["spam"]["is_spam"],
+                    has_personal_data=bool(data["pii"]),
+                    masked_text=data["masked_text"],
+                    analysis=data,
+                    model_version=str(data["model_version"]),
+                )
+            )
+        Insight.objects.bulk_create(insights, batch_size=500)

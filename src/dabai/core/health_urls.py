@@ -1,0 +1,5 @@
+from django.urls import path
+
+from dabai.core import views
+
+urlpatterns = [path("", views.healthz, name="healthz")]

@@ -1,0 +1,77 @@
+"""One customer, many ways to reach us: the base of "one history per customer"."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dabai.core.choices import Channel
+
+
+class Tier(models.TextChoices):
+    REGULAR = "regular", _("普通")
+    VIP = "vip", _("VIP")
+    PREMIUM = "premium", _("全球通")
+
+
+class CustomerTag(models.Model):
+    name = models.CharField(_("名称"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("客户标签")
+        verbose_name_plural = _("客户标签")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    display_name = models.CharField(_("称呼"), max_length=100, db_index=True)
+    tier = models.CharField(
+        _("等级"), max_length=20, choices=Tier.choices, default=Tier.REGULAR, db_index=True
+    )
+    tags = models.ManyToManyField(CustomerTag, verbose_name=_("标签"), blank=True, related_name="customers")
+    notes = models.TextField(_("备注"), blank=True)
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("客户门户账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_customers"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("客户")
+        verbose_name_plural = _("客户")
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class ChannelIdentity(models.Model):
+    """A handle the customer used on one channel: phone number, email, WeChat openid, Weibo uid…
+
+    Unique per channel, so the same handle always resolves to the same customer.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
+    external_id = models.CharField(_("渠道标识"), max_length=255)
+    handle = models.CharField(_("显示名"), max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("渠道身份")
+        verbose_name_plural = _("渠道身份")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="identity_unique_per_channel")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()}: {self.handle or self.external_id}"
