@@ -1,0 +1,393 @@
+"""``analyse``: every signal of one customer message, with the evidence for each.
+
+Pipeline per message: normalise (length-preserving) → codes (order/tracking) → personal data → entities →
+one lexicon pass (escalation, emotions, urgency, spam cues) → linear model for sentiment, intent, voice,
+escalation and spam → small rules that combine the two.  ``analyse_many`` does the same for a batch, with one
+OpenCC call and one matrix gather for the whole batch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import lexicon
+from .entities import find_entities
+from .features import URL_RE
+from .model import Model, featurize, load_model
+from .normalise import normalise, normalise_many
+from .pii import Span, apply_mask, find_codes, find_pii
+
+INTENTS = (
+    "billing",
+    "logistics",
+    "refund_return",
+    "account",
+    "product_quality",
+    "outage",
+    "service_attitude",
+    "cancellation",
+    "usage_inquiry",
+    "other",
+)
+VOICES = ("complaint", "question", "request", "suggestion", "praise")
+SENTIMENTS = ("negative", "neutral", "positive")
+EMOTIONS = ("anger", "anxiety", "disappointment", "confusion", "satisfaction", "gratitude")
+URGENCIES = ("low", "normal", "high", "critical")
+CHANNELS = ("email", "chat", "sms", "phone", "weibo", "wechat")
+RULES_VERSION = "rules-1"
+MAX_CHARS = 20_000  # detectors look at the first 20k characters; spans stay inside the text
+
+_SUSPICIOUS_URL = re.compile(
+    r"t\.cn|bit\.ly|tinyurl|\.(?:xyz|top|vip|cc|tk|ml|ga|club|icu)\b|login|verify|secure|账户|认证|\d+\.\d+\.\d+\.\d+",
+    re.I,
+)
+_LATIN_WORD = re.compile(r"[a-z]{5,}", re.I)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(slots=True)
+class Analysis:
+    """All signals for one message; :meth:`to_dict` is the stable JSON contract of the CLI."""
+
+    text: str
+    sentiment: dict[str, Any]
+    emotions: list[dict[str, Any]]
+    intent: dict[str, Any] | None
+    voice: dict[str, Any] | None
+    escalation: dict[str, Any]
+    urgency: dict[str, Any]
+    spam: dict[str, Any]
+    pii: list[Span]
+    entities: list[Span]
+    address_form: dict[str, Any] | None
+    why: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    model_version: str = RULES_VERSION
+
+    @property
+    def masked_text(self) -> str:
+        return apply_mask(self.text, self.pii)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI JSON object (without ``id``)."""
+        return {
+            "sentiment": self.sentiment,
+            "emotions": self.emotions,
+            "intent": self.intent,
+            "voice": self.voice,
+            "escalation": self.escalation,
+            "urgency": self.urgency,
+            "spam": self.spam,
+            "pii": [{"kind": s.kind, "start": s.start, "end": s.end} for s in self.pii],
+            "entities": [
+                {"kind": s.kind, "start": s.start, "end": s.end, "text": self.text[s.start : s.end]}
+                for s in self.entities
+            ],
+            "address_form": self.address_form,
+            "masked_text": self.masked_text,
+            "why": self.why,
+            "model_version": self.model_version,
+        }
+
+
+def mask(text: str) -> str:
+    """Display-safe *text*: every personal-data span masked (``138****5678``, IDs keep the last 4)."""
+    norm = normalise(text)
+    head = norm[:MAX_CHARS]
+    return apply_mask(text, find_pii(head, find_codes(head)))
+
+
+def _cue(text: str, start: int, end: int, source: str = "cue", **extra: Any) -> dict[str, Any]:
+    return {"text": text[start:end], "start": start, "end": end, "source": source, **extra}
+
+
+def _gibberish(norm: str) -> bool:
+    """Keyboard mashing or symbol noise: no Chinese; latin with almost no vowels, or one repeated char."""
+    compact = norm.replace(" ", "")
+    if len(compact) < 6 or _CJK.search(compact):
+        return False
+    letters = [c for c in compact.lower() if c.isalpha()]
+    if len(letters) >= 6:
+        vowels = sum(c in "aeiouy" for c in letters)
+        if vowels / len(letters) < 0.15:
+            return True
+    if len(letters) < len(compact) * 0.3 and not any(c.isdigit() for c in compact):
+        return True
+    return len(set(compact)) <= 2
+
+
+@dataclass(slots=True)
+class _Prepared:
+    text: str
+    norm: str
+    channel: str | None
+    codes: list[Span]
+    pii: list[Span]
+    entities: list[Span]
+    cues: list[tuple[str, int, int]]
+    cats: set[str]
+    address: tuple[str, str, int, int] | None
+    url_spans: list[tuple[int, int, bool]]
+
+
+def _prepare(text: str, norm: str, channel: str | None) -> _Prepared:
+    head = norm[:MAX_CHARS]
+    codes = find_codes(head)
+    pii = find_pii(head, codes)
+    entities = find_entities(head, codes)
+    cues = lexicon.match_cues(head)
+    cats = {c for c, _, _ in cues}
+    urls = [(m.start(), m.end(), bool(_SUSPICIOUS_URL.search(m.group()))) for m in URL_RE.finditer(head)]
+    if _gibberish(head):
+        cats.add("gibberish")
+    return _Prepared(
+        text, norm, channel, codes, pii, entities, cues, cats, lexicon.match_address_form(head), urls
+    )
+
+
+def _rule_scores(p: _Prepared) -> dict[str, Any]:
+    """Scores from lexicons alone: the fallback without a model, and evidence blended with the model."""
+    c = p.cats
+    neg = sum(k in c for k in ("emo_anger", "emo_disappointment", "emo_anxiety")) + any(
+        k.startswith("esc_") for k in c
+    )
+    pos = sum(k in c for k in ("emo_satisfaction", "emo_gratitude"))
+    sentiment = "negative" if neg > pos else "positive" if pos > neg else "neutral"
+    return {"sentiment": sentiment}
+
+
+def _spam_rule(p: _Prepared) -> tuple[float, str | None]:
+    """Spam evidence from cues: (score, reason)."""
+    c = p.cats
+    if any(s for _, _, s in p.url_spans):
+        return 0.9, "phishing"
+    if "spam_porn" in c:
+        return 0.9, "porn"
+    if "spam_seo" in c:
+        return 0.85, "seo"
+    scam = sum(1 for k, _, _ in p.cues if k == "spam_scam")
+    if scam >= 2 or (scam and p.url_spans):
+        return 0.85, "scam"
+    if "gibberish" in c:
+        return 0.9, "gibberish"
+    if "spam_auto" in c and p.channel in (None, "sms", "email"):
+        return 0.6, "auto_notification"
+    if scam:
+        return 0.4, "scam"
+    return 0.0, None
+
+
+def _urgency(
+    p: _Prepared, escalation: bool, sentiment: str, voice: str | None, spam: bool
+) -> tuple[str, list]:
+    """Urgency from triggers: money or fraud at risk is critical; cut-offs, vulnerable, repeats are high."""
+    c = p.cats
+    why = [_cue(p.text, s, e, category=k) for k, s, e in p.cues if k.startswith("urg_")]
+    if spam:
+        return "low", []
+    if "urg_fraud" in c or ("urg_money" in c and ("emo_anxiety" in c or "emo_anger" in c)):
+        return "critical", why
+    if "urg_cutoff" in c and "urg_vulnerable" in c:
+        return "critical", why
+    if c & {"urg_money", "urg_cutoff", "urg_vulnerable", "urg_repeat"} or escalation or "emo_anger" in c:
+        return "high", why
+    if voice in ("praise", "suggestion") or (sentiment == "positive" and voice != "complaint"):
+        return "low", why
+    return "normal", why
+
+
+_EMO_NAMES = {f"emo_{e}": e for e in EMOTIONS}
+
+
+def _finish(
+    p: _Prepared, model: Model | None, probs: dict[str, Any] | None, row: list[int] | None
+) -> Analysis:
+    """Combine model probabilities (if any) with cue evidence into an :class:`Analysis`."""
+    why: dict[str, list[dict[str, Any]]] = {}
+    c = p.cats
+    text = p.text
+
+    def model_why(head: str, cls: int) -> list[dict[str, Any]]:
+        if model is None or row is None:
+            return []
+        out = []
+        for feat, weight in model.top_features(row, head, cls):
+            span = _locate(p.norm, feat)
+            if span:
+                out.append(_cue(text, span[0], span[1], "model", weight=round(weight, 3)))
+            else:
+                out.append({"feature": feat, "source": "model", "weight": round(weight, 3)})
+        return out
+
+    # Spam first: spam gets no intent or voice.
+    rule_spam, reason = _spam_rule(p)
+    spam_p = float(probs["spam"]) if probs else 0.0
+    spam_score = (
+        max(rule_spam, spam_p) if rule_spam >= 0.8 else (rule_spam + spam_p) / 2 if rule_spam else spam_p
+    )
+    is_spam = spam_score >= 0.5
+    if is_spam and reason is None:
+        reason = "auto_notification" if "spam_auto" in c else "off_topic"
+    why["spam"] = [_cue(text, s, e, category=k) for k, s, e in p.cues if k.startswith("spam_")]
+    why["spam"] += [_cue(text, s, e, category="url") for s, e, _ in p.url_spans]
+    if is_spam:
+        why["spam"] += model_why("spam", 1)
+
+    # Escalation: curated cues are strong evidence; the model catches paraphrases.
+    esc_cues = [(k, s, e) for k, s, e in p.cues if k.startswith("esc_")]
+    esc_p = float(probs["escalation"]) if probs else 0.0
+    rule_esc = 0.85 if esc_cues else 0.0
+    esc_score = 1 - (1 - esc_p) * (1 - rule_esc) if probs else rule_esc
+    esc_risk = esc_score >= 0.5 and not is_spam
+    why["escalation"] = [_cue(text, s, e, category=k) for k, s, e in esc_cues]
+    if esc_risk and not esc_cues:
+        why["escalation"] += model_why("escalation", 1)
+
+    # Sentiment.
+    if probs:
+        sp = probs["sentiment"]
+        si = int(sp.argmax())
+        sentiment = {"label": SENTIMENTS[si], "score": round(float(sp[si]), 4)}
+        why["sentiment"] = model_why("sentiment", si)
+    else:
+        label = _rule_scores(p)["sentiment"]
+        sentiment = {"label": label, "score": 0.6}
+        why["sentiment"] = []
+    emo_cues = [(k, s, e) for k, s, e in p.cues if k in _EMO_NAMES]
+    if not probs:
+        why["sentiment"] = [_cue(text, s, e, category=k) for k, s, e in emo_cues]
+
+    # Emotions: lexicon evidence, one entry per emotion, scored by the number of cues.
+    counts: dict[str, int] = {}
+    for k, _, _ in emo_cues:
+        counts[_EMO_NAMES[k]] = counts.get(_EMO_NAMES[k], 0) + 1
+    emotions = [{"label": e, "score": round(min(1.0, 0.6 + 0.2 * (n - 1)), 2)} for e, n in counts.items()]
+    emotions.sort(key=lambda d: EMOTIONS.index(d["label"]))
+    why["emotions"] = [_cue(text, s, e, category=_EMO_NAMES[k]) for k, s, e in emo_cues]
+
+    # Intent and voice.
+    intent = voice = None
+    if not is_spam:
+        if probs:
+            ip, vp = probs["intent"], probs["voice"]
+            ii, vi = int(ip.argmax()), int(vp.argmax())
+            intent = {"label": INTENTS[ii], "score": round(float(ip[ii]), 4)}
+            voice = {"label": VOICES[vi], "score": round(float(vp[vi]), 4)}
+            why["intent"] = model_why("intent", ii)
+            why["voice"] = model_why("voice", vi)
+        else:
+            intent = {"label": "other", "score": 0.5}
+            voice = {"label": _rule_voice(p.norm, sentiment["label"]), "score": 0.5}
+            why["intent"] = why["voice"] = []
+
+    urgency, urg_why = _urgency(p, esc_risk, sentiment["label"], voice and voice["label"], is_spam)
+    why["urgency"] = urg_why
+
+    address = None
+    if p.address:
+        _term, register, s, e = p.address
+        address = {"term": text[s:e], "register": register}
+        why["address_form"] = [_cue(text, s, e)]
+
+    return Analysis(
+        text=text,
+        sentiment=sentiment,
+        emotions=emotions,
+        intent=intent,
+        voice=voice,
+        escalation={
+            "risk": esc_risk,
+            "score": round(esc_score, 4),
+            "cues": [text[s:e] for _, s, e in esc_cues],
+        },
+        urgency={"label": urgency},
+        spam={"is_spam": is_spam, "score": round(spam_score, 4), "reason": reason if is_spam else None},
+        pii=p.pii,
+        entities=p.entities,
+        address_form=address,
+        why=why,
+        model_version=model.version if model else RULES_VERSION,
+    )
+
+
+_QUESTION = re.compile(
+    r"[?？]|吗|么|怎么|如何|为什么|为啥|哪|几|多少|是否|能不能|可不可以|\b(?:how|what|why|when|where|can|is)\b",
+    re.I,
+)
+_REQUEST = re.compile(r"请|麻烦|帮我|帮忙|给我|我要|我想要|尽快|赶紧|\bplease\b", re.I)
+_SUGGEST = re.compile(r"建议|希望你们|最好|要是能|如果能|应该|\bsuggest", re.I)
+_PRAISE = re.compile(r"表扬|点赞|好评|感谢|谢谢|满意|给力|很棒|不错", re.I)
+
+
+def _rule_voice(norm: str, sentiment: str) -> str:
+    """Voice without a model, from sentence form."""
+    if _SUGGEST.search(norm):
+        return "suggestion"
+    if sentiment == "positive" and _PRAISE.search(norm):
+        return "praise"
+    if sentiment == "negative":
+        return "complaint"
+    if _QUESTION.search(norm):
+        return "question"
+    if _REQUEST.search(norm):
+        return "request"
+    return "question"
+
+
+def _locate(norm: str, feat: str) -> tuple[int, int] | None:
+    """Span of a word or bigram feature in the normalised text (case-insensitive for latin)."""
+    kind, _, val = feat.partition(":")
+    if kind not in ("w", "b") or not val or "0" in val:
+        return None
+    i = norm.lower().find(val)
+    return (i, i + len(val)) if i >= 0 else None
+
+
+def _resolve_model(model: Model | str | None) -> Model | None:
+    if model is None:
+        return load_model()
+    if isinstance(model, Model):
+        return model
+    return load_model(model)
+
+
+def analyse(text: str, channel: str | None = None, *, model: Model | str | None = None) -> Analysis:
+    """Analyse one message; *channel* is one of email, chat, sms, phone, weibo, wechat (or None)."""
+    return analyse_many([(text, channel)], model=model)[0]
+
+
+def analyse_many(
+    texts_or_items: Iterable[str | tuple[str, str | None] | dict[str, Any]],
+    channel: str | None = None,
+    *,
+    model: Model | str | None = None,
+) -> list[Analysis]:
+    """Analyse a batch; items are texts, ``(text, channel)`` pairs or dicts with ``text`` and ``channel``."""
+    m = _resolve_model(model)
+    texts: list[str] = []
+    channels: list[str | None] = []
+    for item in texts_or_items:
+        if isinstance(item, str):
+            texts.append(item)
+            channels.append(channel)
+        elif isinstance(item, dict):
+            texts.append(str(item.get("text") or ""))
+            channels.append(item.get("channel", channel))
+        else:
+            texts.append(str(item[0]))
+            channels.append(item[1] if len(item) > 1 else channel)
+    if not texts:
+        return []
+    norms = normalise_many(texts)
+    prepared = [_prepare(t, n, ch) for t, n, ch in zip(texts, norms, channels, strict=True)]
+    if m is None:
+        return [_finish(p, None, None, None) for p in prepared]
+    rows = [featurize(m, p.norm[:MAX_CHARS], p.channel, p.cats) for p in prepared]
+    probs = m.probabilities(m.logits(rows))
+    out = []
+    for i, p in enumerate(prepared):
+        per = {name: arr[i] for name, arr in probs.items()}
+        out.append(_finish(p, m, per, rows[i]))
+    return out

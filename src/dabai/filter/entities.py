@@ -1,0 +1,57 @@
+"""Money, dates, durations and product mentions.
+
+These are cheap regular expressions; they exist so an agent sees "¥50", "三天" or "11月20日" highlighted and a
+report can aggregate them.  Dates win over durations where both match ("11月" in "11月20日" is not a
+month-long wait).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .pii import Span, _dedupe
+
+_CN_NUM = "零〇一二两三四五六七八九十百千万几半"
+MONEY_RE = re.compile(
+    r"[¥￥$]\s?[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
+    r"|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\s?(?:元|块钱|块|rmb|RMB|人民币|美元|美金|刀|yuan|dollars?)"
+    r"|[零一二两三四五六七八九十百千万]+(?:块钱|块|元|毛钱)"
+)
+DATE_RE = re.compile(
+    r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}"
+    r"|(?:[0-9]{2,4}年)?[0-9]{1,2}月[0-9]{1,2}[日号]?"
+    r"|(?:[一二三四五六七八九十]{1,3}月[一二三四五六七八九十]{1,3}[日号])"
+    r"|今天|昨天|前天|明天|后天|大前天|上周[一二三四五六日天]?|下周[一二三四五六日天]?|本周[一二三四五六日天]?"
+    r"|周[一二三四五六日天]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|上个月|这个月|下个月|月底|月初|年底"
+)
+DURATION_RE = re.compile(
+    r"(?:[0-9]+|[" + _CN_NUM + r"]{1,4})(?:个)?多?(?:半)?(?:天|周|星期|个月|个多月|年|小时|钟头|分钟)"
+    r"|半个?(?:月|小时|天|年)"
+    r"|[0-9]+\s?(?:days?|weeks?|months?|hours?|minutes?)",
+    re.I,
+)
+PRODUCTS = tuple(
+    " ".join(
+        (
+            "手机 宽带 光猫 路由器 套餐 流量 话费 会员 VIP 冰箱 洗衣机 空调 电视 耳机",
+            "充电器 充电宝 笔记本 电脑 平板 手表 相机 热水器 油烟机 微波炉 电饭煲 扫地机 吸尘器 外卖",
+            "信用卡 储蓄卡 电费 水费 燃气 快递 衣服 鞋子 裙子 外套 化妆品 面膜 奶粉 纸尿裤",
+            "iPhone iPad MacBook AirPods 华为 小米 OPPO vivo 荣耀 Mate 机顶盒 SIM卡 电话卡 洗碗机",
+            "净水器 Kindle 显示器 键盘 鼠标",
+        )
+    ).split()
+)
+PRODUCT_RE = re.compile("|".join(sorted(map(re.escape, PRODUCTS), key=len, reverse=True)), re.I)
+
+
+def find_entities(norm: str, codes: list[Span]) -> list[Span]:
+    """Typed entity spans (codes first, then money, dates, durations, products), non-overlapping."""
+    spans = list(codes)
+    for kind, rx in (
+        ("money", MONEY_RE),
+        ("date", DATE_RE),
+        ("duration", DURATION_RE),
+        ("product", PRODUCT_RE),
+    ):
+        spans.extend(Span(kind, m.start(), m.end()) for m in rx.finditer(norm))
+    return _dedupe(spans)

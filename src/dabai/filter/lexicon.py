@@ -1,0 +1,229 @@
+"""Cue lexicons and the single-pass matcher over them.
+
+Why lexicons: escalation threats, emotions, urgency triggers and forms of address are closed, nameable sets of
+phrases; a curated list beats a learner trained on a few thousand messages, and it gives the "why" spans for
+free.  All terms of all categories are compiled into *one* trie-shaped regular expression, so a message is
+scanned once, whatever the number of terms.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _w(*parts: str) -> tuple[str, ...]:
+    """Space-separated terms → tuple (``_`` joins the words of a multi-word cue)."""
+    return tuple(t.replace("_", " ") for t in " ".join(parts).split())
+
+
+CUES: dict[str, tuple[str, ...]] = {
+    # Escalation: regulators, media/internet, lawyers/courts, chargebacks, complaint platforms.
+    "esc_regulator": _w(
+        "12315 12345 工信部 工业和信息化部 消协 消费者协会 消保委 市场监管 市场监督管理 工商局 银保监",
+        "银监会 金融监管 通管局 通信管理局 物价局 电监会 能源局 315 三一五 投诉到上面 向上级投诉",
+        "主管部门 regulator FCC consumer_protection",
+    ),
+    "esc_media": _w(
+        "电视台 曝光 发到网上 发网上 挂到网上 挂网上 媒体 记者 上热搜 发微博 发抖音 发朋友圈 发小红书",
+        "网上曝光 让大家都看看 go_viral news_media journalist",
+    ),
+    "esc_legal": _w(
+        "律师 法院 起诉 诉讼 打官司 仲裁 法律途径 法律手段 报警 公安 律师函 走法律 lawyer court sue",
+        "lawsuit legal_action attorney",
+    ),
+    "esc_chargeback": _w(
+        "拒付 银行申诉 信用卡争议 撤销交易 止付 退单申诉 chargeback dispute_the_charge",
+    ),
+    "esc_platform": _w(
+        "黑猫投诉 黑猫 聚投诉 人民网留言 领导留言板 消费保 21cn聚投诉",
+    ),
+    # Emotions.
+    "emo_anger": _w(
+        "气死 气死我了 愤怒 太过分 过分 什么破 破玩意 垃圾 恶心 滚 忍无可忍 岂有此理 火大 坑人 坑爹",
+        "骗子 无耻 流氓 太坑 有病 脑子 欺负人 欺人太甚 受够了 一肚子火 王八蛋 混蛋 他妈 tmd TMD 操",
+        "shit ridiculous outrageous furious angry unacceptable 什么玩意 凭什么 搞什么 太离谱 离谱",
+        "欺诈",
+    ),
+    "emo_anxiety": _w(
+        "着急 急死 急用 急着 怎么办 担心 快点 赶紧 焦虑 急急急 火急 等着用 马上要 来不及 十万火急",
+        "睡不着 害怕 慌 担忧 urgent urgently asap worried anxious hurry",
+    ),
+    "emo_disappointment": _w(
+        "失望 太失望 很失望 本以为 没想到 不过如此 寒心 心寒 算了 不会再买 再也不 再也不会 差评 太差",
+        "很差 后悔 白瞎 disappointed disappointing let_down regret",
+    ),
+    "emo_confusion": _w(
+        "不明白 不懂 搞不懂 为什么 怎么回事 什么意思 看不懂 迷糊 不清楚 搞不清 弄不明白 一头雾水 糊涂",
+        "没看懂 confused don't_understand what_does_this_mean",
+    ),
+    "emo_satisfaction": _w(
+        "满意 很满意 不错 很好 好评 点赞 靠谱 给力 完美 解决了 很棒 太棒 真棒 专业 及时 好用 喜欢",
+        "超赞 赞 五星 great excellent satisfied awesome perfect love_it",
+    ),
+    "emo_gratitude": _w(
+        "谢谢 感谢 多谢 辛苦了 辛苦 麻烦你了 谢啦 3q 感恩 thanks thank 谢了 非常感谢",
+    ),
+    # Urgency triggers.
+    "urg_money": _w(
+        "被骗 盗刷 被盗 扣款 被扣 乱扣费 扣了我 钱没了 多扣 重复扣款 莫名扣费 扣费 资金 转账 被刷",
+        "冒用 unauthorized charged_twice",
+    ),
+    "urg_fraud": _w(
+        "诈骗 骗子 冒充 钓鱼 骗了 骗钱 被骗了 fraud scam scammed phishing 盗号 被盗号",
+    ),
+    "urg_cutoff": _w(
+        "停机 断网 停电 断电 没电 没网 没信号 打不通 无法上网 停水 断水 上不了网 停服 宕机 挂了 崩了",
+        "瘫痪 用不了 登不上 service_down outage no_signal no_internet power_cut",
+    ),
+    "urg_vulnerable": _w(
+        "老人 老年人 我妈 我爸 老母亲 老父亲 八十岁 七十岁 九十岁 残疾 孕妇 病人 住院 医院 看病 透析",
+        "呼吸机 瘫痪在床 独居 elderly disabled hospital pregnant",
+    ),
+    "urg_repeat": _w(
+        "第三次 第二次 第四次 第五次 又打 打了好几次 好几次 多次 反复 一直没人 说了多少遍 再次 无数次",
+        "N次 好多次 三番五次 每次都 又来 还是没 again_and_again third_time several_times repeatedly",
+    ),
+    # Spam and noise.
+    "spam_seo": _w(
+        "SEO 快速排名 网站优化 百度排名 代发外链 关键词排名 seo优化 包上首页",
+    ),
+    "spam_porn": _w(
+        "裸聊 约炮 成人 色情 一夜情 小姐上门 上门服务 激情 av 同城约 美女主播 看片",
+    ),
+    "spam_scam": _w(
+        "刷单 兼职 日赚 日结 日入 加微信 加V 加v 加扣 薇信 代开发票 贷款秒批 无抵押 博彩 澳门 百家乐",
+        "彩票 赌场 网赚 躺赚 返利 高佣 宝妈 点赞员 打字员 手工活 中奖 领取奖品 恭喜您获得 免费领取",
+        "点击领取 验证码 账户异常 冻结 安全中心 紧急通知 扫码 二维码 稳赚 内幕 股票群 荐股 收益翻倍",
+        "work_from_home earn_$",
+    ),
+    "spam_auto": _w(
+        "自动回复 退订回T 回T退订 退订 本短信 系统通知 此邮件由系统 请勿回复 do_not_reply unsubscribe",
+        "验证码为 您的验证码 noreply 已签收 派件中 【",
+    ),
+}
+
+# Form of address for the agent, with register (respectful / familiar / inappropriate).
+ADDRESS_FORMS: dict[str, str] = {
+    "老师": "respectful",
+    "师傅": "respectful",
+    "客服": "respectful",
+    "客服同志": "respectful",
+    "同志": "respectful",
+    "工作人员": "respectful",
+    "您好客服": "respectful",
+    "专员": "respectful",
+    "经理": "respectful",
+    "先生": "respectful",
+    "女士": "respectful",
+    "美女": "familiar",
+    "小姑娘": "familiar",
+    "姑娘": "familiar",
+    "老妹儿": "familiar",
+    "老妹": "familiar",
+    "老铁": "familiar",
+    "亲": "familiar",
+    "亲亲": "familiar",
+    "亲爱的": "familiar",
+    "服务员": "familiar",
+    "小哥": "familiar",
+    "小哥哥": "familiar",
+    "小姐姐": "familiar",
+    "帅哥": "familiar",
+    "妹子": "familiar",
+    "小妹": "familiar",
+    "大姐": "familiar",
+    "大哥": "familiar",
+    "姐": "familiar",
+    "哥们": "familiar",
+    "兄弟": "familiar",
+    "宝": "familiar",
+    "宝宝": "familiar",
+    "小姐": "inappropriate",
+    "喂喂": "inappropriate",
+    "傻逼": "inappropriate",
+    "傻X": "inappropriate",
+    "蠢货": "inappropriate",
+    "废物": "inappropriate",
+    "小丫头": "inappropriate",
+    "丫头": "inappropriate",
+    "娘们": "inappropriate",
+    "sir": "respectful",
+    "madam": "respectful",
+    "dear": "familiar",
+}
+
+
+def trie_regex(words: list[str]) -> str:
+    """Regex source for an alternation of *words*, factored as a trie.
+
+    Python's ``re`` tries alternatives one after another; factoring common prefixes makes the scan cost
+    depend on the text length, not on the number of terms.
+    """
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return "(?:" + body + ")?" if end else body
+
+    return build(trie)
+
+
+_TERM_CATS: dict[str, list[str]] = {}
+for _cat, _terms in CUES.items():
+    for _t in _terms:
+        _TERM_CATS.setdefault(_t.lower(), []).append(_cat)
+
+CUE_RE = re.compile(trie_regex(sorted(_TERM_CATS)), re.I)
+# Address forms count only where they address someone: at the start, after a greeting or punctuation, and
+# followed by punctuation, a greeting or the start of a request.
+ADDRESS_RE = re.compile(
+    r"(?:^|(?<=[\s,，。.!！?？:：~、…@])|(?<=你好)|(?<=您好)|(?<=请问)|(?<=喂)|(?<=hi)|(?<=hello))\s*("
+    + trie_regex(sorted(ADDRESS_FORMS, key=len, reverse=True))
+    + r")(?=[\s,，。.!！?？:：~、…]|啊|呀|你好|您好|请问|在吗|在不在|在不|我|帮|能|可以|麻烦|问|$)",
+    re.I,
+)
+
+
+def match_cues(norm: str) -> list[tuple[str, int, int]]:
+    """All cue hits as ``(category, start, end)``; one regex pass over the text."""
+    hits: list[tuple[str, int, int]] = []
+    for m in CUE_RE.finditer(norm):
+        s, e = m.start(), m.end()
+        if (
+            norm[s].isascii()
+            and norm[s].isalnum()
+            and s > 0
+            and norm[s - 1].isascii()
+            and norm[s - 1].isalnum()
+        ):
+            continue  # latin words and numbers (12315) count only as whole tokens, not inside "012315x"
+        if (
+            norm[e - 1].isascii()
+            and norm[e - 1].isalnum()
+            and e < len(norm)
+            and norm[e].isascii()
+            and norm[e].isalnum()
+        ):
+            continue
+        for cat in _TERM_CATS.get(m.group().lower(), ()):
+            hits.append((cat, m.start(), m.end()))
+    return hits
+
+
+def match_address_form(norm: str) -> tuple[str, str, int, int] | None:
+    """The first form of address used for the agent, with its register and span."""
+    m = ADDRESS_RE.search(norm)
+    if m is None:
+        return None
+    term = m.group(1)
+    register = ADDRESS_FORMS.get(term) or ADDRESS_FORMS.get(term.lower(), "familiar")
+    return term, register, m.start(1), m.end(1)

@@ -1,0 +1,75 @@
+"""Length-preserving normalisation.
+
+Every detector runs on the normalised text, but every span must point into the *original* text.  The
+cheapest way to guarantee that is to make normalisation length-preserving: one output character per input
+character.  Traditional→simplified (OpenCC), full-width→half-width and whitespace folding are all 1:1 in
+practice; the rare OpenCC phrase rule that changes length is undone by converting character by character.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_FULLWIDTH[0x3000] = 0x20  # ideographic space
+# Control characters and exotic whitespace become a plain space: detectors then never see them and OpenCC
+# (a C++ library with C strings underneath) never receives a NUL.
+_SPACES = {cp: 0x20 for cp in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA1), 0x1680, *range(0x2000, 0x200B)]}
+_SPACES.update({0x2028: 0x20, 0x2029: 0x20, 0x202F: 0x20, 0x205F: 0x20, 0xFEFF: 0x20})
+_TABLE = str.maketrans({**_SPACES, **_FULLWIDTH})
+
+_converter = None
+_lock = threading.Lock()
+
+
+def _opencc():
+    """Create the OpenCC converter once; it is thread-safe for convert() calls."""
+    global _converter
+    if _converter is None:
+        with _lock:
+            if _converter is None:
+                import opencc
+
+                _converter = opencc.OpenCC("t2s.json")
+    return _converter
+
+
+def _t2s(text: str) -> str:
+    """Convert traditional to simplified, keeping exactly one character per input character."""
+    if text.isascii():
+        return text
+    conv = _opencc()
+    try:
+        out = conv.convert(text)
+    except Exception:  # lone surrogates and the like: leave the text as it is
+        return text
+    if len(out) == len(text):
+        return out
+    chars = []
+    for ch in text:
+        try:
+            c = conv.convert(ch)
+        except Exception:
+            c = ch
+        chars.append(c if len(c) == 1 else ch)
+    return "".join(chars)
+
+
+def normalise(text: str) -> str:
+    """Return the normalised form of *text*; ``len(normalise(t)) == len(t)`` always holds."""
+    return _t2s(text.translate(_TABLE))
+
+
+def normalise_many(texts: list[str]) -> list[str]:
+    """Normalise a batch with one OpenCC call; falls back to per-text conversion if lengths drift."""
+    folded = [t.translate(_TABLE) for t in texts]
+    joined = "\n".join(folded)  # newlines were folded to spaces, so "\n" is a safe separator
+    if joined.isascii():
+        return folded
+    try:
+        converted = _opencc().convert(joined).split("\n")
+    except Exception:
+        converted = []
+    if len(converted) != len(folded):
+        return [_t2s(t) for t in folded]
+    return [c if len(c) == len(f) else _t2s(f) for c, f in zip(converted, folded, strict=True)]
