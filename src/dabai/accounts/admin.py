@@ -9,7 +9,7 @@ from dabai.accounts.models import AgentProfile, AuditEntry, Department, Team, Us
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "display_name", "role", "department", "is_active")
     list_filter = ("role", "department", "is_active")
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("大白"), {"fields": ("role", "display_name", "department")}))
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Dabai"), {"fields": ("role", "display_name", "department")}))
 
 
 @admin.register(Team, Department)

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class AccountsConfig(AppConfig):
     name = "dabai.accounts"
-    verbose_name = _("账户与权限")
+    verbose_name = _("Accounts and permissions")

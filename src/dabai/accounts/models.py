@@ -7,22 +7,22 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", _("管理员")
-    SUPERVISOR = "supervisor", _("班长")
-    AGENT = "agent", _("坐席")
-    DEPARTMENT = "department", _("部门成员")
-    CUSTOMER = "customer", _("客户")
+    ADMIN = "admin", _("Administrator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    AGENT = "agent", _("Agent")
+    DEPARTMENT = "department", _("Department member")
+    CUSTOMER = "customer", _("Customer")
 
 
 class Team(models.Model):
     """A group of agents that owns a queue of conversations (e.g. 热线组, 在线组, 社交媒体组)."""
 
-    name = models.CharField(_("名称"), max_length=100, unique=True)
+    name = models.CharField(_("Name"), max_length=100, unique=True)
     slug = models.SlugField(unique=True)
 
     class Meta:
-        verbose_name = _("团队")
-        verbose_name_plural = _("团队")
+        verbose_name = _("Team")
+        verbose_name_plural = _("Teams")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -32,12 +32,12 @@ class Team(models.Model):
 class Department(models.Model):
     """An internal customer of the service centre (product, marketing, finance, HR…)."""
 
-    name = models.CharField(_("名称"), max_length=100, unique=True)
+    name = models.CharField(_("Name"), max_length=100, unique=True)
     slug = models.SlugField(unique=True)
 
     class Meta:
-        verbose_name = _("部门")
-        verbose_name_plural = _("部门")
+        verbose_name = _("Department")
+        verbose_name_plural = _("Departments")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -47,11 +47,11 @@ class Department(models.Model):
 class User(AbstractUser):
     """Every person who signs in; the role decides what they may see."""
 
-    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.AGENT, db_index=True)
-    display_name = models.CharField(_("显示名"), max_length=100, blank=True)
+    role = models.CharField(_("Role"), max_length=20, choices=Role.choices, default=Role.AGENT, db_index=True)
+    display_name = models.CharField(_("Display name"), max_length=100, blank=True)
     department = models.ForeignKey(
         Department,
-        verbose_name=_("部门"),
+        verbose_name=_("Department"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -59,8 +59,8 @@ class User(AbstractUser):
     )
 
     class Meta:
-        verbose_name = _("用户")
-        verbose_name_plural = _("用户")
+        verbose_name = _("User")
+        verbose_name_plural = _("Users")
 
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
@@ -77,14 +77,16 @@ class AgentProfile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
-    teams = models.ManyToManyField(Team, verbose_name=_("团队"), related_name="agents", blank=True)
+    teams = models.ManyToManyField(Team, verbose_name=_("Team"), related_name="agents", blank=True)
     can_view_all_teams = models.BooleanField(
-        _("可查看其他团队的会话"), default=False, help_text=_("例如专家席或质检人员。")
+        _("May view other teams' conversations"),
+        default=False,
+        help_text=_("For example expert seats or quality reviewers."),
     )
 
     class Meta:
-        verbose_name = _("坐席档案")
-        verbose_name_plural = _("坐席档案")
+        verbose_name = _("Agent profile")
+        verbose_name_plural = _("Agent profiles")
 
     def __str__(self) -> str:
         return str(self.user)
@@ -108,8 +110,8 @@ class AuditEntry(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("审计记录")
-        verbose_name_plural = _("审计记录")
+        verbose_name = _("Audit entry")
+        verbose_name_plural = _("Audit entries")
         ordering = ["-at"]
         indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
 

@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DABAI_VAR_DIR", Path.cwd() / "var"))
@@ -53,6 +52,10 @@ INSTALLED_APPS = [
     "dabai.accounts",
     "dabai.customers",
     "dabai.conversations",
+    "dabai.channels",
+    "dabai.routing",
+    "dabai.replies",
+    "dabai.knowledge",
     "dabai.portal",
     "dabai.insights",
 ]
@@ -117,7 +120,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class ConversationsConfig(AppConfig):
     name = "dabai.conversations"
-    verbose_name = _("会话")
+    verbose_name = _("Conversation")

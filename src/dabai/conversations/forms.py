@@ -6,13 +6,15 @@ from dabai.conversations.models import Status
 
 
 class ReplyForm(forms.Form):
-    body = forms.CharField(label=_("回复"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
-    kind = forms.ChoiceField(choices=[("reply", _("回复客户")), ("note", _("内部备注"))], initial="reply")
+    body = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 4}), max_length=20000)
+    kind = forms.ChoiceField(
+        choices=[("reply", _("Reply to customer")), ("note", _("Internal note"))], initial="reply"
+    )
 
     def clean_body(self) -> str:
         body = self.cleaned_data["body"].strip()
         if not body:
-            raise forms.ValidationError(_("内容不能为空。"))
+            raise forms.ValidationError(_("The text cannot be empty."))
         return body
 
 
@@ -24,5 +26,5 @@ class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
         queryset=User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True),
         required=False,
-        empty_label=_("（未分配）"),
+        empty_label=_("(unassigned)"),
     )

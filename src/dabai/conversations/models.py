@@ -11,31 +11,33 @@ from dabai.customers.models import Customer
 
 
 class Status(models.TextChoices):
-    OPEN = "open", _("待处理")
-    PENDING = "pending", _("等待客户")
-    RESOLVED = "resolved", _("已解决")
-    CLOSED = "closed", _("已关闭")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Waiting on customer")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
 
 
 class Priority(models.IntegerChoices):
-    LOW = 0, _("低")
-    NORMAL = 1, _("普通")
-    HIGH = 2, _("高")
-    URGENT = 3, _("紧急")
+    LOW = 0, _("Low")
+    NORMAL = 1, _("Normal")
+    HIGH = 2, _("High")
+    URGENT = 3, _("Urgent")
 
 
 class Conversation(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
-    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
-    subject = models.CharField(_("主题"), max_length=255, blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    channel = models.CharField(_("Channel"), max_length=20, choices=Channel.choices)
+    subject = models.CharField(_("Subject"), max_length=255, blank=True)
+    status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.OPEN)
     priority = models.PositiveSmallIntegerField(
-        _("优先级"), choices=Priority.choices, default=Priority.NORMAL
+        _("Priority"), choices=Priority.choices, default=Priority.NORMAL
     )
-    is_public = models.BooleanField(_("公开"), default=False, help_text=_("例如微博上的公开评论或@提及。"))
+    is_public = models.BooleanField(
+        _("Public"), default=False, help_text=_("For example a public Weibo comment or @-mention.")
+    )
     team = models.ForeignKey(
         Team,
-        verbose_name=_("团队"),
+        verbose_name=_("Team"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -43,26 +45,26 @@ class Conversation(models.Model):
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("处理人"),
+        verbose_name=_("Assignee"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_conversations",
     )
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    last_message_at = models.DateTimeField(_("最近消息"), db_index=True)
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+    last_message_at = models.DateTimeField(_("Last message"), db_index=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)
-    first_response_at = models.DateTimeField(_("首次响应"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("First response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("Resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("Closed at"), null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
     preview = models.CharField(
         max_length=200, blank=True, help_text="Masked start of the latest inbound message."
     )
 
     class Meta:
-        verbose_name = _("会话")
-        verbose_name_plural = _("会话")
+        verbose_name = _("Conversation")
+        verbose_name_plural = _("Conversations")
         ordering = ["-last_message_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-last_message_at", "-id"], name="conv_status_recent"),
@@ -85,39 +87,43 @@ class Conversation(models.Model):
 
 
 class Direction(models.TextChoices):
-    INBOUND = "inbound", _("客户来信")
-    OUTBOUND = "outbound", _("回复")
-    NOTE = "note", _("内部备注")
+    INBOUND = "inbound", _("Customer message")
+    OUTBOUND = "outbound", _("Reply")
+    NOTE = "note", _("Internal note")
 
 
 class DeliveryStatus(models.TextChoices):
     NONE = "", _("—")
-    QUEUED = "queued", _("排队中")
-    SENT = "sent", _("已发送")
-    FAILED = "failed", _("发送失败")
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
 
 
 class Message(models.Model):
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    direction = models.CharField(_("方向"), max_length=10, choices=Direction.choices)
-    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
+    direction = models.CharField(_("Direction"), max_length=10, choices=Direction.choices)
+    channel = models.CharField(_("Channel"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(
-        _("渠道消息编号"), max_length=255, null=True, blank=True, help_text=_("同一渠道内唯一，用于去重。")
+        _("Channel message ID"),
+        max_length=255,
+        null=True,
+        blank=True,
+        help_text=_("Unique within the channel; used to store each message once."),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
-    body = models.TextField(_("内容"))
-    raw_payload = models.JSONField(_("原始数据"), default=dict, blank=True)
-    sent_at = models.DateTimeField(_("发送时间"), db_index=True)
+    body = models.TextField(_("Body"))
+    raw_payload = models.JSONField(_("Raw payload"), default=dict, blank=True)
+    sent_at = models.DateTimeField(_("Sent at"), db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivery_status = models.CharField(
-        _("送达状态"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE, blank=True
+        _("Delivery"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE, blank=True
     )
 
     class Meta:
-        verbose_name = _("消息")
-        verbose_name_plural = _("消息")
+        verbose_name = _("Message")
+        verbose_name_plural = _("Messages")
         ordering = ["sent_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -150,8 +156,8 @@ class Insight(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("洞察")
-        verbose_name_plural = _("洞察")
+        verbose_name = _("Insight")
+        verbose_name_plural = _("Insights")
 
     def __str__(self) -> str:
         return f"{self.sentiment}/{self.intent or '-'} #{self.message_id}"

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class CoreConfig(AppConfig):
     name = "dabai.core"
-    verbose_name = _("核心")
+    verbose_name = _("Core")

@@ -11,13 +11,13 @@ def navigation(request: HttpRequest) -> dict:
     items: list[dict] = []
     if user is not None and user.is_authenticated:
         if is_desk_user(user):
-            items.append({"url": reverse("conversations:inbox"), "label": _("收件箱")})
+            items.append({"url": reverse("conversations:inbox"), "label": _("Inbox")})
         if is_department_member(user) or is_supervisor(user):
-            items.append({"url": reverse("insights:cases"), "label": _("用户之声")})
+            items.append({"url": reverse("insights:cases"), "label": _("Voice of the customer")})
         if user.role == "customer":
-            items.append({"url": reverse("portal:home"), "label": _("我的服务记录")})
+            items.append({"url": reverse("portal:home"), "label": _("My requests")})
         if is_supervisor(user) and user.is_staff:
-            items.append({"url": reverse("admin:index"), "label": _("管理后台")})
+            items.append({"url": reverse("admin:index"), "label": _("Administration")})
     for item in items:
         item["active"] = request.path.startswith(item["url"])
     return {"nav_items": items}

@@ -14,7 +14,7 @@ RETRY_DELAYS_SECONDS = (5, 30, 120, 600, 1800)
 
 
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Enqueue after the surrounding transaction commits, so the worker never sees a row that may roll back."""
+    """Enqueue after the surrounding transaction commits, so workers never see rows that roll back."""
     transaction.on_commit(lambda: task.enqueue(*args, **kwargs))
 
 

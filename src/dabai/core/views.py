@@ -21,6 +21,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers and `make run`: database and worker, as JSON; 503 when something is down."""
+    """Liveness for load balancers and `make run`: database and worker as JSON; 503 when one is down."""
     report = health_report()
     return JsonResponse(report, status=200 if report["ok"] else 503)

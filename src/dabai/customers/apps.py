@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class CustomersConfig(AppConfig):
     name = "dabai.customers"
-    verbose_name = _("客户")
+    verbose_name = _("Customer")

@@ -8,17 +8,17 @@ from dabai.core.choices import Channel
 
 
 class Tier(models.TextChoices):
-    REGULAR = "regular", _("普通")
+    REGULAR = "regular", _("Regular")
     VIP = "vip", _("VIP")
-    PREMIUM = "premium", _("全球通")
+    PREMIUM = "premium", _("Premium")
 
 
 class CustomerTag(models.Model):
-    name = models.CharField(_("名称"), max_length=50, unique=True)
+    name = models.CharField(_("Name"), max_length=50, unique=True)
 
     class Meta:
-        verbose_name = _("客户标签")
-        verbose_name_plural = _("客户标签")
+        verbose_name = _("Customer tag")
+        verbose_name_plural = _("Customer tags")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -26,15 +26,15 @@ class CustomerTag(models.Model):
 
 
 class Customer(models.Model):
-    display_name = models.CharField(_("称呼"), max_length=100, db_index=True)
+    display_name = models.CharField(_("Name"), max_length=100, db_index=True)
     tier = models.CharField(
-        _("等级"), max_length=20, choices=Tier.choices, default=Tier.REGULAR, db_index=True
+        _("Tier"), max_length=20, choices=Tier.choices, default=Tier.REGULAR, db_index=True
     )
-    tags = models.ManyToManyField(CustomerTag, verbose_name=_("标签"), blank=True, related_name="customers")
-    notes = models.TextField(_("备注"), blank=True)
+    tags = models.ManyToManyField(CustomerTag, verbose_name=_("Tags"), blank=True, related_name="customers")
+    notes = models.TextField(_("Notes"), blank=True)
     portal_user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("客户门户账号"),
+        verbose_name=_("Portal account"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -46,8 +46,8 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("客户")
-        verbose_name_plural = _("客户")
+        verbose_name = _("Customer")
+        verbose_name_plural = _("Customers")
         ordering = ["display_name"]
 
     def __str__(self) -> str:
@@ -61,14 +61,14 @@ class ChannelIdentity(models.Model):
     """
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
-    channel = models.CharField(_("渠道"), max_length=20, choices=Channel.choices)
-    external_id = models.CharField(_("渠道标识"), max_length=255)
-    handle = models.CharField(_("显示名"), max_length=255, blank=True)
+    channel = models.CharField(_("Channel"), max_length=20, choices=Channel.choices)
+    external_id = models.CharField(_("Channel ID"), max_length=255)
+    handle = models.CharField(_("Display name"), max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("渠道身份")
-        verbose_name_plural = _("渠道身份")
+        verbose_name = _("Channel identity")
+        verbose_name_plural = _("Channel identities")
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_id"], name="identity_unique_per_channel")
         ]

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class InsightsConfig(AppConfig):
     name = "dabai.insights"
-    verbose_name = _("用户之声")
+    verbose_name = _("Voice of the customer")

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class PortalConfig(AppConfig):
     name = "dabai.portal"
-    verbose_name = _("客户门户")
+    verbose_name = _("Customer portal")

@@ -10,7 +10,7 @@ from dabai.portal import selectors
 
 
 class PortalReplyForm(forms.Form):
-    body = forms.CharField(label=_("补充说明"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    body = forms.CharField(label=_("Add details"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
 
 
 @login_required

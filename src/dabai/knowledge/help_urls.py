@@ -1,0 +1,4 @@
+"""Public help centre (no login)."""
+
+app_name = "help"
+urlpatterns: list = []
