@@ -1,4 +1,4 @@
-"""Browser tests against a real dabai: `dabai serve` + `dabai worker` on a fresh SQLite database with the demo.
+"""Browser tests against a real dabai: `dabai serve` + `dabai worker` on a fresh SQLite demo database.
 
 Chromium is Debian's /usr/bin/chromium (installed by `make test`), never a downloaded browser. Screenshots
 go to $ARTIFACTS_DIR (default ./artifacts).
@@ -31,7 +31,7 @@ CHROMIUM_ARGS = [
 DABAI = str(Path(sys.executable).with_name("dabai"))
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", Path.cwd() / "artifacts"))
 
-# The browser suite talks to the server over HTTP only; Playwright's sync API runs an event loop in this thread.
+# Tests talk to the server over HTTP only; Playwright's sync API runs an event loop in this thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
@@ -102,7 +102,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def new_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
-    """``new_context(locale="zh-CN")``: an isolated browser profile (cookies, storage); closed after the test."""
+    """``new_context(locale="zh-CN")``: an isolated profile, closed after the test."""
     contexts: list[BrowserContext] = []
 
     def make(**kwargs) -> BrowserContext:
