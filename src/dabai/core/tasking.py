@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import Task
+from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
 

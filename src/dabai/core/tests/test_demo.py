@@ -1,0 +1,55 @@
+"""The demo centre loads the same realistic data every time, with working logins for every role."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from dabai.accounts.models import Role, User
+from dabai.conversations.models import Conversation, Insight, Message
+from dabai.core.choices import Channel
+from dabai.core.demo import DEMO_LOGINS, DemoBuilder
+from dabai.customers.models import Customer
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        Message.objects.order_by("id").values_list("conversation__channel", "direction", "body")[:200]
+    )
+
+
+@pytest.mark.django_db
+def test_demo_is_deterministic_and_covers_every_channel():
+    DemoBuilder(customers=15, conversations=60).build()
+    first = snapshot()
+    assert Customer.objects.count() == 15
+    assert Conversation.objects.count() == 60
+    assert set(Conversation.objects.values_list("channel", flat=True)) == set(Channel.values)
+    assert Insight.objects.count() == Message.objects.filter(direction="inbound").count()
+    Message.objects.all().delete()
+    Conversation.objects.all().delete()
+    Customer.objects.all().delete()
+    User.objects.all().delete()
+    DemoBuilder(customers=15, conversations=60).build()
+    assert snapshot() == first
+
+
+@pytest.mark.django_db
+def test_every_printed_demo_login_works_and_has_its_role(capsys):
+    call_command("demo", customers=10, conversations=20)
+    out = capsys.readouterr().out
+    for login in DEMO_LOGINS:
+        assert f"{login.username}" in out and login.password in out
+        assert Client().login(username=login.username, password=login.password)
+        assert User.objects.get(username=login.username).role == login.role
+    assert User.objects.get(username="kehu").customer.conversations.exists(), "the demo customer has history"
+    assert {u.role for u in User.objects.all()} == set(Role.values)
+
+
+@pytest.mark.django_db
+def test_loading_the_demo_twice_is_refused_unless_asked_to_skip():
+    call_command("demo", customers=5, conversations=5)
+    with pytest.raises(CommandError):
+        call_command("demo", customers=5, conversations=5)
+    call_command("demo", customers=5, conversations=5, if_empty=True)
+    assert Conversation.objects.count() == 5
