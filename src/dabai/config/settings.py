@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
     "dabai.core",
     "dabai.accounts",
     "dabai.customers",
@@ -144,7 +145,6 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
-    INSTALLED_APPS += ["django_rq"]
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
     }
