@@ -1,0 +1,252 @@
+"""Every state change of the knowledge base, one typed function each."""
+
+import logging
+import os
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from dabai.accounts.models import User
+from dabai.accounts.services import record_audit
+from dabai.conversations.models import Conversation, Direction, Status
+from dabai.conversations.services import post_reply
+from dabai.core.choices import Channel
+from dabai.customers.models import Customer
+from dabai.filter import mask
+from dabai.knowledge import search as search_index
+from dabai.knowledge import text
+from dabai.knowledge.models import (
+    Article,
+    ArticleStatus,
+    ArticleVersion,
+    Category,
+    Feedback,
+    SearchEntry,
+    SearchLog,
+    Synonym,
+    Tag,
+)
+
+logger = logging.getLogger(__name__)
+
+# A search (or bot question) whose best article covers less than this share of the query is a content gap.
+GAP_CONFIDENCE = 0.5
+
+
+def _unique_slug(title: str, article: Article | None) -> str:
+    base = slugify(title)[:60] or "article"
+    slug = base
+    while Article.objects.filter(slug=slug).exclude(pk=getattr(article, "pk", None)).exists():
+        slug = f"{base}-{secrets.token_hex(3)}"
+    return slug
+
+
+def index_article(article: Article) -> None:
+    """Keep the article's search entry in step with it; only published articles are public."""
+    tags = " ".join(article.tags.values_list("name", flat=True)) if article.pk else ""
+    search_index.index_document(
+        SearchEntry.Kind.ARTICLE,
+        article.pk,
+        article.title,
+        f"{article.summary}\n{tags}\n{article.body}",
+        public=article.is_published,
+        language=article.language,
+    )
+
+
+@transaction.atomic
+def save_article(
+    *,
+    actor: User | None,
+    title: str,
+    body: str,
+    summary: str = "",
+    category: Category | None = None,
+    language: str = "zh-hans",
+    tags: list[str] | None = None,
+    article: Article | None = None,
+    translation_of: Article | None = None,
+    status: str | None = None,
+) -> Article:
+    """Create an article or change it; every save is a new numbered version in the history."""
+    creating = article is None
+    if article is None:
+        article = Article(created_by=actor, slug=_unique_slug(title, None))
+    else:
+        article.version = F("version") + 1
+    article.title, article.body, article.summary = title, body, summary
+    article.category, article.language = category, language
+    article.translation_of = translation_of if translation_of != article else None
+    if status is not None:
+        article.status = status
+        if status == ArticleStatus.PUBLISHED and article.published_at is None:
+            article.published_at = timezone.now()
+    article.save()
+    article.refresh_from_db(fields=["version"])
+    if tags is not None:
+        article.tags.set([Tag.objects.get_or_create(name=t.strip()[:50])[0] for t in tags if t.strip()])
+    ArticleVersion.objects.create(
+        article=article, number=article.version, title=title, summary=summary, body=body, author=actor
+    )
+    index_article(article)
+    record_audit(actor, "knowledge.article.create" if creating else "knowledge.article.edit", article)
+    return article
+
+
+@transaction.atomic
+def set_article_status(article: Article, status: str, *, actor: User | None) -> Article:
+    """Publish an article (it appears in the help centre, search and bot) or take it back to draft."""
+    article.status = status
+    if status == ArticleStatus.PUBLISHED and article.published_at is None:
+        article.published_at = timezone.now()
+    article.save(update_fields=["status", "published_at", "updated_at"])
+    index_article(article)
+    record_audit(actor, "knowledge.article.status", article, {"status": status})
+    return article
+
+
+def set_related(article: Article, related: list[Article]) -> None:
+    article.related.set([a for a in related if a.pk != article.pk])
+
+
+def draft_from_conversation(conversation: Conversation, *, actor: User) -> Article:
+    """Turn a resolved conversation into a draft: the question and the answer that worked, masked.
+
+    Personal data never reaches an article, even a draft, so every line goes through the filter's mask.
+    """
+    thread = conversation.messages.exclude(direction=Direction.NOTE).order_by("sent_at", "id")
+    questions = [mask(m.body) for m in thread if m.direction == Direction.INBOUND]
+    answers = [mask(m.body) for m in thread if m.direction == Direction.OUTBOUND]
+    title = mask(conversation.subject) or (questions[0][:60] if questions else str(conversation))
+    body = "\n\n".join(["\n".join(questions), "\n".join(answers)]).strip()
+    with transaction.atomic():
+        article = save_article(
+            actor=actor, title=title, summary=(answers[-1][:300] if answers else ""), body=body
+        )
+        article.source_conversation = conversation
+        article.save(update_fields=["source_conversation"])
+    return article
+
+
+@transaction.atomic
+def record_feedback(article: Article, *, helpful: bool, source: str = "help", comment: str = "") -> Feedback:
+    """A reader says whether the article helped; counters stay cheap to show."""
+    counter = "helpful_count" if helpful else "not_helpful_count"
+    Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
+    return Feedback.objects.create(article=article, helpful=helpful, source=source, comment=comment[:500])
+
+
+def save_synonyms(words: str, *, actor: User, synonym: Synonym | None = None) -> Synonym:
+    """Admins keep the groups of words customers use for the same thing (退款 退钱)."""
+    synonym = synonym or Synonym()
+    synonym.words = " ".join(Synonym(words=words).word_list())[:255]
+    synonym.save()
+    record_audit(actor, "knowledge.synonym.save", synonym, {"words": synonym.words})
+    return synonym
+
+
+def delete_synonyms(synonym: Synonym, *, actor: User) -> None:
+    record_audit(actor, "knowledge.synonym.delete", synonym, {"words": synonym.words})
+    synonym.delete()
+
+
+def topic_of(terms: list[search_index.Term]) -> str:
+    """A short, stable label for grouping questions: the two longest content terms, alphabetically."""
+    labels = sorted({t.label for t in terms}, key=lambda w: (-len(w), w))[:2]
+    return " ".join(sorted(labels))[:100]
+
+
+def log_search(found: search_index.Search, *, source: str) -> SearchLog:
+    """Remember a search; weak or empty ones are content gaps."""
+    top_article = None
+    if found.hits and found.hits[0].kind == SearchEntry.Kind.ARTICLE:
+        top_article = Article.objects.filter(pk=found.hits[0].object_id).first()
+    return SearchLog.objects.create(
+        query=mask(found.query)[:255],
+        topic=topic_of(found.terms) or text.fold(found.query)[:100],
+        source=source,
+        result_count=len(found.hits),
+        top_score=found.confidence,
+        top_article=top_article,
+        is_gap=found.confidence < GAP_CONFIDENCE,
+    )
+
+
+def short_url(article: Article) -> str:
+    """The article's short public link (``/help/s/<base36 id>``), absolute when a public URL is configured."""
+    path = reverse("help:short", kwargs={"code": _base36(article.pk)})
+    base = getattr(settings, "DABAI_PUBLIC_URL", "") or os.environ.get("DABAI_PUBLIC_URL", "")
+    return base.rstrip("/") + path
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out
+
+
+def article_message(article: Article) -> str:
+    """What an agent (or the SMS) sends: title, summary and the short link."""
+    summary = article.summary or article.body[:120]
+    return f"【{article.title}】{summary} {short_url(article)}"
+
+
+def _sms_conversation(customer: Customer, conversation: Conversation | None) -> Conversation | None:
+    if conversation is not None and conversation.channel == Channel.SMS:
+        return conversation
+    active = (
+        Conversation.objects.filter(
+            customer=customer, channel=Channel.SMS, status__in=[Status.OPEN, Status.PENDING]
+        )
+        .order_by("-last_message_at")
+        .first()
+    )
+    if active is not None:
+        return active
+    if not customer.identities.filter(channel__in=[Channel.SMS, Channel.PHONE]).exists():
+        return None
+    return Conversation.objects.create(
+        customer=customer,
+        channel=Channel.SMS,
+        subject=str(article_sms_subject()),
+        status=Status.PENDING,
+        last_message_at=timezone.now(),
+    )
+
+
+def article_sms_subject() -> str:
+    from django.utils.translation import gettext
+
+    return gettext("Knowledge SMS")
+
+
+class NoPhoneNumber(Exception):
+    """The customer has no phone number we could text."""
+
+
+def send_article_sms(
+    article: Article, *, customer: Customer, actor: User, conversation: Conversation | None = None
+) -> Conversation:
+    """ "Knowledge SMS": text the customer the article's short link and summary through the SMS channel.
+
+    Uses the customer's open SMS conversation, or starts one (waiting on the customer) so the text is part of
+    their history; the SMS channel's sender delivers the reply after commit.
+    """
+    with transaction.atomic():
+        sms = _sms_conversation(customer, conversation)
+        if sms is None:
+            raise NoPhoneNumber(customer.pk)
+        post_reply(sms, actor, article_message(article))
+        record_audit(
+            actor, "knowledge.article.sms", article, {"conversation": sms.pk, "customer": customer.pk}
+        )
+    return sms
