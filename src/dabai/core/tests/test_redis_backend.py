@@ -22,8 +22,9 @@ from dabai.conversations.services import receive_message
 from dabai.customers.services import resolve_customer
 assert settings.TASKS["default"]["BACKEND"] == "django_tasks_rq.RQBackend"
 customer = resolve_customer("sms", "13900002222", display_name="孙先生")
+body = "话费多扣了50元，再不退我就投诉到工信部"
 for _ in range(2):
-    receive_message(channel="sms", customer=customer, body="话费多扣了50元，再不退我就投诉到工信部", external_id="sms-1")
+    receive_message(channel="sms", customer=customer, body=body, external_id="sms-1")
 """
 
 CHECK = """
