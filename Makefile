@@ -55,6 +55,7 @@ run: install
 	  $(DABAI) serve --host $(HOST) --port $(PORT)
 
 lint: install-test
+	@mkdir -p $(DABAI_VAR_DIR)
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/lint-imports
