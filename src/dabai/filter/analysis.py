@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from . import lexicon
 from .entities import find_entities
 from .features import URL_RE
@@ -38,6 +40,7 @@ EMOTIONS = ("anger", "anxiety", "disappointment", "confusion", "satisfaction", "
 URGENCIES = ("low", "normal", "high", "critical")
 CHANNELS = ("email", "chat", "sms", "phone", "weibo", "wechat")
 RULES_VERSION = "rules-1"
+SENTIMENT_OVERRIDE = 0.8  # the act-based rule overrides only a model that is not sure of itself
 MAX_CHARS = 20_000  # detectors look at the first 20k characters; spans stay inside the text
 
 _SUSPICIOUS_URL = re.compile(
@@ -202,23 +205,37 @@ _EMO_NAMES = {f"emo_{e}": e for e in EMOTIONS}
 
 
 def _finish(
-    p: _Prepared, model: Model | None, probs: dict[str, Any] | None, row: list[int] | None
+    p: _Prepared, model: Model | None, probs: dict[str, Any] | None, tops: dict[str, tuple] | None
 ) -> Analysis:
     """Combine model probabilities (if any) with cue evidence into an :class:`Analysis`."""
     why: dict[str, list[dict[str, Any]]] = {}
     c = p.cats
     text = p.text
 
+    lowered = p.norm.lower()
+
     def model_why(head: str, cls: int) -> list[dict[str, Any]]:
-        if model is None or row is None:
+        """Top features behind the model's own decision for *head*, if that decision was *cls*."""
+        if tops is None or tops[head][0] != cls:
             return []
         out = []
-        for feat, weight in model.top_features(row, head, cls):
-            span = _locate(p.norm, feat)
+        for feat, weight in tops[head][1]:
+            w = round(weight, 3)
+            if feat.startswith(("c:", "len:")):
+                continue  # channel and length priors are not evidence a person can check
+            if feat.startswith("k:") and feat[2:] in c:
+                hits = [(s, e) for k, s, e in p.cues if k == feat[2:]]
+                out += [_cue(text, s, e, "model", feature=feat, weight=w) for s, e in hits[:2]]
+                if not hits:
+                    out.append({"feature": feat, "source": "model", "weight": w})
+                continue
+            span = _locate(lowered, feat)
+            if span and any(o.get("start") == span[0] and o.get("end") == span[1] for o in out):
+                continue  # the word and its bigram point at the same text
             if span:
-                out.append(_cue(text, span[0], span[1], "model", weight=round(weight, 3)))
+                out.append(_cue(text, span[0], span[1], "model", weight=w))
             else:
-                out.append({"feature": feat, "source": "model", "weight": round(weight, 3)})
+                out.append({"feature": feat, "source": "model", "weight": w})
         return out
 
     # Spam first: spam gets no intent or voice.
@@ -281,6 +298,10 @@ def _finish(
             intent = {"label": "other", "score": 0.5}
             voice = {"label": _rule_voice(p.norm, sentiment["label"]), "score": 0.5}
             why["intent"] = why["voice"] = []
+        ruled = _sentiment_rule(p, voice["label"], esc_risk)
+        if ruled and ruled[0] != sentiment["label"] and sentiment["score"] < SENTIMENT_OVERRIDE:
+            sentiment = {"label": ruled[0], "score": max(sentiment["score"], 0.8)}
+            why["sentiment"] = ruled[1] + why["sentiment"]
 
     urgency, urg_why = _urgency(p, esc_risk, sentiment["label"], voice and voice["label"], is_spam)
     why["urgency"] = urg_why
@@ -312,6 +333,25 @@ def _finish(
     )
 
 
+_NEGATIVE_CUES = ("emo_anger", "emo_disappointment", "emo_anxiety", "urg_fraud", "urg_money", "urg_repeat")
+
+
+def _sentiment_rule(p: _Prepared, voice: str, escalation: bool) -> tuple[str, list[dict[str, Any]]] | None:
+    """Customer-service sentiment follows the act: a complaint, a threat or distress is negative, praise is
+    positive, whatever the words.  Reviews and a small corpus cannot teach that a polite request carrying
+    "第三次打电话了" is a negative experience; this rule does."""
+    if voice == "praise":
+        return "positive", []
+    if escalation:
+        return "negative", [_cue(p.text, s, e, category=k) for k, s, e in p.cues if k.startswith("esc_")]
+    cues = [_cue(p.text, s, e, category=k) for k, s, e in p.cues if k in _NEGATIVE_CUES]
+    if cues:
+        return "negative", cues
+    if voice == "complaint":
+        return "negative", []
+    return None
+
+
 _QUESTION = re.compile(
     r"[?？]|吗|么|怎么|如何|为什么|为啥|哪|几|多少|是否|能不能|可不可以|\b(?:how|what|why|when|where|can|is)\b",
     re.I,
@@ -337,11 +377,11 @@ def _rule_voice(norm: str, sentiment: str) -> str:
 
 
 def _locate(norm: str, feat: str) -> tuple[int, int] | None:
-    """Span of a word or bigram feature in the normalised text (case-insensitive for latin)."""
+    """Span of a word or bigram feature in the lower-cased normalised text."""
     kind, _, val = feat.partition(":")
     if kind not in ("w", "b") or not val or "0" in val:
         return None
-    i = norm.lower().find(val)
+    i = norm.find(val)
     return (i, i + len(val)) if i >= 0 else None
 
 
@@ -385,9 +425,14 @@ def analyse_many(
     if m is None:
         return [_finish(p, None, None, None) for p in prepared]
     rows = [featurize(m, p.norm[:MAX_CHARS], p.channel, p.cats) for p in prepared]
-    probs = m.probabilities(m.logits(rows))
+    logits, gathered, owner, flat = m.gather(rows)
+    probs = m.probabilities(logits)
+    tops: dict[str, tuple[np.ndarray, list[list[tuple[str, float]]]]] = {}
+    for name, arr in probs.items():
+        classes = (arr >= 0.5).astype(np.int64) if arr.ndim == 1 else arr.argmax(axis=1)
+        tops[name] = (classes, m.top_features_batch(gathered, owner, flat, name, classes))
     out = []
     for i, p in enumerate(prepared):
         per = {name: arr[i] for name, arr in probs.items()}
-        out.append(_finish(p, m, per, rows[i]))
+        out.append(_finish(p, m, per, {name: (int(c[i]), t[i]) for name, (c, t) in tops.items()}))
     return out

@@ -8,6 +8,7 @@ not be read at all.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -50,13 +51,32 @@ def _batches(stream: TextIO) -> Iterator[list[tuple[int, dict[str, Any] | str]]]
         yield batch
 
 
+def _stdin() -> TextIO:
+    """Standard input as UTF-8 that never raises on bad bytes (they become U+FFFD)."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin
+    return io.TextIOWrapper(buffer, encoding="utf-8", errors="replace")
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    """One JSON line, readable UTF-8 when possible, ASCII escapes when the text holds lone surrogates."""
+    line = json.dumps(record, ensure_ascii=False)
+    if not line.isascii():
+        try:
+            line.encode("utf-8")
+        except UnicodeEncodeError:
+            line = json.dumps(record)
+    return line
+
+
 def _analyse(args: argparse.Namespace, out: TextIO) -> int:
     from .analysis import analyse_many
     from .model import load_model
 
     model = load_model(args.model) if args.model else load_model()
     try:
-        stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
+        stream = _stdin() if args.file == "-" else open(args.file, encoding="utf-8", errors="replace")  # noqa: SIM115
     except OSError as exc:
         print(f"dabai filter: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
@@ -73,14 +93,16 @@ def _analyse(args: argparse.Namespace, out: TextIO) -> int:
                     record: dict[str, Any] = {"line": n, "error": item}
                 else:
                     record = {"id": item["id"], **next(results).to_dict()}
-                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.write(_dumps(record) + "\n")
             out.flush()
     except OSError as exc:
         print(f"dabai filter: read error: {exc}", file=sys.stderr)
         return 2
     finally:
-        if stream is not sys.stdin:
+        if args.file != "-":
             stream.close()
+        elif stream is not sys.stdin:
+            stream.detach()  # keep the real stdin open for the caller
     return 0
 
 

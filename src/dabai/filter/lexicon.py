@@ -37,6 +37,64 @@ CUES: dict[str, tuple[str, ...]] = {
     "esc_platform": _w(
         "黑猫投诉 黑猫 聚投诉 人民网留言 领导留言板 消费保 21cn聚投诉",
     ),
+    # Domain vocabulary for intent (features for the learner: they generalise beyond the training phrasings).
+    "int_billing": _w(
+        "话费 扣费 扣款 扣了 账单 发票 充值 余额 套餐费 月租 资费 收费 费用 付款 支付 续费 分期 手续费 开票",
+        "抬头 多收 到账 退费 价格 优惠券 账户余额 charge charged bill billing invoice payment fee",
+    ),
+    "int_logistics": _w(
+        "快递 物流 发货 签收 包裹 配送 送货 派送 驿站 快递员 快递柜 运输 中转 单号 运单 顺丰 中通 圆通 申通",
+        "韵达 京东物流 到货 收货地址 送到 寄 催件 自提 上门送",
+        "delivery parcel package shipping courier tracking ship",
+    ),
+    "int_refund_return": _w(
+        "退款 退货 换货 退钱 退回 七天无理由 退换 售后退 取件 退货地址 退款进度 运费险 驳回 refund return",
+        "returned exchange",
+    ),
+    "int_account": _w(
+        "账号 帐号 账户 密码 登录 登陆 验证码 实名 认证 积分 会员等级 绑定 解绑 换绑 封号 解封 注册 昵称",
+        "找回 被盗 盗号 用户名 两步验证 account password login log_in sign_in locked hacked",
+    ),
+    "int_product_quality": _w(
+        "质量 坏了 故障 划痕 做工 保修 质保 维修 假货 正品 掉色 缩水 异味 噪音 发烫 黑屏 破损 次品 翻新",
+        "瑕疵 检测 配件 零件 耐用 结实 粗糙 返修 quality broken defective warranty repair fake cracked",
+    ),
+    "int_outage": _w(
+        "断网 停电 信号 宕机 网速 掉线 上不了网 宽带 光猫 基站 抢修 报修 恢复供电 停水 服务器 崩了 系统故障",
+        "网络故障 线路 来电 断电 没网 维护 outage internet power signal network broadband down",
+    ),
+    "int_service_attitude": _w(
+        "客服 态度 人工 工作人员 回电 挂电话 踢皮球 敷衍 机器人 工号 主管 排队 没人接 服务员 营业厅 培训",
+        "耐心 礼貌 爱答不理 专属客服 投诉结果 agent staff rude supervisor support",
+    ),
+    "int_cancellation": _w(
+        "取消 退订 销户 解约 注销 拆机 违约金 停机保号 合约 退订业务 取消订单 取消预约 降档 取消订阅 挽留",
+        "cancel cancellation unsubscribe terminate contract membership",
+    ),
+    "int_usage_inquiry": _w(
+        "怎么用 怎么设置 设置 教程 说明书 功能 操作 连接 蓝牙 WiFi wifi 使用 界面 按钮 模式 引导 怎么开启",
+        "出厂设置 备份 切换 老年模式 字体 使用说明 操作指南",
+        "setup set_up manual tutorial settings how_to connect",
+    ),
+    # Voice markers.
+    "voi_question": _w(
+        "吗 么 怎么 如何 为什么 为啥 哪里 哪 几 多久 多少 什么时候 是否 能不能 可不可以 可以吗 有没有 是不是",
+        "请问 how what why when where which is_there can_i does",
+    ),
+    "voi_request": _w(
+        "请 麻烦 帮我 帮忙 给我 我要 我想要 尽快 赶紧 安排 请帮我 帮我把 please could_you can_you i_want",
+    ),
+    "voi_suggestion": _w(
+        "建议 希望 最好 要是能 如果能 应该 能不能增加 可以考虑 期待 suggest should would_be_nice hope",
+    ),
+    "voi_praise": _w(
+        "好评 点赞 表扬 满意 感谢 不错 给力 很棒 太棒 靠谱 专业 辛苦了 好用 推荐 放心 顺利 及时 great thanks",
+        "excellent love helpful",
+    ),
+    "voi_complaint": _w(
+        "太差 根本 一直 还没 凭什么 居然 都不 也不 不给 拖 坏了 没人 乱 莫名其妙 不解决 投诉 太慢 结果",
+        "still never nobody terrible worst",
+    ),
     # Emotions.
     "emo_anger": _w(
         "气死 气死我了 愤怒 太过分 过分 什么破 破玩意 垃圾 恶心 滚 忍无可忍 岂有此理 火大 坑人 坑爹",

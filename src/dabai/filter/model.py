@@ -82,20 +82,54 @@ class Model:
 
     def logits(self, rows: list[list[int]]) -> np.ndarray:
         """Summed weights of each row's feature indices plus bias, for the whole batch in one pass."""
-        out = np.empty((len(rows), self.weights.shape[1]), dtype=np.float32)
-        flat = [i for r in rows for i in r]
-        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
-        if flat:
-            gathered = self.weights[np.asarray(flat, dtype=np.int64)]
+        return self.gather(rows)[0]
+
+    def gather(self, rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Logits plus what :meth:`top_features_batch` needs: gathered weight rows, row ids and flat ids."""
+        n, k = len(rows), self.weights.shape[1]
+        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n)
+        flat = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(lengths.sum()))
+        gathered = self.weights[flat]
+        owner = np.repeat(np.arange(n), lengths)
+        out = np.zeros((n, k), dtype=np.float32)
+        if flat.size:
             starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
             nonempty = lengths > 0
-            sums = np.add.reduceat(gathered, starts[nonempty], axis=0) if nonempty.any() else None
-            out[:] = 0
-            if sums is not None:
-                out[nonempty] = sums
+            out[nonempty] = np.add.reduceat(gathered, starts[nonempty], axis=0)
+        return out + self.bias, gathered, owner, flat
+
+    def top_features_batch(
+        self,
+        gathered: np.ndarray,
+        owner: np.ndarray,
+        flat: np.ndarray,
+        head: str,
+        classes: np.ndarray,
+        k: int = 3,
+    ) -> list[list[tuple[str, float]]]:
+        """For every message, the *k* features that pushed hardest towards its class *classes[i]* of *head*.
+
+        Vectorised over the batch (one sort), because the "why" of every message is part of the output and a
+        per-message numpy call would cost more than the scoring itself.
+        """
+        h = self.heads[head]
+        n = len(classes)
+        result: list[list[tuple[str, float]]] = [[] for _ in range(n)]
+        if not flat.size:
+            return result
+        if h.binary:
+            sign = np.where(classes[owner] == 1, 1.0, -1.0)
+            vals = gathered[:, h.start].astype(np.float32) * sign
         else:
-            out[:] = 0
-        return out + self.bias
+            vals = gathered[np.arange(flat.size), h.start + classes[owner]].astype(np.float32)
+        order = np.lexsort((-vals, owner))
+        seg_start = np.searchsorted(owner[order], np.arange(n))
+        rank = np.arange(order.size) - seg_start[owner[order]]
+        pick = order[(rank < k) & (vals[order] > 0)]
+        feats = self.features
+        for i, f, v in zip(owner[pick].tolist(), flat[pick].tolist(), vals[pick].tolist(), strict=True):
+            result[i].append((feats[f], v))
+        return result
 
     def probabilities(self, logits: np.ndarray) -> dict[str, np.ndarray]:
         """Per head: (n, k) probabilities; binary heads give (n,) probability of the positive class."""
@@ -109,17 +143,6 @@ class Model:
                 e = np.exp(z)
                 out[h.name] = e / e.sum(axis=1, keepdims=True)
         return out
-
-    def top_features(self, row: list[int], head: str, cls: int, k: int = 3) -> list[tuple[str, float]]:
-        """The *k* features that pushed a message hardest towards class *cls* of *head* (the why)."""
-        if not row:
-            return []
-        h = self.heads[head]
-        w = self.weights[np.asarray(row), h.start + (0 if h.binary else cls)]
-        if h.binary and cls == 0:
-            w = -w
-        order = np.argsort(-w)[:k]
-        return [(self.features[row[i]], float(w[i])) for i in order if w[i] > 0]
 
 
 _cache: dict[str, Model | None] = {}

@@ -16,7 +16,8 @@ _FULLWIDTH[0x3000] = 0x20  # ideographic space
 # (a C++ library with C strings underneath) never receives a NUL.
 _SPACES = {cp: 0x20 for cp in [*range(0x00, 0x20), 0x7F, *range(0x80, 0xA1), 0x1680, *range(0x2000, 0x200B)]}
 _SPACES.update({0x2028: 0x20, 0x2029: 0x20, 0x202F: 0x20, 0x205F: 0x20, 0xFEFF: 0x20})
-_TABLE = str.maketrans({**_SPACES, **_FULLWIDTH})
+_SURROGATES = {cp: 0xFFFD for cp in range(0xD800, 0xE000)}  # lone surrogates cannot be encoded for rjieba
+_TABLE = str.maketrans({**_SPACES, **_FULLWIDTH, **_SURROGATES})
 
 _converter = None
 _lock = threading.Lock()

@@ -1,0 +1,152 @@
+"""``dabai filter evaluate``: per-label precision / recall / F1 and confusion matrices.
+
+Pure Python on purpose: users evaluate the shipped model on their own labelled data without installing the
+training extras.  Every labelled signal present in the data is scored; a signal with no labels is skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from .analysis import analyse_many
+from .model import Model, load_model
+
+# signal -> how to read the gold label from a record and the prediction from Analysis.to_dict()
+SIGNALS = ("sentiment", "intent", "voice", "escalation", "spam", "urgency", "address_register")
+BINARY = ("escalation", "spam")
+
+
+def _bool(v: Any) -> bool | None:
+    if isinstance(v, bool):
+        return v
+    if v is None or v == "":
+        return None
+    return str(v).strip().lower() in ("1", "true", "yes", "y", "t")
+
+
+def read_records(path: str | Path) -> list[dict[str, Any]]:
+    """Labelled records from JSONL (one object per line) or CSV (header row)."""
+    p = Path(path)
+    with open(p, encoding="utf-8") as f:
+        if p.suffix.lower() == ".csv":
+            return [dict(r) for r in csv.DictReader(f)]
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def gold(record: dict[str, Any], signal: str) -> str | None:
+    """Gold label of *signal* in *record* as a string, or None when unlabelled."""
+    if signal in BINARY:
+        b = _bool(record.get(signal))
+        return None if b is None else str(b).lower()
+    if signal == "address_register":
+        if "address_form" not in record:
+            return None
+        af = record["address_form"]
+        return af.get("register", "none") if isinstance(af, dict) else "none"
+    if signal in ("intent", "voice") and _bool(record.get("spam")):
+        return None  # spam has no intent or voice
+    v = record.get(signal)
+    return None if v in (None, "") else str(v)
+
+
+def predicted(result: dict[str, Any], signal: str) -> str:
+    if signal == "escalation":
+        return str(result["escalation"]["risk"]).lower()
+    if signal == "spam":
+        return str(result["spam"]["is_spam"]).lower()
+    if signal == "address_register":
+        return result["address_form"]["register"] if result["address_form"] else "none"
+    v = result[signal]
+    return "none" if v is None else v["label"]
+
+
+def scores(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Accuracy, per-label P/R/F1/support, macro F1 and the confusion matrix (rows gold, cols predicted)."""
+    labels = sorted({g for g, _ in pairs} | {p for _, p in pairs})
+    index = {label: i for i, label in enumerate(labels)}
+    matrix = [[0] * len(labels) for _ in labels]
+    for g, p in pairs:
+        matrix[index[g]][index[p]] += 1
+    per: dict[str, dict[str, float]] = {}
+    for label, i in index.items():
+        tp = matrix[i][i]
+        fp = sum(matrix[r][i] for r in range(len(labels))) - tp
+        fn = sum(matrix[i]) - tp
+        prec = tp / (tp + fp) if tp + fp else 0.0
+        rec = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per[label] = {
+            "precision": round(prec, 4),
+            "recall": round(rec, 4),
+            "f1": round(f1, 4),
+            "support": tp + fn,
+        }
+    gold_labels = [label for label in labels if per[label]["support"]]
+    return {
+        "n": len(pairs),
+        "accuracy": round(sum(g == p for g, p in pairs) / len(pairs), 4) if pairs else 0.0,
+        "macro_f1": round(sum(per[label]["f1"] for label in gold_labels) / max(1, len(gold_labels)), 4),
+        "labels": per,
+        "confusion": {"labels": labels, "matrix": matrix},
+    }
+
+
+def evaluate(records: Iterable[dict[str, Any]], model: Model | None = None) -> dict[str, Any]:
+    """Run the filter over *records* and score every labelled signal."""
+    records = list(records)
+    results = [a.to_dict() for a in analyse_many(records, model=model)]
+    out: dict[str, Any] = {}
+    for signal in SIGNALS:
+        pairs = [
+            (g, predicted(r, signal))
+            for rec, r in zip(records, results, strict=True)
+            if (g := gold(rec, signal))
+        ]
+        if pairs:
+            out[signal] = scores(pairs)
+            if signal in BINARY:
+                out[signal]["f1"] = out[signal]["labels"].get("true", {}).get("f1", 0.0)
+    return out
+
+
+def format_report(metrics: dict[str, Any]) -> str:
+    """Human-readable tables: one per signal, then its confusion matrix."""
+    lines: list[str] = []
+    for signal, m in metrics.items():
+        if not isinstance(m, dict) or "labels" not in m:
+            continue
+        head = f"{signal}: n={m['n']} accuracy={m['accuracy']:.3f} macro-F1={m['macro_f1']:.3f}"
+        if "f1" in m:
+            head += f" F1(true)={m['f1']:.3f}"
+        lines += [head, f"  {'label':<18}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}"]
+        for label, s in m["labels"].items():
+            lines.append(
+                f"  {label:<18}{s['precision']:>10.3f}{s['recall']:>10.3f}{s['f1']:>10.3f}{s['support']:>9d}"
+            )
+        labels = m["confusion"]["labels"]
+        lines.append("  confusion (rows = gold, columns = predicted):")
+        lines.append("  " + " " * 18 + "".join(f"{label[:8]:>9}" for label in labels))
+        for label, row in zip(labels, m["confusion"]["matrix"], strict=True):
+            lines.append(f"  {label:<18}" + "".join(f"{v:>9d}" for v in row))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def evaluate_command(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        records = read_records(args.data)
+    except (OSError, ValueError) as exc:
+        print(f"dabai filter evaluate: cannot read {args.data}: {exc}", file=out)
+        return 2
+    model = load_model(args.model) if args.model else load_model()
+    metrics = evaluate(records, model)
+    metrics["model_version"] = model.version if model else "rules"
+    out.write(
+        json.dumps(metrics, ensure_ascii=False, indent=1) + "\n" if args.json else format_report(metrics)
+    )
+    return 0
