@@ -8,3 +8,6 @@ class CustomerChannelsConfig(AppConfig):
     name = "dabai.channels"
     label = "customer_channels"
     verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from dabai.channels import email, phone, receivers, sms, wechat, weibo  # noqa: F401 (registration)

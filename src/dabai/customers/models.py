@@ -75,3 +75,25 @@ class ChannelIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()}: {self.handle or self.external_id}"
+
+
+class CustomerMerge(models.Model):
+    """One merge of a duplicate customer into another, with what moved, so it can be undone exactly."""
+
+    source = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_out")
+    target = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merges_in")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identity_ids = models.JSONField(default=list)
+    conversation_ids = models.JSONField(default=list)
+    merged_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Customer merge")
+        verbose_name_plural = _("Customer merges")
+        ordering = ["-merged_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id}"

@@ -1,8 +1,12 @@
 """State changes for customers: identity resolution first, so every voice lands in one history."""
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from dabai.customers.models import ChannelIdentity, Customer
+from dabai.accounts.models import User
+from dabai.accounts.services import record_audit
+from dabai.conversations.models import Conversation
+from dabai.customers.models import ChannelIdentity, Customer, CustomerMerge
 
 
 def resolve_customer(channel: str, external_id: str, *, display_name: str = "", handle: str = "") -> Customer:
@@ -31,3 +35,51 @@ def resolve_customer(channel: str, external_id: str, *, display_name: str = "", 
             .get(channel=channel, external_id=external_id)
             .customer
         )
+
+
+def merge_customers(source: Customer, target: Customer, *, actor: User) -> CustomerMerge:
+    """Fold a duplicate into the real customer: identities and conversations move, the move is recorded."""
+    if source.pk == target.pk:
+        raise ValueError("cannot merge a customer into itself")
+    if target.merged_into_id is not None:
+        raise ValueError("the target was itself merged away")
+    with transaction.atomic():
+        identity_ids = list(source.identities.values_list("pk", flat=True))
+        conversation_ids = list(Conversation.objects.filter(customer=source).values_list("pk", flat=True))
+        ChannelIdentity.objects.filter(pk__in=identity_ids).update(customer=target)
+        Conversation.objects.filter(pk__in=conversation_ids).update(customer=target)
+        Customer.objects.filter(pk=source.pk).update(merged_into=target)
+        source.merged_into = target
+        merge = CustomerMerge.objects.create(
+            source=source,
+            target=target,
+            actor=actor,
+            identity_ids=identity_ids,
+            conversation_ids=conversation_ids,
+        )
+        record_audit(
+            actor,
+            "customer.merge",
+            target,
+            {"source": source.pk, "identities": identity_ids, "conversations": conversation_ids},
+        )
+    return merge
+
+
+def unmerge_customers(merge: CustomerMerge, *, actor: User) -> Customer:
+    """Undo a merge: what moved goes back (identities added since stay with the target)."""
+    if merge.undone_at is not None:
+        raise ValueError("this merge was already undone")
+    with transaction.atomic():
+        ChannelIdentity.objects.filter(pk__in=merge.identity_ids, customer=merge.target).update(
+            customer=merge.source
+        )
+        Conversation.objects.filter(pk__in=merge.conversation_ids, customer=merge.target).update(
+            customer=merge.source
+        )
+        Customer.objects.filter(pk=merge.source_id).update(merged_into=None)
+        merge.undone_at = timezone.now()
+        merge.save(update_fields=["undone_at"])
+        record_audit(actor, "customer.unmerge", merge.target, {"source": merge.source_id, "merge": merge.pk})
+    merge.source.refresh_from_db()
+    return merge.source

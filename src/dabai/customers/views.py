@@ -1,10 +1,14 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from dabai.accounts.permissions import require_desk_user
+from dabai.accounts.permissions import require_desk_user, require_supervisor
 from dabai.conversations.selectors import customer_conversations
-from dabai.customers.models import Customer
+from dabai.customers import services
+from dabai.customers.models import Customer, CustomerMerge
 
 
 @login_required
@@ -17,6 +21,42 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conversations = customer_conversations(request.user, pk)
     if not conversations.exists() and request.user.role not in {"admin", "supervisor"}:
         raise Http404
+    merges = CustomerMerge.objects.filter(target=customer, undone_at__isnull=True).select_related("source")
     return render(
-        request, "customers/detail.html", {"customer": customer, "conversations": conversations[:200]}
+        request,
+        "customers/detail.html",
+        {"customer": customer, "conversations": conversations[:200], "merges": merges},
     )
+
+
+@login_required
+@require_POST
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Supervisors fold a duplicate customer (by id) into this one."""
+    require_supervisor(request.user)
+    target = get_object_or_404(Customer, pk=pk)
+    source = Customer.objects.filter(pk=request.POST.get("source") or 0).first()
+    if source is None:
+        messages.error(request, _("No customer with that number."))
+    else:
+        try:
+            services.merge_customers(source, target, actor=request.user)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("%(source)s was merged into this customer.") % {"source": source})
+    return redirect("customers:detail", pk=target.pk)
+
+
+@login_required
+@require_POST
+def unmerge(request: HttpRequest, pk: int) -> HttpResponse:
+    require_supervisor(request.user)
+    record = get_object_or_404(CustomerMerge, pk=pk)
+    try:
+        services.unmerge_customers(record, actor=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The merge was undone."))
+    return redirect("customers:detail", pk=record.target_id)

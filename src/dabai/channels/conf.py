@@ -1,0 +1,71 @@
+"""Channel settings: secrets and endpoints come from the environment, tests override them with ``settings``.
+
+Each accessor reads ``django.conf.settings`` at call time with a default taken from ``os.environ``.
+"""
+
+import os
+from typing import Any
+
+from django.conf import settings
+
+
+def _get(name: str, default: Any = "") -> Any:
+    return getattr(settings, name, os.environ.get(name, default))
+
+
+def get_int(name: str, default: int) -> int:
+    return int(_get(name, default))
+
+
+def webhook_secret() -> str:
+    """HMAC secret shared with the email relay, SMS gateway, call centre and Weibo bridge."""
+    return str(_get("DABAI_WEBHOOK_SECRET", ""))
+
+
+def sms_secret() -> str:
+    return str(_get("DABAI_SMS_SECRET", "")) or webhook_secret()
+
+
+def max_payload_bytes() -> int:
+    return get_int("DABAI_MAX_PAYLOAD_BYTES", 10 * 1024 * 1024)
+
+
+def wechat() -> dict[str, str]:
+    return {
+        "token": str(_get("DABAI_WECHAT_TOKEN", "")),
+        "app_id": str(_get("DABAI_WECHAT_APP_ID", "")),
+        "app_secret": str(_get("DABAI_WECHAT_APP_SECRET", "")),
+        "aes_key": str(_get("DABAI_WECHAT_AES_KEY", "")),
+        "api_base": str(_get("DABAI_WECHAT_API_BASE", "https://api.weixin.qq.com")),
+    }
+
+
+def sms_gateway() -> dict[str, str]:
+    return {"url": str(_get("DABAI_SMS_GATEWAY_URL", "")), "key": str(_get("DABAI_SMS_GATEWAY_KEY", ""))}
+
+
+def weibo() -> dict[str, str]:
+    return {
+        "api_base": str(_get("DABAI_WEIBO_API_BASE", "https://api.weibo.com")),
+        "access_token": str(_get("DABAI_WEIBO_ACCESS_TOKEN", "")),
+    }
+
+
+def imap() -> dict[str, Any]:
+    return {
+        "host": str(_get("DABAI_IMAP_HOST", "")),
+        "port": get_int("DABAI_IMAP_PORT", 993),
+        "user": str(_get("DABAI_IMAP_USER", "")),
+        "password": str(_get("DABAI_IMAP_PASSWORD", "")),
+        "ssl": str(_get("DABAI_IMAP_SSL", "1")).lower() in {"1", "true", "yes", "on"},
+        "mailbox": str(_get("DABAI_IMAP_MAILBOX", "INBOX")),
+        "interval": get_int("DABAI_IMAP_POLL_SECONDS", 60),
+    }
+
+
+def support_address() -> str:
+    return str(_get("DABAI_SUPPORT_EMAIL", "")) or settings.DEFAULT_FROM_EMAIL
+
+
+def chat_cookie_name() -> str:
+    return "dabai_visitor"

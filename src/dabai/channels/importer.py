@@ -1,0 +1,202 @@
+"""Bulk import of historic conversations from CSV or JSONL.
+
+Each row: ``conversation, channel, customer, customer_name, direction, body, sent_at[, message_id, subject,
+status]``. Good rows import while bad ones are reported with their line number; every row has a stable
+message id, so re-running a file (or resuming after a crash at ``next_line``) never stores anything twice.
+Historic rows do not reopen, route or notify anything: they are history, not new work.
+"""
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from dabai.accounts.models import User
+from dabai.channels.models import ImportedConversation, ImportJob, ImportStatus
+from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Message, Status
+from dabai.core.choices import Channel
+from dabai.core.tasking import enqueue_on_commit
+from dabai.customers.services import resolve_customer
+from dabai.filter import mask
+
+CHUNK_SIZE = 200
+MAX_ERRORS_KEPT = 1000
+DIRECTIONS = {
+    "inbound": Direction.INBOUND,
+    "in": Direction.INBOUND,
+    "customer": Direction.INBOUND,
+    "outbound": Direction.OUTBOUND,
+    "out": Direction.OUTBOUND,
+    "agent": Direction.OUTBOUND,
+}
+
+
+class RowError(ValueError):
+    pass
+
+
+def start_import(upload: UploadedFile, *, actor: User | None = None) -> ImportJob:
+    """Keep the uploaded file and queue the background import."""
+    from dabai.channels.tasks import run_import
+
+    name = upload.name or "import"
+    job = ImportJob(name=name[:255], format="csv" if name.lower().endswith(".csv") else "jsonl")
+    job.created_by = actor
+    job.source.save(name[-100:], upload, save=False)
+    job.total_lines = sum(1 for _ in rows(job))
+    with transaction.atomic():
+        job.save()
+        enqueue_on_commit(run_import, job.pk)
+    return job
+
+
+def rows(job: ImportJob) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, row) pairs; a row that cannot even be read is yielded as an error string."""
+    with job.source.open("rb") as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
+        if job.format == "csv":
+            reader = csv.DictReader(text)
+            for row in reader:
+                yield reader.line_num, row
+            return
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except ValueError as exc:
+                yield number, f"invalid JSON: {exc.msg}"
+                continue
+            yield number, data if isinstance(data, dict) else "each line must be a JSON object"
+
+
+def import_chunk(job_id: int, size: int = CHUNK_SIZE) -> bool:
+    """Import up to ``size`` rows from the resume point; returns True while rows remain."""
+    job = ImportJob.objects.get(pk=job_id)
+    if job.status == ImportStatus.DONE:
+        return False
+    job.status = ImportStatus.RUNNING
+    done = 0
+    last_line = job.next_line - 1
+    more = False
+    for index, (line, row) in enumerate(rows(job), start=1):
+        if index < job.next_line:
+            continue
+        if done >= size:
+            more = True
+            break
+        _import_row(job, line, row)
+        done += 1
+        last_line = index
+    job.next_line = last_line + 1
+    if not more:
+        job.status = ImportStatus.DONE
+        job.finished_at = timezone.now()
+    job.save()
+    return more
+
+
+def _import_row(job: ImportJob, line: int, row: dict[str, Any] | str) -> None:
+    try:
+        if isinstance(row, str):
+            raise RowError(row)
+        with transaction.atomic():
+            created = import_row(row)
+    except RowError as exc:
+        if len(job.errors) < MAX_ERRORS_KEPT:
+            job.errors.append({"line": line, "error": str(exc)})
+        return
+    if created:
+        job.imported += 1
+    else:
+        job.duplicates += 1
+
+
+def _field(row: dict[str, Any], name: str, *, required: bool = True) -> str:
+    value = str(row.get(name) or "").strip()
+    if required and not value:
+        raise RowError(f"missing {name}")
+    return value
+
+
+def import_row(row: dict[str, Any]) -> bool:
+    """Store one historic message; False if it was already there."""
+    channel = _field(row, "channel")
+    if channel not in Channel.values:
+        raise RowError(f"unknown channel {channel!r}")
+    direction = DIRECTIONS.get(_field(row, "direction").lower())
+    if direction is None:
+        raise RowError("direction must be inbound or outbound")
+    body = _field(row, "body")
+    sent_at = parse_datetime(_field(row, "sent_at"))
+    if sent_at is None:
+        raise RowError("sent_at must be an ISO date and time")
+    if timezone.is_naive(sent_at):
+        sent_at = timezone.make_aware(sent_at)
+    key = _field(row, "conversation")
+    customer = resolve_customer(
+        channel, _field(row, "customer"), display_name=_field(row, "customer_name", required=False)
+    )
+    digest = hashlib.sha256(f"{key}|{direction}|{sent_at.isoformat()}|{body}".encode()).hexdigest()[:32]
+    external_id = f"import:{_field(row, 'message_id', required=False) or digest}"
+    if Message.objects.filter(channel=channel, external_id=external_id).exists():
+        return False
+    conversation = _conversation(key, channel, customer, row, sent_at)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation,
+                direction=direction,
+                channel=channel,
+                external_id=external_id,
+                body=body,
+                raw_payload={"import": row},
+                sent_at=sent_at,
+                delivery_status=DeliveryStatus.SENT
+                if direction == Direction.OUTBOUND
+                else DeliveryStatus.NONE,
+            )
+    except IntegrityError:
+        return False
+    updates: dict[str, Any] = {"message_count": F("message_count") + 1}
+    if sent_at > conversation.last_message_at:
+        updates["last_message_at"] = sent_at
+    if direction == Direction.INBOUND:
+        updates["preview"] = mask(body)[:120]
+        if conversation.last_inbound_at is None or sent_at > conversation.last_inbound_at:
+            updates["last_inbound_at"] = sent_at
+        from dabai.conversations.tasks import analyse_message
+
+        enqueue_on_commit(analyse_message, message.pk)
+    Conversation.objects.filter(pk=conversation.pk).update(**updates)
+    return True
+
+
+def _conversation(key: str, channel: str, customer: Any, row: dict[str, Any], sent_at: Any) -> Conversation:
+    mapped = (
+        ImportedConversation.objects.select_related("conversation").filter(key=f"{channel}:{key}").first()
+    )
+    if mapped is not None:
+        return mapped.conversation
+    status = _field(row, "status", required=False) or Status.CLOSED
+    if status not in Status.values:
+        raise RowError(f"unknown status {status!r}")
+    conversation = Conversation.objects.create(
+        customer=customer,
+        channel=channel,
+        subject=_field(row, "subject", required=False)[:255],
+        status=status,
+        last_message_at=sent_at,
+        closed_at=sent_at if status == Status.CLOSED else None,
+        resolved_at=sent_at if status in {Status.CLOSED, Status.RESOLVED} else None,
+    )
+    ImportedConversation.objects.create(key=f"{channel}:{key}", conversation=conversation)
+    return conversation

@@ -1,0 +1,111 @@
+"""SMS through a generic HMAC-signed gateway: inbound webhook, 70-character segments out, 退订 respected."""
+
+import hashlib
+import hmac
+import json
+import urllib.request
+from datetime import UTC, datetime
+from typing import Protocol
+
+from django.utils import timezone
+
+from dabai.channels import conf
+from dabai.channels.models import InboundPayload
+from dabai.channels.services import PayloadError, register_handler, set_subscription
+from dabai.conversations.models import Message
+from dabai.conversations.services import receive_message
+from dabai.core.choices import Channel
+from dabai.customers.services import resolve_customer
+
+SEGMENT_LENGTH = 70
+UNSUBSCRIBE_WORDS = {"退订", "TD", "T", "取消", "UNSUBSCRIBE", "STOP"}
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 over ``timestamp.body``: what the gateway sends in X-Signature."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+def normalise_phone(number: str) -> str:
+    """One form per mobile number (+86 and spaces dropped), so the same phone is one customer."""
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits
+
+
+def segments(text: str, size: int = SEGMENT_LENGTH) -> list[str]:
+    """Split a long reply into numbered-free 70-character pieces (Chinese SMS is 70 characters each)."""
+    text = text.strip()
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def is_unsubscribe(text: str) -> bool:
+    return text.strip().upper() in UNSUBSCRIBE_WORDS
+
+
+@register_handler(Channel.SMS, "webhook")
+def handle_sms(payload: InboundPayload) -> Message:
+    try:
+        data = json.loads(bytes(payload.raw))
+        number, text, sms_id = normalise_phone(str(data["from"])), str(data["text"]), str(data["id"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PayloadError(f"expected JSON with from, text and id: {exc}") from exc
+    if not number:
+        raise PayloadError("empty sender number")
+    if is_unsubscribe(text):
+        set_subscription(Channel.SMS, number, False)
+    timestamp = data.get("timestamp")
+    sent_at = datetime.fromtimestamp(int(timestamp), tz=UTC) if timestamp else timezone.now()
+    customer = resolve_customer(Channel.SMS, number, handle=number)
+    return receive_message(
+        channel=Channel.SMS,
+        customer=customer,
+        body=text,
+        external_id=sms_id,
+        raw_payload={"payload_id": payload.pk, **data},
+        sent_at=sent_at,
+    ).message
+
+
+class SmsProvider(Protocol):
+    def send(self, to: str, text: str) -> str:
+        """Send one segment; return the provider's message id."""
+
+
+class HttpGatewayProvider:
+    """The generic gateway: POST JSON {to, text} signed like its webhooks; answers {"id": …}."""
+
+    def __init__(self, url: str, key: str) -> None:
+        self.url, self.key = url, key
+
+    def send(self, to: str, text: str) -> str:
+        body = json.dumps({"to": to, "text": text}, ensure_ascii=False).encode()
+        timestamp = str(int(timezone.now().timestamp()))
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Timestamp": timestamp,
+                "X-Signature": sign(self.key, timestamp, body),
+            },
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return str(json.loads(response.read().decode()).get("id", ""))
+
+
+def provider() -> SmsProvider:
+    gateway = conf.sms_gateway()
+    if not gateway["url"]:
+        raise RuntimeError("DABAI_SMS_GATEWAY_URL is not set")
+    return HttpGatewayProvider(gateway["url"], gateway["key"] or conf.sms_secret())
+
+
+def send_sms(to: str, text: str) -> str:
+    """Send every segment; the ids are joined so the agent can trace them with the provider."""
+    sender = provider()
+    return ",".join(sender.send(to, part) for part in segments(text))

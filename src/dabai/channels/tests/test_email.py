@@ -1,0 +1,224 @@
+"""Email through its real protocols: RFC 822 on a signed webhook, IMAP (dovecot) in, SMTP (aiosmtpd) out."""
+
+import base64
+import email
+import imaplib
+from email.header import Header
+from email.mime.application import MIMEApplication
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+import pytest
+
+from dabai.channels.email import poll_imap
+from dabai.channels.models import Attachment, InboundPayload, PayloadStatus
+from dabai.conversations.models import Conversation, DeliveryStatus, Insight, Message
+from dabai.conversations.services import post_reply
+from dabai.customers.models import Customer
+from dabai.testing import run_queued_tasks
+
+from .conftest import signed_headers
+
+URL = "/channels/email/inbound/"
+
+
+def gb2312_complaint(message_id: str = "<order-1@mail.example.cn>") -> bytes:
+    """What Foxmail sends: GB2312 label, GBK characters (喆), base64 subject, quoted history, signature."""
+    body = (
+        "你好，我是王喆，订单 20261101 的冰箱还没送到，已经等了十天了！\n\n"
+        "--\n王喆 | 某某公司\n\n"
+        "在 2026年11月20日 10:00，客服 写道：\n> 您好，我们会尽快处理。\n"
+    )
+
+    def word(text: str) -> str:
+        return f"=?gb2312?B?{base64.b64encode(text.encode('gbk')).decode()}?="
+
+    headers = (
+        f"From: {word('王喆')} <wangzhe@mail.example.cn>\r\n"
+        "To: kefu@dabai.example\r\n"
+        f"Subject: {word('冰箱还没送到')}\r\n"
+        f"Message-ID: {message_id}\r\n"
+        "Date: Wed, 25 Nov 2026 09:30:00 +0800\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: text/plain; charset="gb2312"\r\n'
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    )
+    return headers.encode() + base64.encodebytes(body.encode("gbk")).replace(b"\n", b"\r\n")
+
+
+def big5_html_with_attachment() -> bytes:
+    mime = MIMEMultipart()
+    mime["Subject"] = Header("發票問題", "big5").encode()
+    mime["From"] = "chen@example.tw"
+    mime["Message-ID"] = "<invoice-9@example.tw>"
+    html = "<html><head><style>p{color:red}</style></head><body><p>我的發票<b>抬頭</b>錯了</p><p>請幫忙更正</p></body></html>"
+    mime.attach(MIMEText(html.encode("big5"), "html", "big5"))
+    attachment = MIMEApplication(b"%PDF-1.4 fake invoice", Name="發票.pdf")
+    attachment.add_header("Content-Disposition", "attachment", filename=("gb18030", "", "发票.pdf"))
+    mime.attach(attachment)
+    return mime.as_bytes()
+
+
+def post_email(client, raw: bytes, **headers):
+    return client.post(URL, data=raw, content_type="message/rfc822", **(headers or signed_headers(raw)))
+
+
+def test_chinese_email_is_decoded_stripped_and_analysed(client, db, commit):
+    with commit():
+        response = post_email(client, gb2312_complaint())
+
+    assert response.status_code == 200
+    message = Message.objects.get()
+    assert message.body == "你好，我是王喆，订单 20261101 的冰箱还没送到，已经等了十天了！"
+    assert "写道" in message.raw_payload["text"]
+    conversation = message.conversation
+    assert conversation.subject == "冰箱还没送到"
+    assert conversation.customer.display_name == "王喆"
+    assert conversation.customer.identities.get().external_id == "wangzhe@mail.example.cn"
+    payload = InboundPayload.objects.get()
+    assert bytes(payload.raw) == gb2312_complaint() and payload.status == PayloadStatus.PROCESSED
+    run_queued_tasks()
+    assert Insight.objects.filter(message=message).exists()
+
+
+def test_big5_html_mail_becomes_text_and_keeps_its_attachment(client, db):
+    assert post_email(client, big5_html_with_attachment()).status_code == 200
+
+    message = Message.objects.get()
+    assert message.body == "我的發票抬頭錯了\n\n請幫忙更正"
+    assert message.conversation.subject == "發票問題"
+    attachment = Attachment.objects.get(message=message)
+    assert attachment.filename == "发票.pdf"
+    assert attachment.file.read() == b"%PDF-1.4 fake invoice"
+
+
+def test_the_same_message_id_delivered_twice_is_stored_once(client, db):
+    raw = gb2312_complaint()
+    first = post_email(client, raw).json()
+    second = post_email(client, raw).json()
+
+    assert first["message_id"] == second["message_id"]
+    assert Message.objects.count() == 1
+    assert InboundPayload.objects.count() == 2
+
+
+def test_unsigned_oversized_and_malformed_mail_get_clear_4xx_and_later_mail_still_arrives(
+    client, db, settings, caplog
+):
+    raw = gb2312_complaint()
+    assert client.post(URL, data=raw, content_type="message/rfc822").status_code == 401
+    bad = signed_headers(raw, secret="wrong")
+    assert post_email(client, raw, **bad).status_code == 401
+    stale = signed_headers(raw, timestamp=1_000_000)
+    assert post_email(client, raw, **stale).status_code == 401
+    settings.DABAI_MAX_PAYLOAD_BYTES = 100
+    assert post_email(client, raw).status_code == 413
+    settings.DABAI_MAX_PAYLOAD_BYTES = 10_000_000
+    no_sender = b"Subject: hi\r\n\r\nno from header"
+    response = post_email(client, no_sender)
+    assert response.status_code == 400 and "From" in response.json()["error"]
+    assert InboundPayload.objects.get(status=PayloadStatus.REJECTED).raw == no_sender
+    assert "missing or invalid signature" in caplog.text
+
+    assert post_email(client, raw).status_code == 200
+    assert Message.objects.count() == 1
+
+
+def test_customer_reply_threads_by_in_reply_to_even_with_a_new_subject(client, db, agent, smtp_sink, commit):
+    post_email(client, gb2312_complaint())
+    conversation = Conversation.objects.get()
+    with commit():
+        reply = post_reply(conversation, agent, "王先生您好，冰箱明天上午送达。")
+    run_queued_tasks()
+
+    sent = email.message_from_bytes(smtp_sink.messages[0]["data"])
+    assert smtp_sink.messages[0]["to"] == ["wangzhe@mail.example.cn"]
+    assert sent["In-Reply-To"] == "<order-1@mail.example.cn>"
+    assert "<order-1@mail.example.cn>" in sent["References"]
+    assert str(email.header.make_header(email.header.decode_header(sent["Subject"]))) == "Re: 冰箱还没送到"
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT
+
+    answer = MIMEText("好的，谢谢！", "plain", "utf-8")
+    answer["From"] = "wangzhe@mail.example.cn"
+    answer["Subject"] = "换个标题"
+    answer["Message-ID"] = "<order-2@mail.example.cn>"
+    answer["In-Reply-To"] = sent["Message-ID"]
+    post_email(client, answer.as_bytes())
+    assert Message.objects.get(external_id="<order-2@mail.example.cn>").conversation == conversation
+
+
+def test_without_headers_mail_threads_by_subject_and_customer(client, db):
+    post_email(client, gb2312_complaint("<a@x>"))
+    follow_up = MIMEText("还是没有送到", "plain", "utf-8")
+    follow_up["From"] = "wangzhe@mail.example.cn"
+    follow_up["Subject"] = "回复：冰箱还没送到"
+    follow_up["Message-ID"] = "<b@x>"
+    post_email(client, follow_up.as_bytes())
+
+    assert Conversation.objects.count() == 1
+    assert Conversation.objects.get().message_count == 2
+
+
+def test_smtp_failure_is_retried_then_shown_as_failed(client, db, agent, settings, commit):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens on the discard port
+    post_email(client, gb2312_complaint())
+    with commit():
+        reply = post_reply(Conversation.objects.get(), agent, "您好")
+    run_queued_tasks()
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.QUEUED
+    assert reply.delivery.attempts == 1 and reply.delivery.last_error
+
+    for _ in range(6):
+        run_queued_tasks(include_future=True)
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.FAILED
+    assert reply.delivery.attempts == 6
+
+
+@pytest.fixture
+def mailbox(dovecot, settings):
+    settings.DABAI_IMAP_HOST = "127.0.0.1"
+    settings.DABAI_IMAP_PORT = dovecot.port
+    settings.DABAI_IMAP_USER = dovecot.user
+    settings.DABAI_IMAP_PASSWORD = dovecot.password
+    settings.DABAI_IMAP_SSL = "0"
+    imap = imaplib.IMAP4("127.0.0.1", dovecot.port)
+    imap.login(dovecot.user, dovecot.password)
+    imap.select("INBOX")
+    imap.store("1:*", "+FLAGS", "(\\Deleted)") if imap.search(None, "ALL")[1][0] else None
+    imap.expunge()
+    yield imap
+    imap.logout()
+
+
+def test_imap_poll_stores_each_mail_once_and_skips_bad_ones(db, mailbox):
+    from dabai.channels import conf
+
+    for raw in (gb2312_complaint(), b"Subject: broken\r\n\r\nno sender", big5_html_with_attachment()):
+        mailbox.append("INBOX", None, None, raw)
+
+    assert poll_imap(conf.imap()) == 3
+    assert Message.objects.count() == 2
+    assert InboundPayload.objects.filter(status=PayloadStatus.REJECTED).count() == 1
+    mailbox.noop()
+    assert mailbox.search(None, "UNSEEN")[1] == [b""]
+
+    mailbox.append("INBOX", None, None, gb2312_complaint("<order-3@mail.example.cn>"))
+    assert poll_imap(conf.imap()) == 1
+    assert Message.objects.count() == 3
+    assert Customer.objects.filter(identities__external_id="wangzhe@mail.example.cn").count() == 1
+
+
+def test_poll_task_reads_the_mailbox_and_schedules_itself(db, mailbox):
+    from dabai.channels.tasks import poll_mailbox
+
+    mailbox.append("INBOX", None, None, gb2312_complaint())
+    poll_mailbox.enqueue()
+    assert run_queued_tasks() >= 1
+    assert Message.objects.count() == 1
+    from django_tasks_db.models import DBTaskResult
+
+    assert DBTaskResult.objects.filter(task_path__endswith="poll_mailbox", status="READY").count() == 1

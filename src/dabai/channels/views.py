@@ -1,0 +1,234 @@
+"""Thin HTTP endpoints: signed webhooks from outside, the chat widget, desk pages for calls and imports."""
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dabai.accounts.permissions import require_desk_user, require_supervisor
+from dabai.channels import chat, conf, importer, phone, sms, wechat, weibo
+from dabai.channels.forms import ImportForm, LogCallForm, WeiboExportForm
+from dabai.channels.models import ImportJob
+from dabai.channels.services import PayloadError, ingest
+from dabai.core.choices import Channel
+
+logger = logging.getLogger(__name__)
+MAX_CLOCK_SKEW_SECONDS = 300
+
+
+def _reject(request: HttpRequest, status: int, reason: str) -> JsonResponse:
+    logger.warning(
+        "rejected %s %s from %s: %s", request.method, request.path, request.META.get("REMOTE_ADDR"), reason
+    )
+    return JsonResponse({"status": "rejected", "error": reason}, status=status)
+
+
+def _read_body(request: HttpRequest) -> bytes | None:
+    """The raw body, or None when it is larger than we accept (checked before reading it)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+    if length > conf.max_payload_bytes():
+        return None
+    body = request.read(conf.max_payload_bytes() + 1)
+    return None if len(body) > conf.max_payload_bytes() else body
+
+
+def signature_valid(secret: str, timestamp: str, signature: str, body: bytes) -> bool:
+    if not secret or not timestamp or not signature:
+        return False
+    try:
+        if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+            return False
+    except ValueError:
+        return False
+    return hmac.compare_digest(sms.sign(secret, timestamp, body), signature)
+
+
+def signed_webhook(secret: Callable[[], str]) -> Callable:
+    """CSRF-exempt POST endpoint that only runs with a fresh HMAC signature over the exact body."""
+
+    def decorator(view: Callable) -> Callable:
+        @csrf_exempt
+        @require_POST
+        @wraps(view)
+        def wrapper(request: HttpRequest) -> HttpResponse:
+            body = _read_body(request)
+            if body is None:
+                return _reject(request, 413, "payload too large")
+            timestamp = request.headers.get("X-Timestamp", "")
+            if not signature_valid(secret(), timestamp, request.headers.get("X-Signature", ""), body):
+                return _reject(request, 401, "missing or invalid signature")
+            return view(request, body)
+
+        return wrapper
+
+    return decorator
+
+
+def _store(request: HttpRequest, channel: str, source: str, body: bytes, meta: dict) -> JsonResponse:
+    try:
+        message = ingest(channel, source, body, meta)
+    except PayloadError as exc:
+        return _reject(request, 400, str(exc))
+    if message is None:
+        return JsonResponse({"status": "accepted"}, status=202)
+    return JsonResponse({"status": "stored", "message_id": message.pk})
+
+
+@signed_webhook(conf.webhook_secret)
+def email_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
+    """A raw RFC 822 message from the mail relay (e.g. Postfix pipe or a cloud inbound-mail hook)."""
+    return _store(request, Channel.EMAIL, "webhook", body, {})
+
+
+@signed_webhook(conf.sms_secret)
+def sms_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
+    return _store(request, Channel.SMS, "webhook", body, {})
+
+
+@signed_webhook(conf.webhook_secret)
+def phone_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
+    """Call records from the call centre (JSON or a plain-text ASR transcript)."""
+    return _store(request, Channel.PHONE, "call", body, {"content_type": request.content_type or ""})
+
+
+@signed_webhook(conf.webhook_secret)
+def weibo_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
+    """Items in the Weibo API's shape pushed by a bridge; each item is stored on its own."""
+    try:
+        counts = weibo.ingest_export(json.loads(body), "webhook")
+    except (ValueError, PayloadError) as exc:
+        return _reject(request, 400, f"malformed Weibo JSON: {exc}")
+    return JsonResponse({"status": "stored", **counts})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def wechat_callback(request: HttpRequest) -> HttpResponse:
+    """The Official Account's server URL: GET verifies ownership, POST delivers messages and events."""
+    query = {k: request.GET.get(k, "") for k in request.GET}
+    token = conf.wechat()["token"]
+    if request.method == "GET":
+        expected = wechat.signature(token, query.get("timestamp", ""), query.get("nonce", ""))
+        if not token or not hmac.compare_digest(expected, query.get("signature", "")):
+            return _reject(request, 403, "bad WeChat signature")
+        return HttpResponse(query.get("echostr", ""), content_type="text/plain")
+    body = _read_body(request)
+    if body is None:
+        return _reject(request, 413, "payload too large")
+    try:
+        wechat.open_callback(body, query)
+    except PayloadError as exc:
+        return _reject(request, 403 if "signature" in str(exc) else 400, str(exc))
+    try:
+        ingest(Channel.WECHAT, "callback", body, {"query": query})
+    except PayloadError as exc:
+        return _reject(request, 400, str(exc))
+    return HttpResponse("success", content_type="text/plain")
+
+
+@require_GET
+def widget_js(request: HttpRequest) -> HttpResponse:
+    """The one file a website embeds: ``<script src="…/channels/chat/widget.js" async></script>``."""
+    response = render(
+        request,
+        "channels/widget.js",
+        {"origin": request.build_absolute_uri("/").rstrip("/")},
+        content_type="application/javascript; charset=utf-8",
+    )
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@csrf_exempt
+@require_POST
+def chat_session(request: HttpRequest) -> JsonResponse:
+    """Open (or resume) the visitor's chat: sets the signed cookie and returns their history."""
+    visitor = chat.visitor_from_cookie(request.COOKIES.get(conf.chat_cookie_name()))
+    if visitor is None:
+        visitor = chat.start_visitor()
+    response = JsonResponse({"history": chat.history(visitor), "email": visitor.email})
+    response.set_cookie(
+        conf.chat_cookie_name(),
+        chat.sign_visitor(visitor),
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        secure=request.is_secure(),
+        samesite="None" if request.is_secure() else "Lax",
+    )
+    return response
+
+
+@require_GET
+def chat_demo(request: HttpRequest) -> HttpResponse:
+    """A plain page embedding the widget exactly like a customer's website would."""
+    return render(request, "channels/chat_demo.html")
+
+
+@login_required
+@ensure_csrf_cookie
+def log_call(request: HttpRequest) -> HttpResponse:
+    """Agents note a call they took, so it joins the caller's history like any other message."""
+    require_desk_user(request.user)
+    form = LogCallForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        record = phone.desk_call_record(
+            request.user, data["caller"], data["summary"], data["duration_seconds"], data["started_at"]
+        )
+        try:
+            message = ingest(
+                Channel.PHONE, "call", json.dumps(record).encode(), {"agent_id": request.user.pk}
+            )
+        except PayloadError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if message is not None:
+                return redirect("conversations:detail", pk=message.conversation_id)
+            return redirect("channels:log_call")
+    return render(request, "channels/log_call.html", {"form": form})
+
+
+@login_required
+def weibo_upload(request: HttpRequest) -> HttpResponse:
+    """Supervisors load a JSON export in the Weibo API's shape (mentions, comments, private messages)."""
+    require_supervisor(request.user)
+    form = WeiboExportForm(request.POST or None, request.FILES or None)
+    counts = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            counts = weibo.ingest_export(json.loads(form.cleaned_data["file"].read()), "upload")
+        except (ValueError, PayloadError) as exc:
+            form.add_error("file", _("Not a Weibo export: %(error)s") % {"error": exc})
+    return render(request, "channels/weibo_upload.html", {"form": form, "counts": counts})
+
+
+@login_required
+def imports(request: HttpRequest) -> HttpResponse:
+    """Upload historic conversations (CSV or JSONL); the import runs in the background with progress."""
+    require_supervisor(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = importer.start_import(form.cleaned_data["file"], actor=request.user)
+        return redirect("channels:import_detail", pk=job.pk)
+    jobs = ImportJob.objects.all()[:20]
+    return render(request, "channels/imports.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_supervisor(request.user)
+    job = get_object_or_404(ImportJob, pk=pk)
+    template = "channels/_import_progress.html" if request.htmx else "channels/import_detail.html"
+    return render(request, template, {"job": job})

@@ -1,0 +1,187 @@
+"""WeChat Official Account: the callback protocol (plaintext and safe mode) and the customer-service API."""
+
+import base64
+import hashlib
+import json
+import os
+import struct
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from xml.etree import ElementTree
+
+from Crypto.Cipher import AES
+from django.db import transaction
+from django.utils import timezone
+
+from dabai.channels import conf
+from dabai.channels.models import AccessToken, InboundPayload
+from dabai.channels.services import PayloadError, register_handler, set_subscription
+from dabai.conversations.models import Message
+from dabai.conversations.services import receive_message
+from dabai.core.choices import Channel
+from dabai.customers.services import resolve_customer
+
+TOKEN_EXPIRED_CODES = {40001, 40014, 42001}
+BLOCK = 32
+
+
+def signature(*parts: str) -> str:
+    """WeChat's SHA-1 over the lexically sorted parts (token, timestamp, nonce[, encrypt])."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def _key(aes_key: str) -> bytes:
+    key = base64.b64decode(aes_key + "=")
+    if len(key) != 32:
+        raise PayloadError("EncodingAESKey must decode to 32 bytes")
+    return key
+
+
+def encrypt(plain: str, aes_key: str, app_id: str, *, random16: bytes | None = None) -> str:
+    """Safe-mode envelope: random(16) + length(4, network order) + message + appid, PKCS#7 to 32, AES-CBC."""
+    key = _key(aes_key)
+    data = plain.encode()
+    body = (random16 or os.urandom(16)) + struct.pack(">I", len(data)) + data + app_id.encode()
+    pad = BLOCK - len(body) % BLOCK
+    body += bytes([pad]) * pad
+    return base64.b64encode(AES.new(key, AES.MODE_CBC, key[:16]).encrypt(body)).decode()
+
+
+def decrypt(encrypted: str, aes_key: str, app_id: str) -> str:
+    key = _key(aes_key)
+    try:
+        body = AES.new(key, AES.MODE_CBC, key[:16]).decrypt(base64.b64decode(encrypted))
+        pad = body[-1]
+        if not 1 <= pad <= BLOCK:
+            raise ValueError("bad padding")
+        body = body[:-pad]
+        length = struct.unpack(">I", body[16:20])[0]
+        xml, from_app = body[20 : 20 + length], body[20 + length :]
+    except (ValueError, struct.error, IndexError) as exc:
+        raise PayloadError(f"cannot decrypt safe-mode payload: {exc}") from exc
+    if from_app.decode(errors="replace") != app_id:
+        raise PayloadError("safe-mode payload for another AppID")
+    return xml.decode("utf-8")
+
+
+def parse_xml(xml: str | bytes) -> dict[str, str]:
+    if "<!doctype" in (xml.decode(errors="replace") if isinstance(xml, bytes) else xml).lower():
+        raise PayloadError("DTDs are not accepted")
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as exc:
+        raise PayloadError(f"malformed XML: {exc}") from exc
+    return {child.tag: (child.text or "") for child in root}
+
+
+def open_callback(raw: bytes, query: dict[str, str]) -> dict[str, str]:
+    """Verify and unwrap one POSTed callback, plaintext or safe mode; PayloadError if it is not genuine."""
+    settings_ = conf.wechat()
+    fields = parse_xml(raw)
+    if query.get("encrypt_type") == "aes" or "Encrypt" in fields:
+        expected = signature(
+            settings_["token"], query.get("timestamp", ""), query.get("nonce", ""), fields.get("Encrypt", "")
+        )
+        if expected != query.get("msg_signature"):
+            raise PayloadError("bad msg_signature")
+        fields = parse_xml(decrypt(fields.get("Encrypt", ""), settings_["aes_key"], settings_["app_id"]))
+    elif signature(settings_["token"], query.get("timestamp", ""), query.get("nonce", "")) != query.get(
+        "signature"
+    ):
+        raise PayloadError("bad signature")
+    return fields
+
+
+def message_text(fields: dict[str, str]) -> str:
+    """What the customer said, for every message type the filter can read."""
+    kind = fields.get("MsgType", "")
+    if kind == "text":
+        return fields.get("Content", "")
+    if kind == "voice":
+        return fields.get("Recognition", "") or "[语音]"
+    if kind == "image":
+        return f"[图片] {fields.get('PicUrl', '')}".strip()
+    if kind == "location":
+        return f"[位置] {fields.get('Label', '')} ({fields.get('Location_X')}, {fields.get('Location_Y')})"
+    if kind in {"video", "shortvideo"}:
+        return "[视频]"
+    if kind == "link":
+        return f"[链接] {fields.get('Title', '')} {fields.get('Url', '')}".strip()
+    raise PayloadError(f"unsupported MsgType {kind!r}")
+
+
+@register_handler(Channel.WECHAT, "callback")
+def handle_callback(payload: InboundPayload) -> Message | None:
+    fields = open_callback(bytes(payload.raw), payload.meta.get("query", {}))
+    openid = fields.get("FromUserName", "")
+    if not openid:
+        raise PayloadError("no FromUserName")
+    customer = resolve_customer(Channel.WECHAT, openid)
+    if fields.get("MsgType") == "event":
+        event = fields.get("Event", "").lower()
+        if event in {"subscribe", "unsubscribe"}:
+            set_subscription(Channel.WECHAT, openid, event == "subscribe")
+        return None
+    created = int(fields.get("CreateTime") or 0)
+    sent_at = datetime.fromtimestamp(created, tz=UTC) if created else timezone.now()
+    return receive_message(
+        channel=Channel.WECHAT,
+        customer=customer,
+        body=message_text(fields),
+        external_id=fields.get("MsgId") or f"{openid}:{created}",
+        raw_payload={"payload_id": payload.pk, **fields},
+        sent_at=sent_at,
+    ).message
+
+
+class WeChatError(RuntimeError):
+    def __init__(self, code: int, text: str) -> None:
+        super().__init__(f"WeChat error {code}: {text}")
+        self.code = code
+
+
+def _call(url: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    body = json.dumps(data, ensure_ascii=False).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            result = json.loads(response.read().decode())
+    except (TimeoutError, OSError) as exc:
+        raise ConnectionError(f"WeChat API unreachable: {exc}") from exc
+    if result.get("errcode"):
+        raise WeChatError(int(result["errcode"]), result.get("errmsg", ""))
+    return result
+
+
+def access_token(*, refresh: bool = False) -> str:
+    """The account's access token, shared in the database by every worker until shortly before expiry."""
+    settings_ = conf.wechat()
+    name = f"wechat:{settings_['app_id']}"
+    cached = AccessToken.objects.filter(name=name, expires_at__gt=timezone.now()).first()
+    if cached is not None and not refresh:
+        return cached.token
+    query = urllib.parse.urlencode(
+        {"grant_type": "client_credential", "appid": settings_["app_id"], "secret": settings_["app_secret"]}
+    )
+    result = _call(f"{settings_['api_base']}/cgi-bin/token?{query}")
+    expires_at = timezone.now() + timedelta(seconds=int(result.get("expires_in", 7200)) - 300)
+    with transaction.atomic():
+        AccessToken.objects.update_or_create(
+            name=name, defaults={"token": result["access_token"], "expires_at": expires_at}
+        )
+    return result["access_token"]
+
+
+def send_text(openid: str, text: str) -> str:
+    """Reply through the customer-service message API; an expired token is refreshed once."""
+    data = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+    base = conf.wechat()["api_base"]
+    try:
+        _call(f"{base}/cgi-bin/message/custom/send?access_token={access_token()}", data)
+    except WeChatError as exc:
+        if exc.code not in TOKEN_EXPIRED_CODES:
+            raise
+        _call(f"{base}/cgi-bin/message/custom/send?access_token={access_token(refresh=True)}", data)
+    return ""

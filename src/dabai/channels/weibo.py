@@ -1,0 +1,177 @@
+"""Weibo: @-mentions, comments and private messages in the Weibo API's JSON shape, from a poller or a file.
+
+Mentions and comments are public (``Conversation.is_public``); replies to them go out as a short public
+acknowledgement plus the full answer by private message, so personal details never appear in public.
+"""
+
+import json
+import logging
+import urllib.parse
+import urllib.request
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.utils import timezone
+
+from dabai.channels import conf
+from dabai.channels.models import InboundPayload
+from dabai.channels.services import PayloadError, ingest, register_handler
+from dabai.conversations.models import Message
+from dabai.conversations.services import receive_message
+from dabai.core.choices import Channel
+from dabai.customers.services import resolve_customer
+
+logger = logging.getLogger(__name__)
+
+# Keys of the Weibo API responses: comments/to_me, statuses/mentions, direct_messages.
+KINDS = {"comments": "comment", "statuses": "mention", "direct_messages": "dm"}
+PUBLIC_ACKNOWLEDGEMENT = "您好，已私信回复您，请查收私信。"
+
+
+def parse_weibo_time(value: str | None) -> datetime:
+    if not value:
+        return timezone.now()
+    try:
+        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
+    except ValueError:
+        return timezone.now()
+
+
+def split_export(data: Any) -> list[tuple[str, dict]]:
+    """Items of an export or API page as (kind, item); a bare list is read by each item's shape."""
+    if isinstance(data, dict):
+        items = [(KINDS[key], item) for key in KINDS for item in data.get(key) or []]
+        if not items and "id" in data:
+            items = [(_kind_of(data), data)]
+        return items
+    if isinstance(data, list):
+        return [(_kind_of(item), item) for item in data]
+    raise PayloadError("expected a JSON object or list in the Weibo API shape")
+
+
+def _kind_of(item: Any) -> str:
+    if not isinstance(item, dict):
+        raise PayloadError("each Weibo item must be an object")
+    if "sender" in item or "sender_id" in item:
+        return "dm"
+    return "comment" if "status" in item else "mention"
+
+
+@register_handler(Channel.WEIBO, "item")
+def handle_item(payload: InboundPayload) -> Message:
+    """One mention, comment or private message."""
+    try:
+        item = json.loads(bytes(payload.raw))
+        kind = payload.meta.get("kind") or _kind_of(item)
+        user = item.get("sender") if kind == "dm" else item.get("user")
+        uid = str((user or {}).get("idstr") or (user or {}).get("id") or item.get("sender_id") or "")
+        text, item_id = str(item["text"]), str(item.get("idstr") or item["id"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PayloadError(f"not a Weibo item: {exc}") from exc
+    if not uid:
+        raise PayloadError("Weibo item without a user id")
+    customer = resolve_customer(Channel.WEIBO, uid, handle=(user or {}).get("screen_name", ""))
+    status = item.get("status") or {}
+    return receive_message(
+        channel=Channel.WEIBO,
+        customer=customer,
+        body=text,
+        external_id=f"{kind}:{item_id}",
+        raw_payload={"payload_id": payload.pk, "kind": kind, "status_id": str(status.get("id", "")), **item},
+        sent_at=parse_weibo_time(item.get("created_at")),
+        is_public=kind != "dm",
+    ).message
+
+
+def ingest_export(data: Any, source_name: str = "export") -> dict[str, int]:
+    """Store each item of a JSON export (or poller page) separately: a bad item never blocks the others."""
+    counts = {"stored": 0, "rejected": 0}
+    for kind, item in split_export(data):
+        raw = json.dumps(item, ensure_ascii=False).encode()
+        try:
+            ingest(Channel.WEIBO, "item", raw, {"kind": kind, "from": source_name})
+            counts["stored"] += 1
+        except PayloadError:
+            counts["rejected"] += 1
+    return counts
+
+
+class WeiboApi(Protocol):
+    def fetch(self, kind: str, since_id: str) -> dict[str, Any]: ...
+
+    def reply_comment(self, comment_id: str, status_id: str, text: str) -> str: ...
+
+    def send_direct_message(self, uid: str, text: str) -> str: ...
+
+
+class HttpWeiboApi:
+    """The Weibo open API over HTTP (the base URL is configurable, so a local stand-in can play Weibo)."""
+
+    PATHS = {"comment": "/2/comments/to_me.json", "mention": "/2/statuses/mentions.json"}
+    DM_PATH = "/2/direct_messages.json"
+
+    def __init__(self, api_base: str, access_token: str) -> None:
+        self.base, self.token = api_base.rstrip("/"), access_token
+
+    def _request(self, path: str, params: dict[str, str], post: bool = False) -> dict[str, Any]:
+        params = {"access_token": self.token, **params}
+        encoded = urllib.parse.urlencode(params)
+        if post:
+            request = urllib.request.Request(f"{self.base}{path}", data=encoded.encode())
+        else:
+            request = urllib.request.Request(f"{self.base}{path}?{encoded}")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            result = json.loads(response.read().decode())
+        if isinstance(result, dict) and result.get("error_code"):
+            raise RuntimeError(f"Weibo error {result['error_code']}: {result.get('error')}")
+        return result
+
+    def fetch(self, kind: str, since_id: str) -> dict[str, Any]:
+        path = self.DM_PATH if kind == "dm" else self.PATHS[kind]
+        return self._request(path, {"since_id": since_id or "0"})
+
+    def reply_comment(self, comment_id: str, status_id: str, text: str) -> str:
+        result = self._request(
+            "/2/comments/reply.json", {"cid": comment_id, "id": status_id, "comment": text}, True
+        )
+        return str(result.get("idstr") or result.get("id", ""))
+
+    def send_direct_message(self, uid: str, text: str) -> str:
+        result = self._request("/2/direct_messages/new.json", {"uid": uid, "text": text}, True)
+        return str(result.get("idstr") or result.get("id", ""))
+
+
+def api() -> WeiboApi:
+    options = conf.weibo()
+    return HttpWeiboApi(options["api_base"], options["access_token"])
+
+
+def poll(client: WeiboApi, since: dict[str, str]) -> dict[str, str]:
+    """One pass of the pluggable poller: each kind from its last seen id; returns the new high-water marks."""
+    marks = dict(since)
+    for kind in ("mention", "comment", "dm"):
+        page = client.fetch(kind, since.get(kind, ""))
+        ingest_export(page, f"poller:{kind}")
+        ids = [int(item.get("id", 0)) for _, item in split_export(page)]
+        if ids:
+            marks[kind] = str(max([*ids, int(since.get(kind) or 0)]))
+    return marks
+
+
+def send_weibo_reply(message: Message) -> str:
+    """Private conversations get a DM; public ones a short public acknowledgement plus the DM."""
+    conversation = message.conversation
+    inbound = conversation.messages.filter(direction="inbound").order_by("-sent_at", "-id").first()
+    if inbound is None:
+        raise RuntimeError("no customer message to answer")
+    raw = inbound.raw_payload
+    user = raw.get("sender") if raw.get("kind") == "dm" else raw.get("user")
+    uid = str((user or {}).get("idstr") or (user or {}).get("id") or raw.get("sender_id") or "")
+    client = api()
+    ids = []
+    if conversation.is_public and raw.get("kind") != "dm":
+        comment_id = str(raw.get("idstr") or raw.get("id"))
+        status_id = raw.get("status_id") or comment_id
+        ids.append(client.reply_comment(comment_id, status_id, PUBLIC_ACKNOWLEDGEMENT))
+    ids.append(client.send_direct_message(uid, message.body))
+    return ",".join(i for i in ids if i)
