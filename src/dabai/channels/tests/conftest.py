@@ -191,7 +191,7 @@ class Recorded:
 
 @dataclass
 class StandIn:
-    """A local HTTP server playing a provider's API: routes map a path to a function returning (status, JSON)."""
+    """A local HTTP server playing a provider's API: each route maps a path to (status, JSON)."""
 
     url: str
     routes: dict[str, Callable[[Recorded], tuple[int, Any]]] = field(default_factory=dict)

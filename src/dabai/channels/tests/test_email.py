@@ -51,7 +51,10 @@ def big5_html_with_attachment() -> bytes:
     mime["Subject"] = Header("發票問題", "big5").encode()
     mime["From"] = "chen@example.tw"
     mime["Message-ID"] = "<invoice-9@example.tw>"
-    html = "<html><head><style>p{color:red}</style></head><body><p>我的發票<b>抬頭</b>錯了</p><p>請幫忙更正</p></body></html>"
+    html = (
+        "<html><head><style>p{color:red}</style></head>"
+        "<body><p>我的發票<b>抬頭</b>錯了</p><p>請幫忙更正</p></body></html>"
+    )
     mime.attach(MIMEText(html.encode("big5"), "html", "big5"))
     attachment = MIMEApplication(b"%PDF-1.4 fake invoice", Name="發票.pdf")
     attachment.add_header("Content-Disposition", "attachment", filename=("gb18030", "", "发票.pdf"))
