@@ -7,13 +7,16 @@ queries per page whatever its size (no per-row queries).
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from dabai.accounts.models import User
 from dabai.accounts.permissions import team_ids, visible_conversations
 from dabai.conversations.models import Conversation, Message, Status
 
 SCOPES = ("all", "mine", "unassigned", "team")
+# "sla": most urgent deadline first (time left on the nearest SLA clock, kept by the routing app in the
+# conversation's ``sla`` row); conversations without a running clock come last.
+SORTS = ("recent", "sla")
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class InboxFilters:
     channel: str = ""
     scope: str = "all"
     q: str = ""
+    sort: str = "recent"
 
     @classmethod
     def from_query(cls, params) -> "InboxFilters":
@@ -31,6 +35,7 @@ class InboxFilters:
             channel=params.get("channel", ""),
             scope=params.get("scope", "all") if params.get("scope") in SCOPES else "all",
             q=params.get("q", "").strip()[:100],
+            sort=params.get("sort") if params.get("sort") in SORTS else "recent",
         )
 
 
@@ -54,7 +59,10 @@ def inbox_queryset(user: User, filters: InboxFilters) -> QuerySet[Conversation]:
             | Q(customer__identities__external_id=filters.q)
             | Q(subject__icontains=filters.q)
         ).distinct()
-    return qs.select_related("customer", "assignee", "team").order_by("-last_message_at", "-id")
+    qs = qs.select_related("customer", "assignee", "team", "sla")
+    if filters.sort == "sla":
+        return qs.order_by(F("sla__next_due_at").asc(nulls_last=True), "-last_message_at", "-id")
+    return qs.order_by("-last_message_at", "-id")
 
 
 def inbox_page(user: User, filters: InboxFilters, page_number: int | str, per_page: int) -> Page:

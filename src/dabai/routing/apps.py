@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RoutingConfig(AppConfig):
     name = "dabai.routing"
     verbose_name = _("Routing and SLAs")
+
+    def ready(self) -> None:
+        from dabai.routing import handlers  # noqa: F401  (connects the signal receivers)

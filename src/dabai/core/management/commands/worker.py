@@ -3,6 +3,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from dabai.core.tasks import start_heartbeat
+from dabai.routing.tasks import start_sla_sweep
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch: bool, **options) -> None:
         if not batch:
             start_heartbeat()
+            start_sla_sweep()
         if settings.REDIS_URL:
             call_command("rqworker", "default", job_class="django_tasks_rq.Job", burst=batch)
         else:

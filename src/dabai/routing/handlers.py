@@ -1,0 +1,62 @@
+"""Routing listens to conversations (conversations never import routing): clocks, assignment, complaints."""
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from dabai.conversations import signals
+from dabai.conversations.models import Conversation, Insight, Message, Status
+from dabai.routing import services
+from dabai.routing.models import ClockKind, ClockState
+
+ANSWERED = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
+
+
+@receiver(signals.message_received, dispatch_uid="routing.message_received")
+def on_message_received(
+    sender, message: Message, conversation: Conversation, new_conversation: bool, **kwargs
+) -> None:
+    """A customer wrote: start the first-response clock, or resume paused clocks and start next-response."""
+    if new_conversation:
+        services.start_clocks(conversation, [ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION], message.sent_at)
+        return
+    now = timezone.now()
+    if conversation.sla_clocks.filter(state=ClockState.PAUSED).exists():
+        services.resume_clocks(conversation, now)
+    kinds = [ClockKind.RESOLUTION]
+    if conversation.first_response_at is not None:
+        kinds.append(ClockKind.NEXT_RESPONSE)
+    services.start_clocks(conversation, kinds, message.sent_at)
+
+
+@receiver(signals.insight_stored, dispatch_uid="routing.insight_stored")
+def on_insight_stored(sender, insight: Insight, message: Message, **kwargs) -> None:
+    """The filter has read the message: route by its intent, and open a complaint case when it is one."""
+    conversation = Conversation.objects.select_related("customer").get(pk=message.conversation_id)
+    if conversation.status == Status.OPEN and conversation.assignee_id is None:
+        services.route(conversation)
+    triggers = services.complaint_triggers(conversation, insight, timezone.now())
+    if triggers:
+        services.open_complaint(conversation, triggers, timezone.now())
+
+
+@receiver(signals.reply_posted, dispatch_uid="routing.reply_posted")
+def on_reply_posted(sender, message: Message, **kwargs) -> None:
+    """An agent answered: the response clocks end (met, or breached if late)."""
+    with transaction.atomic():
+        services.stop_clocks(message.conversation, ANSWERED, message.sent_at)
+
+
+@receiver(signals.status_changed, dispatch_uid="routing.status_changed")
+def on_status_changed(sender, conversation: Conversation, old_status: str, **kwargs) -> None:
+    """Pending pauses the clocks, reopening resumes them, resolving or closing ends them."""
+    now = timezone.now()
+    new = conversation.status
+    if new == Status.PENDING:
+        services.pause_clocks(conversation, now)
+    elif new in {Status.RESOLVED, Status.CLOSED}:
+        services.stop_clocks(conversation, ClockKind.values, now)
+    elif new == Status.OPEN and old_status == Status.PENDING:
+        services.resume_clocks(conversation, now)
+    elif new == Status.OPEN and old_status in {Status.RESOLVED, Status.CLOSED}:
+        services.start_clocks(conversation, [ClockKind.RESOLUTION], now)

@@ -1,0 +1,684 @@
+"""Every state change of routing and SLAs, one function each.
+
+Decisions recorded here (issue 7):
+- SLA clocks start in the ``message_received`` handler, inside the conversation's own transaction, because
+  the customer's wait starts when they write, not when our analysis finishes.
+- Routing happens in the ``insight_stored`` handler, directly (no extra task): skill matching needs the
+  filter's intent, and that handler already runs inside the worker's ``analyse_message`` task, so the web
+  request never pays for it. The minute sweep routes whatever is still queued (analysis failed, nobody free),
+  so nothing waits forever.
+- Routing writes the assignee with a queryset update and a ``RoutingDecision`` row rather than
+  ``conversations.services.assign``: the decision row is the audit trail for automatic assignment and the
+  batch router must stay at a few queries per thousand decisions.
+"""
+
+import csv
+import io
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dabai.accounts.models import Role, User
+from dabai.accounts.services import record_audit
+from dabai.conversations.live import publish_conversation_event
+from dabai.conversations.models import Conversation, Insight, Status
+from dabai.customers.models import Customer, Tier
+from dabai.routing.assignment import Decision, Need, Router, Seat
+from dabai.routing.calendar import WorkingCalendar
+from dabai.routing.models import (
+    AgentRouting,
+    AgentState,
+    BusinessHours,
+    CalendarDay,
+    ClockKind,
+    ClockState,
+    ComplaintCase,
+    ComplaintStage,
+    ConversationSla,
+    CustomerValue,
+    RoutingDecision,
+    RoutingRule,
+    SlaBreach,
+    SlaClock,
+    SlaPolicy,
+    TierPolicy,
+    TierSource,
+)
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = (Status.OPEN, Status.PENDING)
+REPEAT_CONTACTS = 3
+REPEAT_WINDOW = timedelta(days=7)
+CHUNK = 900
+
+# Used when no active SlaPolicy row matches (the initial migration stores the same targets as rows).
+DEFAULT_TARGETS = {
+    # channel: (first response, next response, resolution, 24/7)
+    "chat": (1, 3, 240, True),
+    "wechat": (5, 15, 480, True),
+    "weibo": (60, 60, 1440, True),
+    "phone": (1, 5, 480, True),
+    "email": (240, 480, 1440, False),
+    "sms": (60, 120, 960, False),
+}
+PUBLIC_WEIBO_FIRST_RESPONSE = 20
+
+
+# ---------------------------------------------------------------------------------------------- calendars
+
+
+def _overrides() -> dict[date, bool]:
+    return dict(CalendarDay.objects.values_list("date", "is_workday"))
+
+
+class Calendars:
+    """Working calendars per team, read once per batch (hours and admin-entered days change rarely)."""
+
+    def __init__(self) -> None:
+        self.overrides = _overrides()
+        self.hours = {h.team_id: h for h in BusinessHours.objects.all()}
+
+    def get(self, team_id: int | None, always_open: bool) -> WorkingCalendar:
+        hours = self.hours.get(team_id) or self.hours.get(None)
+        if hours is None:
+            return WorkingCalendar(always_open=always_open, overrides=self.overrides)
+        return WorkingCalendar(
+            tz=hours.time_zone,
+            opens=hours.opens,
+            closes=hours.closes,
+            always_open=always_open,
+            overrides=self.overrides,
+        )
+
+
+# ---------------------------------------------------------------------------------------------- policies
+
+
+def policy_for(
+    channel: str, priority: int, tier: str, is_public: bool, policies: Iterable[SlaPolicy] | None = None
+) -> SlaPolicy:
+    """The most specific active policy for this conversation (an unsaved default if none matches)."""
+    candidates = (
+        policies if policies is not None else SlaPolicy.objects.filter(is_active=True, channel=channel)
+    )
+    best, best_score = None, -1
+    for p in candidates:
+        if p.channel != channel or not p.is_active:
+            continue
+        if (p.priority is not None and p.priority != priority) or (p.tier and p.tier != tier):
+            continue
+        if p.public_only and not is_public:
+            continue
+        score = (p.priority is not None) * 4 + bool(p.tier) * 2 + p.public_only
+        if score > best_score:
+            best, best_score = p, score
+    if best is not None:
+        return best
+    first, following, resolution, always = DEFAULT_TARGETS.get(channel, (60, 120, 1440, False))
+    if channel == "weibo" and is_public:
+        first = PUBLIC_WEIBO_FIRST_RESPONSE
+    return SlaPolicy(
+        name=f"default {channel}",
+        channel=channel,
+        first_response_minutes=first,
+        next_response_minutes=following,
+        resolution_minutes=resolution,
+        always_open=always,
+    )
+
+
+def _target(policy: SlaPolicy, kind: str) -> int:
+    return {
+        ClockKind.FIRST_RESPONSE: policy.first_response_minutes,
+        ClockKind.NEXT_RESPONSE: policy.next_response_minutes,
+        ClockKind.RESOLUTION: policy.resolution_minutes,
+    }[kind]
+
+
+# ---------------------------------------------------------------------------------------------- clocks
+
+
+def _new_clock(
+    conversation: Conversation, kind: str, at: datetime, policy: SlaPolicy, calendars: Calendars
+) -> SlaClock:
+    minutes = _target(policy, kind)
+    due = calendars.get(conversation.team_id, policy.always_open).add(at, minutes * 60)
+    return SlaClock(
+        conversation=conversation,
+        policy=policy if policy.pk else None,
+        kind=kind,
+        target_minutes=minutes,
+        always_open=policy.always_open,
+        started_at=at,
+        due_at=due,
+        warn_at=due - timedelta(minutes=policy.warn_before_minutes),
+        channel=conversation.channel,
+        tier=conversation.customer.tier,
+        team_id=conversation.team_id,
+    )
+
+
+def start_clocks(conversation: Conversation, kinds: Iterable[str], at: datetime) -> list[SlaClock]:
+    """Start the named clocks unless one of that kind is running or paused (idempotent)."""
+    existing = set(
+        conversation.sla_clocks.filter(state__in=[ClockState.RUNNING, ClockState.PAUSED]).values_list(
+            "kind", flat=True
+        )
+    )
+    policy = policy_for(
+        conversation.channel, conversation.priority, conversation.customer.tier, conversation.is_public
+    )
+    calendars = Calendars()
+    clocks = [_new_clock(conversation, k, at, policy, calendars) for k in kinds if k not in existing]
+    SlaClock.objects.bulk_create(clocks)
+    refresh_conversation_sla(conversation.pk)
+    return clocks
+
+
+def stop_clocks(conversation: Conversation, kinds: Iterable[str], at: datetime) -> int:
+    """End the named clocks: met when answered in time, breached when late."""
+    stopped = 0
+    for clock in conversation.sla_clocks.filter(
+        kind__in=list(kinds), state__in=[ClockState.RUNNING, ClockState.PAUSED]
+    ):
+        late = clock.breached_at is not None or (clock.state == ClockState.RUNNING and clock.due_at < at)
+        clock.state = ClockState.BREACHED if late else ClockState.MET
+        clock.stopped_at = at
+        clock.save(update_fields=["state", "stopped_at"])
+        stopped += 1
+    refresh_conversation_sla(conversation.pk)
+    return stopped
+
+
+def pause_clocks(conversation: Conversation, at: datetime) -> int:
+    """Waiting on the customer: keep the business time left, stop counting."""
+    calendars = Calendars()
+    paused = 0
+    for clock in conversation.sla_clocks.filter(state=ClockState.RUNNING):
+        calendar = calendars.get(clock.team_id, clock.always_open)
+        clock.remaining_seconds = calendar.between(at, clock.due_at)
+        clock.state, clock.paused_at = ClockState.PAUSED, at
+        clock.save(update_fields=["remaining_seconds", "state", "paused_at"])
+        paused += 1
+    refresh_conversation_sla(conversation.pk)
+    return paused
+
+
+def resume_clocks(conversation: Conversation, at: datetime) -> int:
+    """The customer is back: the time left runs again from ``at`` on the same calendar."""
+    calendars = Calendars()
+    resumed = 0
+    for clock in conversation.sla_clocks.filter(state=ClockState.PAUSED):
+        calendar = calendars.get(clock.team_id, clock.always_open)
+        remaining = clock.remaining_seconds or 0.0
+        clock.due_at = calendar.add(at, remaining) if remaining > 0 else at + timedelta(seconds=remaining)
+        warn = clock.policy.warn_before_minutes if clock.policy else 5
+        clock.warn_at = clock.due_at - timedelta(minutes=warn)
+        clock.state, clock.paused_at, clock.remaining_seconds = ClockState.RUNNING, None, None
+        clock.save(update_fields=["due_at", "warn_at", "state", "paused_at", "remaining_seconds"])
+        resumed += 1
+    refresh_conversation_sla(conversation.pk)
+    return resumed
+
+
+def tighten_clock(conversation: Conversation, kind: str, due_at: datetime) -> None:
+    """Bring a running deadline forward (never back), e.g. when a complaint case opens."""
+    for clock in conversation.sla_clocks.filter(kind=kind, state=ClockState.RUNNING, due_at__gt=due_at):
+        shift = clock.due_at - clock.warn_at
+        clock.due_at, clock.warn_at, clock.warned_at = due_at, due_at - shift, None
+        clock.save(update_fields=["due_at", "warn_at", "warned_at"])
+    refresh_conversation_sla(conversation.pk)
+
+
+def refresh_conversation_sla(conversation_id: int) -> ConversationSla:
+    """Recompute the nearest deadline the inbox sorts by."""
+    clocks = list(
+        SlaClock.objects.filter(
+            conversation_id=conversation_id, state__in=[ClockState.RUNNING, ClockState.PAUSED]
+        ).order_by("due_at")
+    )
+    running = [c for c in clocks if c.state == ClockState.RUNNING]
+    nearest = running[0] if running else None
+    sla, _ = ConversationSla.objects.update_or_create(
+        conversation_id=conversation_id,
+        defaults={
+            "next_due_at": nearest.due_at if nearest else None,
+            "next_kind": nearest.kind if nearest else "",
+            "warn_at": nearest.warn_at if nearest else None,
+            "is_paused": bool(clocks) and not running,
+            "breached": any(c.breached_at is not None for c in running),
+        },
+    )
+    return sla
+
+
+# ---------------------------------------------------------------------------------------------- sweep
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+    conversations: set[int] = field(default_factory=set)
+
+
+def _supervisors_by_team() -> tuple[dict[int, int], int | None]:
+    by_team: dict[int, int] = {}
+    fallback = None
+    for user_id, team_id in (
+        User.objects.filter(role=Role.SUPERVISOR, is_active=True)
+        .values_list("id", "agent_profile__teams")
+        .order_by("id")
+    ):
+        fallback = fallback or user_id
+        if team_id is not None:
+            by_team.setdefault(team_id, user_id)
+    if fallback is None:
+        fallback = (
+            User.objects.filter(role=Role.ADMIN, is_active=True)
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+    return by_team, fallback
+
+
+def sweep_slas(now: datetime | None = None) -> SweepResult:
+    """Warn before a breach, record and escalate breaches: a few set-based queries whatever the volume."""
+    now = now or timezone.now()
+    result = SweepResult()
+    with transaction.atomic():
+        warn_qs = SlaClock.objects.filter(
+            state=ClockState.RUNNING, warn_at__lte=now, due_at__gt=now, warned_at__isnull=True
+        )
+        warned = list(warn_qs.values_list("id", "conversation_id"))
+        if warned:
+            result.warned = warn_qs.update(warned_at=now)
+        due = list(
+            SlaClock.objects.filter(
+                state=ClockState.RUNNING, due_at__lte=now, breached_at__isnull=True
+            ).values_list("id", "conversation_id", "kind", "team_id", "target_minutes")
+        )
+        if due:
+            by_team, fallback = _supervisors_by_team()
+            labels = dict(ClockKind.choices)
+            for start in range(0, len(due), CHUNK):
+                part = due[start : start + CHUNK]
+                SlaClock.objects.filter(id__in=[row[0] for row in part]).update(breached_at=now)
+                ConversationSla.objects.filter(conversation_id__in=[row[1] for row in part]).update(
+                    breached=True
+                )
+            SlaBreach.objects.bulk_create(
+                [
+                    SlaBreach(
+                        clock_id=clock_id,
+                        conversation_id=conversation_id,
+                        at=now,
+                        reason=_("%(kind)s target of %(minutes)d minutes passed")
+                        % {"kind": labels[kind], "minutes": minutes},
+                        escalated_to_id=by_team.get(team_id, fallback),
+                    )
+                    for clock_id, conversation_id, kind, team_id, minutes in due
+                ],
+                batch_size=1000,
+                ignore_conflicts=True,
+            )
+            result.breached = len(due)
+        result.conversations = {row[1] for row in warned} | {row[1] for row in due}
+    for conversation_id in list(result.conversations)[:200]:
+        publish_conversation_event(conversation_id, "sla.changed")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- routing
+
+
+def _language(text: str) -> str:
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(ch.isascii() for ch in letters)
+    return "en" if letters and latin / len(letters) > 0.7 else "zh"
+
+
+def load_seats(team_ids: Iterable[int] | None = None) -> list[Seat]:
+    """Available agents with their skills, teams and current load (open and pending conversations)."""
+    profiles = (
+        AgentRouting.objects.filter(state=AgentState.AVAILABLE, user__is_active=True, user__role=Role.AGENT)
+        .select_related("user")
+        .prefetch_related("skills", "user__agent_profile__teams")
+    )
+    if team_ids is not None:
+        profiles = profiles.filter(user__agent_profile__teams__in=list(team_ids)).distinct()
+    seats = {}
+    for p in profiles:
+        agent_profile = getattr(p.user, "agent_profile", None)
+        seats[p.user_id] = Seat(
+            user_id=p.user_id,
+            name=str(p.user),
+            team_ids=frozenset(t.pk for t in agent_profile.teams.all()) if agent_profile else frozenset(),
+            skills=frozenset((s.kind, s.code) for s in p.skills.all()),
+            is_expert=p.is_expert_seat,
+            default_capacity=p.default_capacity,
+            channel_capacity=p.channel_capacity or {},
+            last_assigned_at=p.last_assigned_at,
+        )
+    loads = (
+        Conversation.objects.filter(status__in=ACTIVE, assignee_id__in=list(seats))
+        .values_list("assignee_id", "channel")
+        .annotate(n=Count("id"))
+    )
+    for user_id, channel, n in loads:
+        seats[user_id].load[channel] = n
+    return list(seats.values())
+
+
+def _expert_tiers() -> set[str]:
+    return set(TierPolicy.objects.filter(routes_to_expert_seat=True).values_list("tier", flat=True))
+
+
+def _latest_intent():
+    return Subquery(
+        Insight.objects.filter(message__conversation=OuterRef("pk"))
+        .order_by("-message__sent_at", "-message_id")
+        .values("intent")[:1]
+    )
+
+
+def _apply(decisions: list[tuple[int, int | None, Decision]], at: datetime, record_queued: bool) -> None:
+    """Write assignees, each seat's last-assigned time and the decision rows in bulk."""
+    assigned = [(cid, team_id, d) for cid, team_id, d in decisions if d.seat is not None]
+    by_target: dict[tuple[int, int | None], list[int]] = defaultdict(list)
+    for cid, team_id, d in assigned:
+        team = team_id if team_id is not None else min(d.seat.team_ids, default=None)
+        by_target[(d.seat.user_id, team)].append(cid)
+    for (user_id, team), ids in by_target.items():
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            # Guard on assignee__isnull: an agent who picked the conversation meanwhile keeps it.
+            Conversation.objects.filter(id__in=chunk, assignee__isnull=True).update(
+                assignee_id=user_id, team_id=team
+            )
+    last: dict[int, datetime] = {d.seat.user_id: at for _, _, d in assigned}
+    for start in range(0, len(last), CHUNK):
+        ids = list(last)[start : start + CHUNK]
+        AgentRouting.objects.filter(user_id__in=ids).update(last_assigned_at=at)
+    RoutingDecision.objects.bulk_create(
+        [
+            RoutingDecision(
+                conversation_id=cid,
+                agent_id=d.seat.user_id if d.seat else None,
+                rule=d.rule,
+                reason=d.reason[:300],
+                at=at,
+            )
+            for cid, _, d in decisions
+            if d.seat is not None or record_queued
+        ],
+        batch_size=2000,
+    )
+
+
+def route(conversation: Conversation, *, rule_override: str | None = None) -> Decision:
+    """Choose an agent for one unassigned conversation and record why (or that it stays queued)."""
+    now = timezone.now()
+    intent = (
+        Insight.objects.filter(message__conversation=conversation)
+        .order_by("-message__sent_at", "-message_id")
+        .values_list("intent", flat=True)
+        .first()
+    ) or ""
+    need = Need(
+        channel=conversation.channel,
+        team_id=conversation.team_id,
+        intent=intent,
+        language=_language(conversation.preview),
+        expert_tier=conversation.customer.tier in _expert_tiers(),
+    )
+    router = Router(load_seats([conversation.team_id] if conversation.team_id else None))
+    decision = router.decide(need, now)
+    if rule_override and decision.seat is not None:
+        decision = Decision(decision.seat, rule_override, decision.reason)
+    with transaction.atomic():
+        _apply([(conversation.pk, conversation.team_id, decision)], now, record_queued=True)
+    conversation.refresh_from_db(fields=["assignee", "team"])
+    if decision.seat is not None:
+        publish_conversation_event(conversation.pk, "conversation.assigned")
+    return decision
+
+
+def route_queued(*, batch_size: int = 5000, limit: int | None = None) -> int:
+    """Route every open, unassigned conversation, oldest first; returns how many were assigned.
+
+    Conversations nobody can take stay queued without a new decision row each minute (their first
+    ``route`` already recorded why).
+    """
+    now = timezone.now()
+    router = Router(load_seats())
+    expert_tiers = _expert_tiers()
+    assigned, last_id, seen = 0, 0, 0
+    while limit is None or seen < limit:
+        rows = list(
+            Conversation.objects.filter(status=Status.OPEN, assignee__isnull=True, id__gt=last_id)
+            .order_by("id")
+            .annotate(intent=_latest_intent())
+            .values_list("id", "channel", "team_id", "customer__tier", "preview", "intent")[:batch_size]
+        )
+        if not rows:
+            break
+        decisions = []
+        for cid, channel, team_id, tier, preview, intent in rows:
+            need = Need(channel, team_id, intent or "", _language(preview), tier in expert_tiers)
+            decisions.append((cid, team_id, router.decide(need, now)))
+        with transaction.atomic():
+            _apply(decisions, now, record_queued=False)
+        assigned += sum(1 for *_, d in decisions if d.seat is not None)
+        seen += len(rows)
+        last_id = rows[-1][0]
+    return assigned
+
+
+def set_agent_state(agent: User, state: str, *, actor: User) -> int:
+    """Pause (break, training), resume or sign off an agent; going offline hands their open work to others.
+
+    Returns how many conversations were reassigned.
+    """
+    if state not in AgentState.values:
+        raise ValueError(f"unknown agent state {state!r}")
+    seat, _ = AgentRouting.objects.get_or_create(user=agent)
+    old = seat.state
+    seat.state, seat.state_changed_at = state, timezone.now()
+    seat.save(update_fields=["state", "state_changed_at"])
+    record_audit(actor, "routing.agent_state", seat, {"from": old, "to": state, "agent": agent.pk})
+    if state != AgentState.OFFLINE:
+        return 0
+    moved = 0
+    for conversation in Conversation.objects.filter(assignee=agent, status=Status.OPEN).select_related(
+        "customer"
+    ):
+        Conversation.objects.filter(pk=conversation.pk).update(assignee=None)
+        conversation.assignee = None
+        decision = route(conversation, rule_override=RoutingRule.REASSIGNED)
+        moved += decision.seat is not None
+    return moved
+
+
+# ---------------------------------------------------------------------------------------------- tiers
+
+
+def tier_by_rules(
+    annual_spend: Decimal, customer_since: date | None, today: date, rules: list[TierPolicy]
+) -> str:
+    years = (today - customer_since).days // 365 if customer_since else 0
+    for rule in sorted(rules, key=lambda r: -r.rank):
+        if annual_spend >= rule.min_annual_spend and years >= rule.min_years:
+            return rule.tier
+    return Tier.REGULAR
+
+
+def apply_tier_rules(today: date | None = None) -> int:
+    """Re-tier customers whose tier comes from the rules (hand-set and imported tiers stay)."""
+    today = today or timezone.localdate()
+    rules = list(TierPolicy.objects.all())
+    changed = 0
+    for value in CustomerValue.objects.filter(tier_source=TierSource.RULE).select_related("customer"):
+        tier = tier_by_rules(value.annual_spend, value.customer_since, today, rules)
+        if value.customer.tier != tier:
+            Customer.objects.filter(pk=value.customer_id).update(tier=tier)
+            changed += 1
+    return changed
+
+
+def set_customer_tier(
+    customer: Customer, tier: str, *, actor: User | None, source: str = TierSource.MANUAL
+) -> None:
+    """Set a tier by hand (or import): the rules will not overwrite it."""
+    if tier not in Tier.values:
+        raise ValueError(f"unknown tier {tier!r}")
+    old = customer.tier
+    customer.tier = tier
+    customer.save(update_fields=["tier"])
+    CustomerValue.objects.update_or_create(customer=customer, defaults={"tier_source": source})
+    record_audit(actor, "routing.customer_tier", customer, {"from": old, "to": tier, "source": source})
+
+
+@dataclass
+class TierImport:
+    updated: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+
+
+def import_tiers(text: str, *, actor: User | None) -> TierImport:
+    """Import ``customer_id,tier[,annual_spend]`` rows; bad rows reported by line, good rows import."""
+    result = TierImport()
+    labels = {p.label: p.tier for p in TierPolicy.objects.all()}
+    reader = csv.DictReader(io.StringIO(text))
+    for line, row in enumerate(reader, start=2):
+        raw_id, raw_tier = (row.get("customer_id") or "").strip(), (row.get("tier") or "").strip()
+        tier = labels.get(raw_tier, raw_tier.lower())
+        customer = Customer.objects.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+        if customer is None:
+            result.errors.append((line, _("unknown customer %(id)r") % {"id": raw_id}))
+            continue
+        if tier not in Tier.values:
+            result.errors.append((line, _("unknown tier %(tier)r") % {"tier": raw_tier}))
+            continue
+        try:
+            spend = Decimal(row["annual_spend"]) if row.get("annual_spend") else None
+        except InvalidOperation:
+            result.errors.append((line, _("annual spend is not a number")))
+            continue
+        set_customer_tier(customer, tier, actor=actor, source=TierSource.IMPORT)
+        if spend is not None:
+            CustomerValue.objects.filter(customer=customer).update(annual_spend=spend)
+        result.updated += 1
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- complaints
+
+
+def complaint_triggers(conversation: Conversation, insight: Insight, now: datetime) -> list[str]:
+    """Why this message makes a hard complaint: escalation risk, a regulator named, or repeated contact."""
+    triggers = []
+    if insight.escalation_risk:
+        triggers.append("escalation_risk")
+    cues = (insight.analysis.get("why") or {}).get("escalation") or []
+    if any(c.get("category") == "esc_regulator" for c in cues if isinstance(c, dict)):
+        triggers.append("regulator")
+    recent = Conversation.objects.filter(
+        customer_id=conversation.customer_id, created_at__gte=now - REPEAT_WINDOW
+    )
+    if recent.count() >= REPEAT_CONTACTS:
+        triggers.append("repeated_contact")
+    return triggers
+
+
+def _senior_owner(conversation: Conversation) -> tuple[User | None, bool]:
+    """An available expert seat with the fewest open cases, else the team's supervisor."""
+    open_cases = Count("owned_complaints", filter=~Q(owned_complaints__stage=ComplaintStage.CONFIRMED))
+    experts = User.objects.filter(
+        is_active=True, routing__is_expert_seat=True, routing__state=AgentState.AVAILABLE
+    ).annotate(cases=open_cases)
+    if conversation.team_id:
+        experts = experts.filter(agent_profile__teams=conversation.team_id)
+    expert = experts.order_by("cases", "id").first()
+    if expert is not None:
+        return expert, True
+    by_team, fallback = _supervisors_by_team()
+    owner_id = by_team.get(conversation.team_id, fallback)
+    return (User.objects.filter(pk=owner_id).first() if owner_id else None), False
+
+
+def open_complaint(conversation: Conversation, triggers: list[str], now: datetime) -> ComplaintCase | None:
+    """Open a complaint case (once per conversation) with a senior owner and halved deadlines."""
+    if ComplaintCase.objects.filter(conversation=conversation).exists():
+        return None
+    owner, is_expert = _senior_owner(conversation)
+    policy = policy_for(
+        conversation.channel, conversation.priority, conversation.customer.tier, conversation.is_public
+    )
+    calendar = Calendars().get(conversation.team_id, policy.always_open)
+    case = ComplaintCase.objects.create(
+        conversation=conversation,
+        customer_id=conversation.customer_id,
+        triggers=triggers,
+        owner=owner,
+        opened_at=now,
+        due_at=calendar.add(now, policy.resolution_minutes * 30),
+    )
+    tighten_clock(
+        conversation, ClockKind.FIRST_RESPONSE, calendar.add(now, policy.first_response_minutes * 30)
+    )
+    tighten_clock(conversation, ClockKind.RESOLUTION, case.due_at)
+    if is_expert and owner is not None and conversation.assignee_id != owner.pk:
+        Conversation.objects.filter(pk=conversation.pk).update(assignee=owner)
+        RoutingDecision.objects.create(
+            conversation=conversation,
+            agent=owner,
+            rule=RoutingRule.COMPLAINT,
+            reason=_("complaint case: %(why)s") % {"why": ", ".join(triggers)},
+            at=now,
+        )
+    record_audit(
+        None, "routing.complaint_opened", case, {"triggers": triggers, "owner": owner.pk if owner else None}
+    )
+    publish_conversation_event(conversation.pk, "complaint.opened")
+    return case
+
+
+STAGE_ORDER = list(ComplaintStage.values)
+
+
+def advance_complaint(case: ComplaintCase, stage: str, *, actor: User) -> None:
+    """Move a case forward through received → investigating → resolved → confirmed with the customer."""
+    if stage not in STAGE_ORDER or STAGE_ORDER.index(stage) <= STAGE_ORDER.index(case.stage):
+        raise ValueError(f"cannot move a {case.stage} case to {stage!r}")
+    old = case.stage
+    now = timezone.now()
+    case.stage = stage
+    if stage in {ComplaintStage.RESOLVED, ComplaintStage.CONFIRMED}:
+        case.resolved_at = case.resolved_at or now
+    if stage == ComplaintStage.CONFIRMED:
+        case.confirmed_at = now
+    case.save(update_fields=["stage", "resolved_at", "confirmed_at"])
+    record_audit(actor, "routing.complaint_stage", case, {"from": old, "to": stage})
+    publish_conversation_event(case.conversation_id, "complaint.stage")
+
+
+def conversations_without_clocks() -> Iterable[Conversation]:
+    """Active conversations that never got a clock (e.g. loaded before routing existed)."""
+    has_clock = SlaClock.objects.filter(conversation=OuterRef("pk"))
+    return (
+        Conversation.objects.filter(status__in=ACTIVE)
+        .annotate(has_clock=Exists(has_clock))
+        .filter(has_clock=False)
+        .select_related("customer")
+    )
