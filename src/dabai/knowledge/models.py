@@ -269,6 +269,7 @@ class BotEvent(models.Model):
         ASKED_FOR_HUMAN = "asked_for_human", _("Customer asked for a person")
         NOT_HELPFUL = "not_helpful", _("Answer did not help")
         HELPFUL = "helpful", _("Answer helped")
+        GREETING = "greeting", _("Greeting without a question")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="bot_events")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

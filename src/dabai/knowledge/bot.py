@@ -1,0 +1,233 @@
+"""The bot: answers chat and WeChat questions from the knowledge base, and knows when to step aside.
+
+It speaks only while no person has answered the conversation. It hands over (leaving the conversation
+open for an agent, with a note carrying the question, what it tried and why it stopped) when the customer
+asks for a person (转人工, 人工, human), when the filter reads anger or escalation risk, when its best
+article covers too little of the question, or when the customer says its answer did not help. Every answer
+and every hand-over is a ``BotEvent`` with its reason.
+"""
+
+import logging
+import re
+
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from dabai.accounts.models import Role, User
+from dabai.conversations.models import Conversation, Direction, Insight, Message
+from dabai.conversations.services import add_note, assign, post_reply
+from dabai.knowledge import search as search_index
+from dabai.knowledge.models import Article, BotEvent, BotPolicy, SearchEntry
+from dabai.knowledge.services import log_search, record_feedback, short_url, topic_of
+from dabai.knowledge.text import fold
+
+logger = logging.getLogger(__name__)
+
+BOT_USERNAME = "dabai-bot"
+HUMAN_REQUEST = re.compile(r"转人工|人工|真人|客服人员|找客服|\bhuman\b|\bagent\b|\bperson\b", re.IGNORECASE)
+YES = re.compile(
+    r"^(是|是的|有用|有帮助|解决了|好的|好了|可以了|谢谢|明白了|懂了|yes|y|ok|thanks?)[!！。.~～]*$", re.I
+)
+NO = re.compile(r"^(否|不是|没有|没用|没帮助|没解决|不行|不对|no|n|nope)[!！。.~～]*$", re.I)
+ANGER = {"anger", "angry"}
+
+
+def bot_user() -> User:
+    """The account the bot writes as; it has no desk profile, so routing never gives it work."""
+    user, created = User.objects.get_or_create(
+        username=BOT_USERNAME, defaults={"role": Role.AGENT, "display_name": "大白助手"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def policy() -> BotPolicy:
+    return BotPolicy.objects.order_by("pk").first() or BotPolicy.objects.create()
+
+
+def is_active_in(conversation: Conversation, bot: User, current: BotPolicy) -> bool:
+    """The bot speaks on its channels until a person answers or it has handed over."""
+    if not current.enabled or conversation.channel not in current.channel_list():
+        return False
+    if conversation.bot_events.filter(action=BotEvent.Action.HAND_OVER).exists():
+        return False
+    return not conversation.messages.filter(direction=Direction.OUTBOUND).exclude(author=bot).exists()
+
+
+def _language(text: str) -> str:
+    return "en" if text.isascii() else "zh-hans"
+
+
+def _say(conversation: Conversation, bot: User, body: str) -> Message:
+    """Reply as the bot without keeping the conversation: post_reply assigns unassigned ones to the author."""
+    message = post_reply(conversation, bot, body)
+    if conversation.assignee_id == bot.pk:
+        assign(conversation, None, actor=bot)
+    return message
+
+
+def _context_note(
+    message: Message, reason: str, insight: Insight | None, found: search_index.Search | None
+) -> str:
+    tried = [
+        f"- {e.article.title} ({e.confidence:.0%})"
+        for e in message.conversation.bot_events.filter(action=BotEvent.Action.ANSWER).select_related(
+            "article"
+        )
+        if e.article is not None
+    ]
+    lines = [
+        _("Handed over by the bot: %(reason)s.") % {"reason": BotEvent.Reason(reason).label},
+        _("Customer's last message: %(text)s") % {"text": message.body[:500]},
+    ]
+    if insight is not None:
+        lines.append(
+            _("Filter: sentiment %(sentiment)s, urgency %(urgency)s, escalation risk %(risk)s.")
+            % {
+                "sentiment": insight.sentiment,
+                "urgency": insight.urgency,
+                "risk": _("yes") if insight.escalation_risk else _("no"),
+            }
+        )
+    if found is not None and found.hits:
+        lines.append(
+            _("Best article found: confidence %(confidence)s.") % {"confidence": f"{found.confidence:.0%}"}
+        )
+    if tried:
+        lines.append(_("Articles the bot already sent:"))
+        lines.extend(tried)
+    return "\n".join(lines)
+
+
+def hand_over(
+    message: Message,
+    reason: str,
+    *,
+    insight: Insight | None = None,
+    found: search_index.Search | None = None,
+) -> BotEvent:
+    """Step aside: tell the customer a person is coming, leave the agent a note with the whole context."""
+    conversation, bot = message.conversation, bot_user()
+    with transaction.atomic():
+        with translation.override(_language(message.body)):
+            _say(conversation, bot, _("I am passing you to a member of our team now; they can see our chat."))
+        add_note(conversation, bot, _context_note(message, reason, insight, found))
+        event = BotEvent.objects.create(
+            conversation=conversation,
+            message=message,
+            action=BotEvent.Action.HAND_OVER,
+            reason=reason,
+            confidence=found.confidence if found else 0,
+            topic=topic_of(found.terms) if found else "",
+        )
+    logger.info("bot handed over conversation %s: %s", conversation.pk, reason)
+    return event
+
+
+def _answer_text(article: Article, language: str) -> str:
+    with translation.override(language):
+        ask = _('Did this answer your question? Reply "yes" or "no", or "human" to talk to a person.')
+    summary = article.summary or article.body[:150]
+    return f"{article.title}\n{summary}\n{short_url(article)}\n{ask}"
+
+
+def answer(message: Message, found: search_index.Search, article: Article) -> BotEvent:
+    conversation, bot = message.conversation, bot_user()
+    with transaction.atomic():
+        _say(conversation, bot, _answer_text(article, _language(message.body)))
+        event = BotEvent.objects.create(
+            conversation=conversation,
+            message=message,
+            action=BotEvent.Action.ANSWER,
+            reason=BotEvent.Reason.CONFIDENT,
+            confidence=found.confidence,
+            article=article,
+            topic=topic_of(found.terms),
+        )
+    logger.info(
+        "bot answered conversation %s with article %s (%.2f)", conversation.pk, article.pk, found.confidence
+    )
+    return event
+
+
+def greet(message: Message) -> BotEvent:
+    """ "你好" alone is no question: invite one instead of handing over."""
+    with translation.override(_language(message.body)):
+        _say(
+            message.conversation,
+            bot_user(),
+            _('Hello, I am Dabai. What can I help you with? Reply "human" to talk to a person.'),
+        )
+    return BotEvent.objects.create(
+        conversation=message.conversation,
+        message=message,
+        action=BotEvent.Action.ANSWER,
+        reason=BotEvent.Reason.GREETING,
+    )
+
+
+def _feedback(message: Message, last: BotEvent) -> BotEvent | None:
+    """The customer's yes/no to the bot's previous answer, if that is what this message is."""
+    reply = fold(message.body).strip()
+    if last.action != BotEvent.Action.ANSWER or last.article is None:
+        return None
+    if NO.match(reply):
+        record_feedback(last.article, helpful=False, source="bot")
+        return hand_over(message, BotEvent.Reason.NOT_HELPFUL)
+    if YES.match(reply):
+        record_feedback(last.article, helpful=True, source="bot")
+        with translation.override(_language(message.body)):
+            _say(message.conversation, bot_user(), _("Glad it helped! Write again any time."))
+        return BotEvent.objects.create(
+            conversation=message.conversation,
+            message=message,
+            action=BotEvent.Action.FEEDBACK,
+            reason=BotEvent.Reason.HELPFUL,
+            article=last.article,
+        )
+    return None
+
+
+def _negative_reason(insight: Insight | None) -> str | None:
+    if insight is None:
+        return None
+    if insight.escalation_risk:
+        return BotEvent.Reason.ESCALATION_RISK
+    emotions = {e.get("label") for e in (insight.analysis or {}).get("emotions", [])}
+    if emotions & ANGER:
+        return BotEvent.Reason.ANGER
+    return None
+
+
+def respond(message: Message) -> BotEvent | None:
+    """Decide what the bot does with one inbound message (after the filter read it); None = stay silent."""
+    conversation = message.conversation
+    current, bot = policy(), bot_user()
+    if message.direction != Direction.INBOUND or not is_active_in(conversation, bot, current):
+        return None
+    if BotEvent.objects.filter(message=message).exists():
+        return None  # already handled (a retried task)
+    insight = Insight.objects.filter(message=message).first()
+    if HUMAN_REQUEST.search(fold(message.body)):
+        return hand_over(message, BotEvent.Reason.ASKED_FOR_HUMAN, insight=insight)
+    last = conversation.bot_events.order_by("-created_at", "-id").first()
+    if last is not None:
+        reaction = _feedback(message, last)
+        if reaction is not None:
+            return reaction
+    negative = _negative_reason(insight) if current.hand_over_on_negative else None
+    if negative:
+        return hand_over(message, negative, insight=insight)
+    if insight is not None and insight.is_spam:
+        return None
+    found = search_index.search(message.body, kinds=(SearchEntry.Kind.ARTICLE,), limit=3)
+    if not found.terms:
+        return greet(message)
+    log_search(found, source="bot")
+    article = Article.objects.filter(pk=found.hits[0].object_id).first() if found.hits else None
+    if article is None or found.confidence < current.min_confidence:
+        return hand_over(message, BotEvent.Reason.LOW_CONFIDENCE, insight=insight, found=found)
+    return answer(message, found, article)
