@@ -68,12 +68,13 @@ def receive_message(
     subject: str = "",
     is_public: bool = False,
     conversation: Conversation | None = None,
+    open_new: bool = False,
 ) -> Received:
     """Store one inbound customer message exactly once and queue its analysis.
 
     The same (channel, external id) delivered twice returns the stored message with ``created=False``.
     Without an explicit ``conversation`` the message joins the customer's active conversation on that
-    channel, or opens a new one.
+    channel, or opens a new one; ``open_new`` always opens a new one (a new email subject, a Weibo DM).
     """
     existing = _existing(channel, external_id)
     if existing is not None:
@@ -91,6 +92,7 @@ def receive_message(
                 subject,
                 is_public,
                 conversation,
+                open_new,
             )
     except IntegrityError:
         existing = _existing(channel, external_id)
@@ -111,8 +113,10 @@ def _store_inbound(
     subject: str,
     is_public: bool,
     conversation: Conversation | None,
+    open_new: bool = False,
 ) -> tuple[Message, bool]:
-    conversation = conversation or _active_conversation(customer, channel)
+    if conversation is None and not open_new:
+        conversation = _active_conversation(customer, channel)
     new_conversation = conversation is None
     if conversation is None:
         conversation = Conversation.objects.create(
