@@ -217,6 +217,7 @@ def handle_email(payload: InboundPayload) -> Message:
     customer = resolve_customer(
         Channel.EMAIL, parsed.from_address, display_name=parsed.from_name, handle=parsed.from_address
     )
+    thread = find_thread(parsed, customer)
     received = receive_message(
         channel=Channel.EMAIL,
         customer=customer,
@@ -225,7 +226,8 @@ def handle_email(payload: InboundPayload) -> Message:
         raw_payload={"payload_id": payload.pk, "subject": parsed.subject, "text": parsed.text[:20000]},
         sent_at=parsed.sent_at,
         subject=parsed.subject,
-        conversation=find_thread(parsed, customer),
+        conversation=thread,
+        open_new=thread is None,
     )
     if received.created:
         EmailHeader.objects.create(

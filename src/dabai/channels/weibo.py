@@ -16,7 +16,7 @@ from django.utils import timezone
 from dabai.channels import conf
 from dabai.channels.models import InboundPayload
 from dabai.channels.services import PayloadError, ingest, register_handler
-from dabai.conversations.models import Message
+from dabai.conversations.models import Conversation, Message, Status
 from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
 from dabai.customers.services import resolve_customer
@@ -72,6 +72,17 @@ def handle_item(payload: InboundPayload) -> Message:
         raise PayloadError("Weibo item without a user id")
     customer = resolve_customer(Channel.WEIBO, uid, handle=(user or {}).get("screen_name", ""))
     status = item.get("status") or {}
+    is_public = kind != "dm"
+    thread = (
+        Conversation.objects.filter(
+            customer=customer,
+            channel=Channel.WEIBO,
+            is_public=is_public,
+            status__in=[Status.OPEN, Status.PENDING],
+        )
+        .order_by("-last_message_at")
+        .first()
+    )
     return receive_message(
         channel=Channel.WEIBO,
         customer=customer,
@@ -79,7 +90,9 @@ def handle_item(payload: InboundPayload) -> Message:
         external_id=f"{kind}:{item_id}",
         raw_payload={"payload_id": payload.pk, "kind": kind, "status_id": str(status.get("id", "")), **item},
         sent_at=parse_weibo_time(item.get("created_at")),
-        is_public=kind != "dm",
+        is_public=is_public,
+        conversation=thread,
+        open_new=thread is None,
     ).message
 
 

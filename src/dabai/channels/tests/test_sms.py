@@ -1,0 +1,101 @@
+"""SMS through the generic gateway: HMAC-signed webhook in, 70-character segments out, 退订 respected."""
+
+import json
+
+import pytest
+
+from dabai.channels import sms
+from dabai.channels.models import Subscription
+from dabai.conversations.models import Conversation, DeliveryStatus, Message
+from dabai.conversations.services import post_reply
+from dabai.testing import run_queued_tasks
+
+URL = "/channels/sms/inbound/"
+
+
+def sms_json(text: str, sms_id: str = "gw-1", sender: str = "+86 139 0000 1111") -> bytes:
+    return json.dumps(
+        {"from": sender, "to": "10690000", "text": text, "id": sms_id}, ensure_ascii=False
+    ).encode()
+
+
+def test_signed_sms_is_stored_once_under_one_customer_per_number(post_signed, db):
+    assert post_signed(URL, sms_json("话费多扣了50元")).status_code == 200
+    assert post_signed(URL, sms_json("话费多扣了50元")).status_code == 200
+    post_signed(URL, sms_json("怎么还没退", "gw-2", sender="13900001111"))
+
+    assert Message.objects.count() == 2
+    conversation = Conversation.objects.get()
+    assert conversation.customer.identities.get().external_id == "13900001111"
+
+
+def test_bad_sms_webhooks_get_4xx_and_do_not_block_the_next(client, post_signed, db):
+    assert client.post(URL, data=sms_json("x"), content_type="application/json").status_code == 401
+    response = post_signed(URL, b'{"from": "139"}')
+    assert response.status_code == 400 and "from, text and id" in response.json()["error"]
+    assert post_signed(URL, b"not json").status_code == 400
+    assert post_signed(URL, sms_json("好的")).status_code == 200
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize("word", ["退订", "TD", " td "])
+def test_unsubscribe_words_stop_further_sms(post_signed, db, agent, settings, stand_in, word, commit):
+    settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
+    post_signed(URL, sms_json(word))
+    assert not Subscription.objects.get(channel="sms", external_id="13900001111").subscribed
+
+    with commit():
+        reply = post_reply(Conversation.objects.get(), agent, "您好")
+    run_queued_tasks()
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.FAILED
+    assert "退订" in reply.delivery.last_error
+    assert stand_in.requests == []
+
+
+def test_long_reply_goes_out_in_70_character_signed_segments(
+    post_signed, db, agent, settings, stand_in, commit
+):
+    settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
+    settings.DABAI_SMS_GATEWAY_KEY = "gateway-key"
+    stand_in.routes["/send"] = lambda r: (200, {"id": f"out-{len(stand_in.requests)}"})
+    post_signed(URL, sms_json("退款什么时候到账？"))
+    text = "您好，" + "退款将原路退回，" * 20
+    with commit():
+        reply = post_reply(Conversation.objects.get(), agent, text)
+    run_queued_tasks()
+
+    sent = [r.json() for r in stand_in.calls("/send")]
+    assert [len(s["text"]) for s in sent] == [70, 70, 23]
+    assert "".join(s["text"] for s in sent) == text
+    assert {s["to"] for s in sent} == {"13900001111"}
+    request = stand_in.calls("/send")[0]
+    assert request.headers["X-Signature"] == sms.sign(
+        "gateway-key", request.headers["X-Timestamp"], request.body
+    )
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT
+    assert reply.delivery.provider_id == "out-1,out-2,out-3"
+
+
+def test_gateway_outage_is_retried_until_it_recovers(post_signed, db, agent, settings, stand_in, commit):
+    settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
+    outage = {"on": True}
+    stand_in.routes["/send"] = lambda r: (503, {"error": "busy"}) if outage["on"] else (200, {"id": "ok-1"})
+    post_signed(URL, sms_json("在吗"))
+    with commit():
+        reply = post_reply(Conversation.objects.get(), agent, "在的")
+    run_queued_tasks()
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.QUEUED
+
+    outage["on"] = False
+    run_queued_tasks(include_future=True)
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT
+    assert reply.delivery.attempts == 2
+
+
+def test_segments_and_phone_numbers():
+    assert sms.segments("短" * 140) == ["短" * 70, "短" * 70]
+    assert sms.normalise_phone("+86 139-0000-1111") == sms.normalise_phone("13900001111") == "13900001111"

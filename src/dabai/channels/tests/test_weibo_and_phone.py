@@ -1,0 +1,190 @@
+"""Weibo in the API's JSON shape (export, webhook, poller) and hotline calls with ASR transcripts."""
+
+import json
+from datetime import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dabai.channels import weibo
+from dabai.channels.models import CallRecord, InboundPayload, PayloadStatus
+from dabai.conversations.models import Conversation, DeliveryStatus, Message
+from dabai.conversations.services import post_reply
+from dabai.testing import run_queued_tasks
+
+USER = {"id": 1404376560, "idstr": "1404376560", "screen_name": "小王爱吃瓜"}
+EXPORT = {
+    "statuses": [
+        {
+            "id": 4911,
+            "created_at": "Wed Nov 25 09:00:00 +0800 2026",
+            "text": "@大白客服 退款一周了还没到账",
+            "user": USER,
+        }
+    ],
+    "comments": [
+        {
+            "id": 5001,
+            "created_at": "Wed Nov 25 09:05:00 +0800 2026",
+            "text": "同问，客服电话打不通",
+            "user": {"id": 2001, "screen_name": "路人甲"},
+            "status": {"id": 4800, "text": "大白新品发布"},
+        }
+    ],
+    "direct_messages": [
+        {
+            "id": 7001,
+            "created_at": "Wed Nov 25 09:10:00 +0800 2026",
+            "text": "订单号 20261101",
+            "sender": USER,
+        }
+    ],
+}
+
+
+def test_export_items_are_stored_public_or_private_under_one_customer_per_uid(client_for, supervisor):
+    upload = SimpleUploadedFile("weibo.json", json.dumps(EXPORT, ensure_ascii=False).encode())
+    response = client_for(supervisor).post("/channels/weibo/upload/", {"file": upload})
+
+    assert response.status_code == 200
+    assert Message.objects.count() == 3
+    mention = Message.objects.get(external_id="mention:4911")
+    assert mention.conversation.is_public
+    assert mention.sent_at == datetime.fromisoformat("2026-11-25T09:00:00+08:00")
+    assert not Message.objects.get(external_id="dm:7001").conversation.is_public
+    assert Conversation.objects.filter(customer__identities__external_id="1404376560").count() == 2
+
+    upload = SimpleUploadedFile("weibo.json", json.dumps(EXPORT, ensure_ascii=False).encode())
+    client_for(supervisor).post("/channels/weibo/upload/", {"file": upload})
+    assert Message.objects.count() == 3
+
+
+def test_a_bad_item_in_a_webhook_batch_is_rejected_and_the_rest_stored(post_signed, db):
+    batch = {"comments": [{"text": "没有 id 和用户"}, EXPORT["comments"][0]]}
+    response = post_signed("/channels/weibo/inbound/", json.dumps(batch).encode())
+
+    assert response.json() == {"status": "stored", "stored": 1, "rejected": 1}
+    assert InboundPayload.objects.filter(status=PayloadStatus.REJECTED).count() == 1
+
+
+def test_pluggable_poller_reads_each_kind_from_its_high_water_mark(db, stand_in):
+    pages = {"/2/statuses/mentions.json": {"statuses": EXPORT["statuses"]}, "/2/comments/to_me.json": {}}
+    pages["/2/direct_messages.json"] = {"direct_messages": EXPORT["direct_messages"]}
+    for path, page in pages.items():
+        stand_in.routes[path] = lambda r, page=page: (200, page)
+    client = weibo.HttpWeiboApi(stand_in.url, "weibo-token")
+
+    marks = weibo.poll(client, {})
+    assert marks == {"mention": "4911", "dm": "7001"}
+    marks = weibo.poll(client, marks)
+    assert Message.objects.count() == 2
+    assert "since_id=4911" in stand_in.calls("/2/statuses/mentions.json")[-1].query
+
+
+@pytest.fixture
+def weibo_api(stand_in, settings):
+    settings.DABAI_WEIBO_API_BASE = stand_in.url
+    stand_in.routes["/2/comments/reply.json"] = lambda r: (200, {"idstr": "c-1"})
+    stand_in.routes["/2/direct_messages/new.json"] = lambda r: (200, {"idstr": "dm-1"})
+    return stand_in
+
+
+def test_reply_to_a_public_post_is_a_short_public_note_plus_a_private_message(
+    post_signed, db, agent, weibo_api, commit
+):
+    post_signed("/channels/weibo/inbound/", json.dumps({"comments": EXPORT["comments"]}).encode())
+    with commit():
+        reply = post_reply(Conversation.objects.get(), agent, "您好，请把手机号私信给我们，我们马上查询。")
+    run_queued_tasks()
+
+    public = [
+        dict(p.split("=", 1) for p in r.body.decode().split("&"))
+        for r in weibo_api.calls("/2/comments/reply.json")
+    ]
+    assert len(public) == 1 and public[0]["cid"] == "5001" and public[0]["id"] == "4800"
+    private = weibo_api.calls("/2/direct_messages/new.json")
+    assert len(private) == 1 and "uid=2001" in private[0].body.decode()
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT
+
+
+def test_reply_to_a_private_message_stays_private(post_signed, db, agent, weibo_api, commit):
+    post_signed(
+        "/channels/weibo/inbound/", json.dumps({"direct_messages": EXPORT["direct_messages"]}).encode()
+    )
+    with commit():
+        post_reply(Conversation.objects.get(), agent, "收到")
+    run_queued_tasks()
+    assert weibo_api.calls("/2/comments/reply.json") == []
+    assert len(weibo_api.calls("/2/direct_messages/new.json")) == 1
+
+
+CALL = {
+    "call_id": "CC-20261125-0001",
+    "caller": "+86 138 0013 8000",
+    "started_at": "2026-11-25T10:00:00+08:00",
+    "duration": 185,
+    "agent": "agent",
+    "recording_url": "https://recordings.example/CC-20261125-0001.mp3",
+    "transcript": [
+        {"speaker": "agent", "text": "您好，大白客服，请问有什么可以帮您？", "start": 0},
+        {"speaker": "customer", "text": "我的宽带断了两天了", "start": 3.5},
+        {"speaker": "customer", "text": "再不修我就投诉", "start": 9},
+    ],
+}
+TEXT_CALL = """call_id: CC-20261125-0002
+caller: 13800138000
+duration: 60
+[00:00] 坐席: 您好
+[00:02] 客户: 我还是上次宽带的问题
+[00:07] 客户: 师傅什么时候上门
+"""
+
+
+def test_json_call_record_is_stored_with_transcript_and_agent(post_signed, db, agent):
+    response = post_signed("/channels/phone/inbound/", json.dumps(CALL, ensure_ascii=False).encode())
+
+    assert response.status_code == 200
+    record = CallRecord.objects.get()
+    assert record.duration_seconds == 185 and record.agent == agent
+    assert record.transcript[1] == {"speaker": "customer", "text": "我的宽带断了两天了", "start": 3.5}
+    assert record.message.body == "我的宽带断了两天了\n再不修我就投诉"
+    assert post_signed("/channels/phone/inbound/", json.dumps(CALL).encode()).status_code == 200
+    assert CallRecord.objects.count() == 1
+
+
+def test_plain_text_transcript_joins_the_same_callers_history(post_signed, db):
+    post_signed("/channels/phone/inbound/", json.dumps(CALL).encode())
+    response = post_signed("/channels/phone/inbound/", TEXT_CALL.encode(), content_type="text/plain")
+
+    assert response.status_code == 200
+    record = CallRecord.objects.get(call_id="CC-20261125-0002")
+    assert [t["speaker"] for t in record.transcript] == ["agent", "customer", "customer"]
+    assert record.transcript[2]["start"] == 7
+    assert CallRecord.objects.values("message__conversation__customer").distinct().count() == 1
+
+
+def test_garbled_transcript_is_refused_with_the_line_number(post_signed, db):
+    response = post_signed(
+        "/channels/phone/inbound/", b"call_id: x\ncaller: 1380\nthis is not a turn", content_type="text/plain"
+    )
+    assert response.status_code == 400 and "line 3" in response.json()["error"]
+
+
+def test_agent_logs_a_call_from_the_desk(client_for, agent):
+    response = client_for(agent).post(
+        "/channels/phone/log/",
+        {
+            "caller": "13800138000",
+            "started_at": "2026-11-25 11:00",
+            "duration_seconds": 120,
+            "summary": "客户询问发票",
+        },
+    )
+    record = CallRecord.objects.get()
+    assert response.status_code == 302 and response.url == f"/inbox/{record.message.conversation_id}/"
+    assert record.agent == agent and record.message.body == "客户询问发票"
+
+
+def test_only_desk_users_may_log_calls(client_for, customer_user):
+    assert client_for(customer_user).get("/channels/phone/log/").status_code == 403
