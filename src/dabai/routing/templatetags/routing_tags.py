@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dabai.accounts.permissions import is_supervisor
 from dabai.routing.models import AgentRouting, AgentState
@@ -63,3 +64,13 @@ def agent_state_form(context) -> dict:
         "next": request.get_full_path() if request else "",
         "csrf_token": context.get("csrf_token"),
     }
+
+
+@register.inclusion_tag("routing/_sort_select.html")
+def sla_sort_select(filters) -> dict:
+    return {"sort": getattr(filters, "sort", "recent")}
+
+
+@register.simple_tag
+def sla_column_title() -> str:
+    return _("Time left")
