@@ -18,8 +18,9 @@ from dabai.accounts.models import Role, User
 from dabai.conversations.models import Conversation, Direction, Insight, Message
 from dabai.conversations.services import add_note, assign, post_reply
 from dabai.knowledge import search as search_index
+from dabai.knowledge.links import short_url
 from dabai.knowledge.models import Article, BotEvent, BotPolicy, SearchEntry
-from dabai.knowledge.services import log_search, record_feedback, short_url, topic_of
+from dabai.knowledge.services import log_search, record_feedback, topic_of
 from dabai.knowledge.text import fold
 
 logger = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString
 
 from dabai.conversations.models import Conversation, Direction
 from dabai.knowledge import search as search_index
+from dabai.knowledge.links import article_message, short_url
 from dabai.knowledge.models import (
     Article,
     ArticleStatus,
@@ -30,6 +31,14 @@ class ArticleHit:
     snippet: SafeString
     score: float
     confidence: float
+
+    @property
+    def link(self) -> str:
+        return short_url(self.article)
+
+    @property
+    def message(self) -> str:
+        return article_message(self.article)
 
 
 def published_articles():

@@ -1,13 +1,10 @@
 """Every state change of the knowledge base, one typed function each."""
 
 import logging
-import os
 import secrets
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,6 +17,7 @@ from dabai.customers.models import Customer
 from dabai.filter import mask
 from dabai.knowledge import search as search_index
 from dabai.knowledge import text
+from dabai.knowledge.links import article_message
 from dabai.knowledge.models import (
     Article,
     ArticleStatus,
@@ -175,29 +173,6 @@ def log_search(found: search_index.Search, *, source: str) -> SearchLog:
         top_article=top_article,
         is_gap=found.confidence < GAP_CONFIDENCE,
     )
-
-
-def short_url(article: Article) -> str:
-    """The article's short public link (``/help/s/<base36 id>``), absolute when a public URL is configured."""
-    path = reverse("help:short", kwargs={"code": _base36(article.pk)})
-    base = getattr(settings, "DABAI_PUBLIC_URL", "") or os.environ.get("DABAI_PUBLIC_URL", "")
-    return base.rstrip("/") + path
-
-
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if number == 0:
-            return out
-
-
-def article_message(article: Article) -> str:
-    """What an agent (or the SMS) sends: title, summary and the short link."""
-    summary = article.summary or article.body[:120]
-    return f"【{article.title}】{summary} {short_url(article)}"
 
 
 def _sms_conversation(customer: Customer, conversation: Conversation | None) -> Conversation | None:

@@ -1,0 +1,198 @@
+"""The knowledge base at the desk: write, version, publish; suggestions and knowledge SMS in conversations."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dabai.accounts.permissions import require_desk_user, visible_conversations
+from dabai.conversations.models import Conversation
+from dabai.knowledge import policy, selectors, services
+from dabai.knowledge.forms import ArticleForm, AttachmentForm, SynonymForm
+from dabai.knowledge.models import Article, ArticleStatus, Synonym
+
+
+def _conversation(request: HttpRequest, pk: int) -> Conversation:
+    found = (
+        visible_conversations(request.user, Conversation.objects.select_related("customer"))
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+@login_required
+def article_list(request: HttpRequest) -> HttpResponse:
+    require_desk_user(request.user)
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        found, hits = selectors.search_articles(query, limit=30, public_only=False)
+        services.log_search(found, source="desk")
+        articles = [h.article for h in hits]
+    else:
+        articles = Article.objects.select_related("category").order_by("-updated_at")[:200]
+    return render(request, "knowledge/list.html", {"articles": articles, "query": query})
+
+
+@login_required
+def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require_desk_user(request.user)
+    article = get_object_or_404(Article.objects.select_related("category", "translation_of"), pk=pk)
+    context = {
+        "article": article,
+        "versions": article.versions.select_related("author")[:50],
+        "can_publish": policy.can_publish(request.user),
+        "attachment_form": AttachmentForm(),
+    }
+    return render(request, "knowledge/detail.html", context)
+
+
+@login_required
+def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    require_desk_user(request.user)
+    article = get_object_or_404(Article, pk=pk) if pk else None
+    initial = {}
+    if article is not None:
+        initial = {
+            "title": article.title,
+            "summary": article.summary,
+            "body": article.body,
+            "category": article.category_id,
+            "language": article.language,
+            "translation_of": article.translation_of_id,
+            "tags": ", ".join(article.tags.values_list("name", flat=True)),
+            "related": list(article.related.values_list("pk", flat=True)),
+        }
+    form = ArticleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = services.save_article(
+            actor=request.user,
+            article=article,
+            title=data["title"],
+            summary=data["summary"],
+            body=data["body"],
+            category=data["category"],
+            language=data["language"],
+            translation_of=data["translation_of"],
+            tags=form.tag_list(),
+        )
+        services.set_related(saved, list(data["related"]))
+        messages.success(request, _("Saved as version %(number)s.") % {"number": saved.version})
+        return redirect("knowledge:detail", pk=saved.pk)
+    return render(request, "knowledge/edit.html", {"form": form, "article": article})
+
+
+@login_required
+@require_POST
+def article_status(request: HttpRequest, pk: int) -> HttpResponse:
+    require_desk_user(request.user)
+    policy.require(policy.can_publish(request.user))
+    article = get_object_or_404(Article, pk=pk)
+    status = request.POST.get("status")
+    if status in ArticleStatus.values:
+        services.set_article_status(article, status, actor=request.user)
+    return redirect("knowledge:detail", pk=pk)
+
+
+@login_required
+def article_diff(request: HttpRequest, pk: int) -> HttpResponse:
+    require_desk_user(request.user)
+    article = get_object_or_404(Article, pk=pk)
+    try:
+        new = int(request.GET.get("new", article.version))
+        old = int(request.GET.get("old", new - 1))
+    except ValueError as exc:
+        raise Http404 from exc
+    lines = selectors.version_diff(article, old, new)
+    return render(
+        request, "knowledge/diff.html", {"article": article, "lines": lines, "old": old, "new": new}
+    )
+
+
+@login_required
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    require_desk_user(request.user)
+    article = get_object_or_404(Article, pk=pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        attachment = form.save(commit=False)
+        attachment.article = article
+        attachment.save()
+    else:
+        messages.error(request, _("The attachment needs a name and a file."))
+    return redirect("knowledge:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def from_conversation(request: HttpRequest, conversation_pk: int) -> HttpResponse:
+    require_desk_user(request.user)
+    conversation = _conversation(request, conversation_pk)
+    article = services.draft_from_conversation(conversation, actor=request.user)
+    messages.success(request, _("Draft article created from the conversation; check it before publishing."))
+    return redirect("knowledge:edit", pk=article.pk)
+
+
+@login_required
+def suggestions(request: HttpRequest, conversation_pk: int) -> HttpResponse:
+    """The desk's suggestions panel (htmx), for conversations the agent may open."""
+    require_desk_user(request.user)
+    conversation = _conversation(request, conversation_pk)
+    return render(
+        request,
+        "knowledge/_suggestions.html",
+        {"conversation": conversation, "knowledge_suggestions": selectors.suggestions_for(conversation)},
+    )
+
+
+@login_required
+@require_POST
+def article_sms(request: HttpRequest, pk: int) -> HttpResponse:
+    """Knowledge SMS: text the conversation's customer the article's short link and summary."""
+    require_desk_user(request.user)
+    article = get_object_or_404(Article, pk=pk, status=ArticleStatus.PUBLISHED)
+    conversation = _conversation(request, int(request.POST.get("conversation", 0) or 0))
+    try:
+        sms = services.send_article_sms(
+            article, customer=conversation.customer, actor=request.user, conversation=conversation
+        )
+    except services.NoPhoneNumber:
+        messages.error(request, _("This customer has no mobile number to text."))
+        return redirect("conversations:detail", pk=conversation.pk)
+    messages.success(request, _("The article was sent by SMS."))
+    return redirect("conversations:detail", pk=sms.pk)
+
+
+@login_required
+def synonyms(request: HttpRequest) -> HttpResponse:
+    require_desk_user(request.user)
+    policy.require(policy.can_edit_synonyms(request.user))
+    form = SynonymForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.save_synonyms(form.cleaned_data["words"], actor=request.user)
+        return redirect("knowledge:synonyms")
+    return render(
+        request, "knowledge/synonyms.html", {"form": form, "groups": Synonym.objects.order_by("words")}
+    )
+
+
+@login_required
+@require_POST
+def synonym_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    require_desk_user(request.user)
+    policy.require(policy.can_edit_synonyms(request.user))
+    services.delete_synonyms(get_object_or_404(Synonym, pk=pk), actor=request.user)
+    return redirect("knowledge:synonyms")
+
+
+@login_required
+def gaps(request: HttpRequest) -> HttpResponse:
+    require_desk_user(request.user)
+    policy.require(policy.can_publish(request.user))
+    return render(request, "knowledge/gaps.html", {"gaps": selectors.content_gaps()})
