@@ -1,4 +1,12 @@
-"""Routing listens to conversations (conversations never import routing): clocks, assignment, complaints."""
+"""Routing listens to conversations (conversations never import routing): clocks, assignment, complaints.
+
+Each receiver runs in its own savepoint and logs instead of raising: a routing bug must never roll back the
+customer's message or the filter's insight. The minute sweep starts missing clocks and routes what is left.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
 
 from django.db import transaction
 from django.dispatch import receiver
@@ -10,9 +18,23 @@ from dabai.routing import services
 from dabai.routing.models import ClockKind, ClockState
 
 ANSWERED = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
+logger = logging.getLogger(__name__)
+
+
+def contained(handler: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(handler)
+    def run(*args, **kwargs) -> None:
+        try:
+            with transaction.atomic():
+                handler(*args, **kwargs)
+        except Exception:
+            logger.exception("routing: %s failed; the sweep will catch up", handler.__name__)
+
+    return run
 
 
 @receiver(signals.message_received, dispatch_uid="routing.message_received")
+@contained
 def on_message_received(
     sender, message: Message, conversation: Conversation, new_conversation: bool, **kwargs
 ) -> None:
@@ -30,6 +52,7 @@ def on_message_received(
 
 
 @receiver(signals.insight_stored, dispatch_uid="routing.insight_stored")
+@contained
 def on_insight_stored(sender, insight: Insight, message: Message, **kwargs) -> None:
     """The filter has read the message: route by its intent, and open a complaint case when it is one."""
     conversation = Conversation.objects.select_related("customer").get(pk=message.conversation_id)
@@ -41,13 +64,14 @@ def on_insight_stored(sender, insight: Insight, message: Message, **kwargs) -> N
 
 
 @receiver(signals.reply_posted, dispatch_uid="routing.reply_posted")
+@contained
 def on_reply_posted(sender, message: Message, **kwargs) -> None:
     """An agent answered: the response clocks end (met, or breached if late)."""
-    with transaction.atomic():
-        services.stop_clocks(message.conversation, ANSWERED, message.sent_at)
+    services.stop_clocks(message.conversation, ANSWERED, message.sent_at)
 
 
 @receiver(signals.status_changed, dispatch_uid="routing.status_changed")
+@contained
 def on_status_changed(sender, conversation: Conversation, old_status: str, **kwargs) -> None:
     """Pending pauses the clocks, reopening resumes them, resolving or closing ends them."""
     now = timezone.now()

@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -673,7 +673,20 @@ def advance_complaint(case: ComplaintCase, stage: str, *, actor: User) -> None:
     publish_conversation_event(case.conversation_id, "complaint.stage")
 
 
-def conversations_without_clocks() -> Iterable[Conversation]:
+def start_missing_clocks(limit: int = 500) -> int:
+    """Safety net for the sweep: active conversations whose clocks never started get them now."""
+    started = 0
+    for conversation in conversations_without_clocks()[:limit]:
+        kind = ClockKind.FIRST_RESPONSE if conversation.first_response_at is None else ClockKind.NEXT_RESPONSE
+        at = conversation.last_inbound_at or conversation.last_message_at
+        start_clocks(conversation, [kind, ClockKind.RESOLUTION], at)
+        if conversation.status == Status.PENDING:
+            pause_clocks(conversation, at)
+        started += 1
+    return started
+
+
+def conversations_without_clocks() -> QuerySet[Conversation]:
     """Active conversations that never got a clock (e.g. loaded before routing existed)."""
     has_clock = SlaClock.objects.filter(conversation=OuterRef("pk"))
     return (

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from dabai.routing.models import SweepChain
-from dabai.routing.services import route_queued, sweep_slas
+from dabai.routing.services import route_queued, start_missing_clocks, sweep_slas
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def sla_sweep(chain: str) -> dict:
     if not SweepChain.objects.filter(name="sla", chain=chain).update(swept_at=timezone.now()):
         return {"retired": True}
     try:
+        start_missing_clocks()
         result = sweep_slas()
         routed = route_queued()
     finally:

@@ -13,7 +13,7 @@ from dabai.core.choices import Channel
 from dabai.routing import services
 from dabai.routing.models import ClockKind, ClockState, ConversationSla, SlaBreach, SlaClock, SweepChain
 from dabai.routing.tasks import start_sla_sweep
-from dabai.testing import CustomerFactory, run_queued_tasks
+from dabai.testing import ConversationFactory, CustomerFactory, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -144,3 +144,10 @@ def test_sweep_task_runs_every_minute_through_the_task_framework():
     assert SweepChain.objects.get().chain != chain
     assert run_queued_tasks(include_future=True) == 2
     assert DBTaskResult.objects.filter(task_path__endswith="sla_sweep", status="READY").count() == 1
+
+
+def test_sweep_starts_clocks_that_never_started():
+    conversation = ConversationFactory(channel=Channel.WECHAT, last_message_at=timezone.now())
+    assert not conversation.sla_clocks.exists()
+    assert services.start_missing_clocks() == 1
+    assert first_response(conversation).target_minutes == 5
