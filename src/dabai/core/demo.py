@@ -17,6 +17,7 @@ from dabai.conversations.models import Conversation, DeliveryStatus, Direction, 
 from dabai.core.choices import Channel
 from dabai.customers.models import ChannelIdentity, Customer, CustomerTag, Tier
 from dabai.filter import analyse_many, mask
+from dabai.knowledge.demo import load_help_centre
 from dabai.routing.demo import seed_routing_demo
 
 SEED = 20261125
@@ -129,6 +130,7 @@ class DemoBuilder:
             customers = self._customers()
             self._conversations(customers, teams, staff)
             seed_routing_demo()
+            load_help_centre()
 
     def _teams(self) -> dict[str, Team]:
         names = {"hotline": "热线组", "online": "在线组", "social": "社交媒体组"}
