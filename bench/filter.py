@@ -1,15 +1,17 @@
 """Benchmark of the message filter (issue 4): throughput, baselines, cold start and memory.
 
-Runs on the same 10,000 messages (the filter corpus, cycled) in one run and prints:
-full ``analyse_many`` throughput in one process, jieba-only segmentation throughput, SnowNLP sentiment
-throughput, the ratios, cold start (import + model load + first message, in a fresh interpreter) and the peak
-RSS of a process that only runs the filter.  Targets: >= 5,000 msg/s, >= 0.45 x jieba, >= 10 x SnowNLP,
-cold start <= 1.5 s, RSS <= 400 MB.
+Runs on the same 10,000 messages (the filter corpus, cycled) in one run and prints: full ``analyse_many``
+throughput in one process, jieba-only segmentation throughput, SnowNLP sentiment throughput, the ratios, cold
+start (import + model load + first message, in a fresh interpreter) and the peak RSS of a process that only
+runs the filter.  Targets: >= 5,000 msg/s, >= 0.45 x jieba, >= 10 x SnowNLP, cold start <= 1.5 s,
+RSS <= 400 MB.
+The machine is shared, so the filter and jieba run in interleaved rounds and each keeps its best round.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 import time
@@ -18,25 +20,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 10_000
+ROUNDS = 3
 
-FILTER_RUN = r"""
+FILTER_PROCESS = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from dabai.filter import analyse, analyse_many
 analyse("你好，我的快递还没到")
 cold = time.perf_counter() - t0
 items = json.load(sys.stdin)
-analyse_many(items[:200])  # warm-up
-t = time.perf_counter()
 for i in range(0, len(items), 1000):
     analyse_many(items[i : i + 1000])
-elapsed = time.perf_counter() - t
-t = time.perf_counter()
-for text, channel in items[:2000]:
-    analyse(text, channel)
-single = 2000 / (time.perf_counter() - t)
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"cold": cold, "throughput": len(items) / elapsed, "single": single, "rss_mb": rss}))
+print(json.dumps({"cold": cold, "rss_mb": rss}))
 """
 
 
@@ -48,10 +44,10 @@ def messages() -> list[tuple[str, str | None]]:
     return [(r["text"], r.get("channel")) for r in islice(cycle(rows), N)]
 
 
-def run_filter(items: list[tuple[str, str | None]]) -> dict[str, float]:
-    """The filter in a fresh interpreter, so cold start and peak RSS are its own."""
+def filter_process(items: list[tuple[str, str | None]]) -> dict[str, float]:
+    """Cold start and peak RSS of a fresh interpreter that only runs the filter over all messages."""
     proc = subprocess.run(
-        [sys.executable, "-c", FILTER_RUN],
+        [sys.executable, "-c", FILTER_PROCESS],
         input=json.dumps(items, ensure_ascii=False),
         capture_output=True,
         text=True,
@@ -60,20 +56,34 @@ def run_filter(items: list[tuple[str, str | None]]) -> dict[str, float]:
     return json.loads(proc.stdout)
 
 
-def bench_jieba(texts: list[str]) -> float:
-    import logging
+def rate_filter(items: list[tuple[str, str | None]]) -> float:
+    from dabai.filter import analyse_many
 
+    t = time.perf_counter()
+    for i in range(0, len(items), 1000):
+        analyse_many(items[i : i + 1000])
+    return len(items) / (time.perf_counter() - t)
+
+
+def rate_filter_single(items: list[tuple[str, str | None]]) -> float:
+    from dabai.filter import analyse
+
+    t = time.perf_counter()
+    for text, channel in items:
+        analyse(text, channel)
+    return len(items) / (time.perf_counter() - t)
+
+
+def rate_jieba(texts: list[str]) -> float:
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
     t = time.perf_counter()
     for text in texts:
         jieba.lcut(text)
     return len(texts) / (time.perf_counter() - t)
 
 
-def bench_snownlp(texts: list[str]) -> float:
+def rate_snownlp(texts: list[str]) -> float:
     from snownlp import SnowNLP
 
     score = SnowNLP("预热").sentiments
@@ -85,28 +95,38 @@ def bench_snownlp(texts: list[str]) -> float:
 
 
 def main() -> int:
+    import jieba
+
     items = messages()
     texts = [t for t, _ in items]
-    f = run_filter(items)
-    jieba_rate = bench_jieba(texts)
-    snow_rate = bench_snownlp(texts)
+    proc = filter_process(items)
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    rate_filter(items[:500])  # warm-up: model, OpenCC and rjieba dictionary loaded
+    filter_rates, jieba_rates = [], []
+    for _ in range(ROUNDS):
+        filter_rates.append(rate_filter(items))
+        jieba_rates.append(rate_jieba(texts))
+    rate, jieba_rate = max(filter_rates), max(jieba_rates)
+    single = rate_filter_single(items[:2000])
+    snow_rate = rate_snownlp(texts)
     rows = [
-        ("messages", f"{len(items):,}", ""),
-        ("analyse_many throughput", f"{f['throughput']:,.0f} msg/s", ">= 5,000"),
-        ("analyse (one at a time)", f"{f['single']:,.0f} msg/s", ""),
+        ("messages", f"{len(items):,}", f"best of {ROUNDS} interleaved rounds"),
+        ("analyse_many throughput", f"{rate:,.0f} msg/s", ">= 5,000"),
+        ("analyse (one at a time)", f"{single:,.0f} msg/s", ""),
         ("jieba-only segmentation", f"{jieba_rate:,.0f} msg/s", ""),
         ("SnowNLP sentiment", f"{snow_rate:,.0f} msg/s", ""),
-        ("ratio filter / jieba", f"{f['throughput'] / jieba_rate:.2f} x", ">= 0.45"),
-        ("ratio filter / SnowNLP", f"{f['throughput'] / snow_rate:.1f} x", ">= 10"),
-        ("cold start", f"{f['cold']:.2f} s", "<= 1.5"),
-        ("peak RSS (filter process)", f"{f['rss_mb']:.0f} MB", "<= 400"),
+        ("ratio filter / jieba", f"{rate / jieba_rate:.2f} x", ">= 0.45"),
+        ("ratio filter / SnowNLP", f"{rate / snow_rate:.1f} x", ">= 10"),
+        ("cold start", f"{proc['cold']:.2f} s", "<= 1.5"),
+        ("peak RSS (filter process)", f"{proc['rss_mb']:.0f} MB", "<= 400"),
     ]
     checks = [
-        f["throughput"] >= 5000,
-        f["throughput"] / jieba_rate >= 0.45,
-        f["throughput"] / snow_rate >= 10,
-        f["cold"] <= 1.5,
-        f["rss_mb"] <= 400,
+        rate >= 5000,
+        rate / jieba_rate >= 0.45,
+        rate / snow_rate >= 10,
+        proc["cold"] <= 1.5,
+        proc["rss_mb"] <= 400,
     ]
     for name, value, target in rows:
         print(f"{name:<28}{value:>18}   {target}")

@@ -103,7 +103,11 @@ def mask(text: str) -> str:
 
 
 def _cue(text: str, start: int, end: int, source: str = "cue", **extra: Any) -> dict[str, Any]:
-    return {"text": text[start:end], "start": start, "end": end, "source": source, **extra}
+    """One piece of evidence: a span of the original text and where it came from."""
+    d = {"text": text[start:end], "start": start, "end": end, "source": source}
+    if extra:
+        d.update(extra)
+    return d
 
 
 def _gibberish(norm: str) -> bool:
@@ -133,6 +137,7 @@ class _Prepared:
     cats: set[str]
     address: tuple[str, str, int, int] | None
     url_spans: list[tuple[int, int, bool]]
+    groups: dict[str, list[tuple[str, int, int]]]
 
 
 def _prepare(text: str, norm: str, channel: str | None) -> _Prepared:
@@ -145,9 +150,11 @@ def _prepare(text: str, norm: str, channel: str | None) -> _Prepared:
     urls = [(m.start(), m.end(), bool(_SUSPICIOUS_URL.search(m.group()))) for m in URL_RE.finditer(head)]
     if _gibberish(head):
         cats.add("gibberish")
-    return _Prepared(
-        text, norm, channel, codes, pii, entities, cues, cats, lexicon.match_address_form(head), urls
-    )
+    groups: dict[str, list[tuple[str, int, int]]] = {}
+    for hit in cues:
+        groups.setdefault(hit[0].partition("_")[0], []).append(hit)
+    address = lexicon.match_address_form(head)
+    return _Prepared(text, norm, channel, codes, pii, entities, cues, cats, address, urls, groups)
 
 
 def _rule_scores(p: _Prepared) -> dict[str, Any]:
@@ -170,7 +177,7 @@ def _spam_rule(p: _Prepared) -> tuple[float, str | None]:
         return 0.9, "porn"
     if "spam_seo" in c:
         return 0.85, "seo"
-    scam = sum(1 for k, _, _ in p.cues if k == "spam_scam")
+    scam = sum(1 for k, _, _ in p.groups.get("spam", ()) if k == "spam_scam")
     if scam >= 2 or (scam and p.url_spans):
         return 0.85, "scam"
     if "gibberish" in c:
@@ -187,7 +194,7 @@ def _urgency(
 ) -> tuple[str, list]:
     """Urgency from triggers: money or fraud at risk is critical; cut-offs, vulnerable, repeats are high."""
     c = p.cats
-    why = [_cue(p.text, s, e, category=k) for k, s, e in p.cues if k.startswith("urg_")]
+    why = [_cue(p.text, s, e, category=k) for k, s, e in p.groups.get("urg", ())]
     if spam:
         return "low", []
     if "urg_fraud" in c or ("urg_money" in c and ("emo_anxiety" in c or "emo_anger" in c)):
@@ -202,6 +209,11 @@ def _urgency(
 
 
 _EMO_NAMES = {f"emo_{e}": e for e in EMOTIONS}
+_ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
+
+
+def _argmax(values: list[float]) -> int:
+    return values.index(max(values))
 
 
 def _finish(
@@ -212,30 +224,42 @@ def _finish(
     c = p.cats
     text = p.text
 
-    lowered = p.norm.lower()
+    lowered = p.norm.translate(_ASCII_LOWER)
+    by_cat: dict[str, list[tuple[int, int]]] = {}
+    for k, s, e in p.cues:
+        by_cat.setdefault(k, []).append((s, e))
 
     def model_why(head: str, cls: int) -> list[dict[str, Any]]:
         """Top features behind the model's own decision for *head*, if that decision was *cls*."""
         if tops is None or tops[head][0] != cls:
             return []
         out = []
+        seen: set[tuple[int, int]] = set()
         for feat, weight in tops[head][1]:
-            w = round(weight, 3)
-            if feat.startswith(("c:", "len:")):
-                continue  # channel and length priors are not evidence a person can check
-            if feat.startswith("k:") and feat[2:] in c:
-                hits = [(s, e) for k, s, e in p.cues if k == feat[2:]]
-                out += [_cue(text, s, e, "model", feature=feat, weight=w) for s, e in hits[:2]]
-                if not hits:
-                    out.append({"feature": feat, "source": "model", "weight": w})
-                continue
-            span = _locate(lowered, feat)
-            if span and any(o.get("start") == span[0] and o.get("end") == span[1] for o in out):
-                continue  # the word and its bigram point at the same text
-            if span:
-                out.append(_cue(text, span[0], span[1], "model", weight=w))
+            w = weight
+            if feat[0] == "k":
+                spans = by_cat.get(feat[2:])
+            elif feat[0] in "wb":
+                span = _locate(lowered, feat)
+                spans = [span] if span else None
             else:
+                continue  # channel and length priors are not evidence a person can check
+            if not spans:
                 out.append({"feature": feat, "source": "model", "weight": w})
+                continue
+            for s, e in spans[:2]:
+                if (s, e) not in seen:  # a word and its bigram often point at the same text
+                    seen.add((s, e))
+                    out.append(
+                        {
+                            "text": text[s:e],
+                            "start": s,
+                            "end": e,
+                            "source": "model",
+                            "feature": feat,
+                            "weight": w,
+                        }
+                    )
         return out
 
     # Spam first: spam gets no intent or voice.
@@ -247,13 +271,13 @@ def _finish(
     is_spam = spam_score >= 0.5
     if is_spam and reason is None:
         reason = "auto_notification" if "spam_auto" in c else "off_topic"
-    why["spam"] = [_cue(text, s, e, category=k) for k, s, e in p.cues if k.startswith("spam_")]
+    why["spam"] = [_cue(text, s, e, category=k) for k, s, e in p.groups.get("spam", ())]
     why["spam"] += [_cue(text, s, e, category="url") for s, e, _ in p.url_spans]
     if is_spam:
         why["spam"] += model_why("spam", 1)
 
     # Escalation: curated cues are strong evidence; the model catches paraphrases.
-    esc_cues = [(k, s, e) for k, s, e in p.cues if k.startswith("esc_")]
+    esc_cues = p.groups.get("esc", [])
     esc_p = float(probs["escalation"]) if probs else 0.0
     rule_esc = 0.85 if esc_cues else 0.0
     esc_score = 1 - (1 - esc_p) * (1 - rule_esc) if probs else rule_esc
@@ -265,14 +289,14 @@ def _finish(
     # Sentiment.
     if probs:
         sp = probs["sentiment"]
-        si = int(sp.argmax())
-        sentiment = {"label": SENTIMENTS[si], "score": round(float(sp[si]), 4)}
+        si = _argmax(sp)
+        sentiment = {"label": SENTIMENTS[si], "score": round(sp[si], 4)}
         why["sentiment"] = model_why("sentiment", si)
     else:
         label = _rule_scores(p)["sentiment"]
         sentiment = {"label": label, "score": 0.6}
         why["sentiment"] = []
-    emo_cues = [(k, s, e) for k, s, e in p.cues if k in _EMO_NAMES]
+    emo_cues = p.groups.get("emo", [])
     if not probs:
         why["sentiment"] = [_cue(text, s, e, category=k) for k, s, e in emo_cues]
 
@@ -289,9 +313,9 @@ def _finish(
     if not is_spam:
         if probs:
             ip, vp = probs["intent"], probs["voice"]
-            ii, vi = int(ip.argmax()), int(vp.argmax())
-            intent = {"label": INTENTS[ii], "score": round(float(ip[ii]), 4)}
-            voice = {"label": VOICES[vi], "score": round(float(vp[vi]), 4)}
+            ii, vi = _argmax(ip), _argmax(vp)
+            intent = {"label": INTENTS[ii], "score": round(ip[ii], 4)}
+            voice = {"label": VOICES[vi], "score": round(vp[vi], 4)}
             why["intent"] = model_why("intent", ii)
             why["voice"] = model_why("voice", vi)
         else:
@@ -343,8 +367,13 @@ def _sentiment_rule(p: _Prepared, voice: str, escalation: bool) -> tuple[str, li
     if voice == "praise":
         return "positive", []
     if escalation:
-        return "negative", [_cue(p.text, s, e, category=k) for k, s, e in p.cues if k.startswith("esc_")]
-    cues = [_cue(p.text, s, e, category=k) for k, s, e in p.cues if k in _NEGATIVE_CUES]
+        return "negative", [_cue(p.text, s, e, category=k) for k, s, e in p.groups.get("esc", ())]
+    cues = [
+        _cue(p.text, s, e, category=k)
+        for group in ("emo", "urg")
+        for k, s, e in p.groups.get(group, ())
+        if k in _NEGATIVE_CUES
+    ]
     if cues:
         return "negative", cues
     if voice == "complaint":
@@ -431,8 +460,11 @@ def analyse_many(
     for name, arr in probs.items():
         classes = (arr >= 0.5).astype(np.int64) if arr.ndim == 1 else arr.argmax(axis=1)
         tops[name] = (classes, m.top_features_batch(gathered, owner, flat, name, classes))
+    as_lists = {name: arr.tolist() for name, arr in probs.items()}  # Python floats: cheaper per message
+    classes = {name: c.tolist() for name, (c, _) in tops.items()}
     out = []
     for i, p in enumerate(prepared):
-        per = {name: arr[i] for name, arr in probs.items()}
-        out.append(_finish(p, m, per, {name: (int(c[i]), t[i]) for name, (c, t) in tops.items()}))
+        per = {name: values[i] for name, values in as_lists.items()}
+        why = {name: (classes[name][i], t[i]) for name, (_, t) in tops.items()}
+        out.append(_finish(p, m, per, why))
     return out

@@ -13,7 +13,6 @@ import rjieba
 
 _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 _DIGITS = re.compile(r"\d+")
-_PUNCT_ONLY = re.compile(r"^[\s\W_]+$")
 URL_RE = re.compile(
     r"(?:https?://|www\.)[^\s\u4e00-\u9fff，。！？]+|(?<![@\w.])[a-z0-9-]+\.(?:com|cn|net|top|xyz|vip|cc|me|ly)(?:/[^\s\u4e00-\u9fff]*)?",
     re.I,
@@ -27,9 +26,7 @@ def extract(norm: str, channel: str | None, cue_cats: set[str]) -> list[str]:
     feats.extend("k:" + c for c in cue_cats)
     if URL_RE.search(text):
         feats.append("k:url")
-    for w in rjieba.cut(text):
-        if w.strip() and not _PUNCT_ONLY.match(w):
-            feats.append("w:" + w)
+    feats.extend("w:" + w for w in rjieba.cut(text) if w[0].isalnum() or w[-1].isalnum())
     compact = text.replace(" ", "")
     feats.extend("b:" + compact[i : i + 2] for i in range(len(compact) - 1))
     if "?" in text or "吗" in text or "呢" in text:

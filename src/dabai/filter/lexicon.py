@@ -240,7 +240,14 @@ for _cat, _terms in CUES.items():
     for _t in _terms:
         _TERM_CATS.setdefault(_t.lower(), []).append(_cat)
 
-CUE_RE = re.compile(trie_regex(sorted(_TERM_CATS)), re.I)
+_BY_FIRST: dict[str, list[str]] = {}
+for _t in sorted(_TERM_CATS):
+    _BY_FIRST.setdefault(_t[0], []).append(_t)
+# Dispatch on the first character: a C-speed search finds candidate positions, then a small trie regex per
+# first character matches there.  One big alternation would try hundreds of branches at every position.
+_FIRST_RE = re.compile("[" + "".join(re.escape(c) for c in _BY_FIRST) + "]")
+_TAIL_RE = {c: re.compile(trie_regex(terms)) for c, terms in _BY_FIRST.items()}
+_ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 # Address forms count only where they address someone: at the start, after a greeting or punctuation, and
 # followed by punctuation, a greeting or the start of a request.
 ADDRESS_RE = re.compile(
@@ -251,29 +258,32 @@ ADDRESS_RE = re.compile(
 )
 
 
+def _alnum_ascii(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
 def match_cues(norm: str) -> list[tuple[str, int, int]]:
-    """All cue hits as ``(category, start, end)``; one regex pass over the text."""
+    """All cue hits as ``(category, start, end)``, leftmost-longest, non-overlapping, case-insensitive."""
+    low = norm.translate(_ASCII_LOWER)  # length-preserving, unlike str.lower()
     hits: list[tuple[str, int, int]] = []
-    for m in CUE_RE.finditer(norm):
-        s, e = m.start(), m.end()
-        if (
-            norm[s].isascii()
-            and norm[s].isalnum()
-            and s > 0
-            and norm[s - 1].isascii()
-            and norm[s - 1].isalnum()
-        ):
-            continue  # latin words and numbers (12315) count only as whole tokens, not inside "012315x"
-        if (
-            norm[e - 1].isascii()
-            and norm[e - 1].isalnum()
-            and e < len(norm)
-            and norm[e].isascii()
-            and norm[e].isalnum()
-        ):
+    search = _FIRST_RE.search
+    pos = 0
+    n = len(low)
+    while (m := search(low, pos)) is not None:
+        i = m.start()
+        mm = _TAIL_RE[low[i]].match(low, i)
+        if mm is None:
+            pos = i + 1
             continue
-        for cat in _TERM_CATS.get(m.group().lower(), ()):
-            hits.append((cat, m.start(), m.end()))
+        e = mm.end()
+        pos = e
+        # Latin words and numbers (12315) count only as whole tokens, not inside "012315x" or "anywhere".
+        if _alnum_ascii(low[i]) and i > 0 and _alnum_ascii(low[i - 1]):
+            continue
+        if _alnum_ascii(low[e - 1]) and e < n and _alnum_ascii(low[e]):
+            continue
+        for cat in _TERM_CATS[mm.group()]:
+            hits.append((cat, i, e))
     return hits
 
 

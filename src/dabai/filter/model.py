@@ -78,7 +78,9 @@ class Model:
 
     def indices(self, feats: list[str]) -> list[int]:
         get = self.vocab.get
-        return sorted({i for i in map(get, feats) if i is not None})
+        found = set(map(get, feats))  # binary features: each counts once
+        found.discard(None)
+        return list(found)
 
     def logits(self, rows: list[list[int]]) -> np.ndarray:
         """Summed weights of each row's feature indices plus bias, for the whole batch in one pass."""
@@ -115,19 +117,22 @@ class Model:
         h = self.heads[head]
         n = len(classes)
         result: list[list[tuple[str, float]]] = [[] for _ in range(n)]
+        if h.binary:  # only a positive decision (spam, escalation) is explained
+            keep = classes[owner] == 1
+            gathered, owner, flat = gathered[keep], owner[keep], flat[keep]
         if not flat.size:
             return result
         if h.binary:
-            sign = np.where(classes[owner] == 1, 1.0, -1.0)
-            vals = gathered[:, h.start].astype(np.float32) * sign
+            vals = gathered[:, h.start].astype(np.float32)
         else:
             vals = gathered[np.arange(flat.size), h.start + classes[owner]].astype(np.float32)
-        order = np.lexsort((-vals, owner))
+        order = np.argsort(owner * 1e6 - vals, kind="stable")  # by message, then by weight descending
         seg_start = np.searchsorted(owner[order], np.arange(n))
         rank = np.arange(order.size) - seg_start[owner[order]]
         pick = order[(rank < k) & (vals[order] > 0)]
         feats = self.features
-        for i, f, v in zip(owner[pick].tolist(), flat[pick].tolist(), vals[pick].tolist(), strict=True):
+        weights = np.round(vals[pick], 3).tolist()
+        for i, f, v in zip(owner[pick].tolist(), flat[pick].tolist(), weights, strict=True):
             result[i].append((feats[f], v))
         return result
 
