@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 from dabai.accounts.models import User
 from dabai.channels.models import ImportedConversation, ImportJob, ImportStatus
 from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Message, Status
+from dabai.conversations.tasks import analyse_message
 from dabai.core.choices import Channel
 from dabai.core.tasking import enqueue_on_commit
 from dabai.customers.services import resolve_customer
@@ -109,13 +110,15 @@ def _import_row(job: ImportJob, line: int, row: dict[str, Any] | str) -> None:
         if isinstance(row, str):
             raise RowError(row)
         with transaction.atomic():
-            created = import_row(row)
+            message = import_row(row)
     except RowError as exc:
         if len(job.errors) < MAX_ERRORS_KEPT:
             job.errors.append({"line": line, "error": str(exc)})
         return
-    if created:
+    if message is not None:
         job.imported += 1
+        if message.direction == Direction.INBOUND:
+            analyse_message.enqueue(message.pk)
     else:
         job.duplicates += 1
 
@@ -127,8 +130,8 @@ def _field(row: dict[str, Any], name: str, *, required: bool = True) -> str:
     return value
 
 
-def import_row(row: dict[str, Any]) -> bool:
-    """Store one historic message; False if it was already there."""
+def import_row(row: dict[str, Any]) -> Message | None:
+    """Store one historic message; None if it was already there."""
     channel = _field(row, "channel")
     if channel not in Channel.values:
         raise RowError(f"unknown channel {channel!r}")
@@ -148,7 +151,7 @@ def import_row(row: dict[str, Any]) -> bool:
     digest = hashlib.sha256(f"{key}|{direction}|{sent_at.isoformat()}|{body}".encode()).hexdigest()[:32]
     external_id = f"import:{_field(row, 'message_id', required=False) or digest}"
     if Message.objects.filter(channel=channel, external_id=external_id).exists():
-        return False
+        return None
     conversation = _conversation(key, channel, customer, row, sent_at)
     try:
         with transaction.atomic():
@@ -165,7 +168,7 @@ def import_row(row: dict[str, Any]) -> bool:
                 else DeliveryStatus.NONE,
             )
     except IntegrityError:
-        return False
+        return None
     updates: dict[str, Any] = {"message_count": F("message_count") + 1}
     if sent_at > conversation.last_message_at:
         updates["last_message_at"] = sent_at
@@ -173,11 +176,8 @@ def import_row(row: dict[str, Any]) -> bool:
         updates["preview"] = mask(body)[:120]
         if conversation.last_inbound_at is None or sent_at > conversation.last_inbound_at:
             updates["last_inbound_at"] = sent_at
-        from dabai.conversations.tasks import analyse_message
-
-        enqueue_on_commit(analyse_message, message.pk)
     Conversation.objects.filter(pk=conversation.pk).update(**updates)
-    return True
+    return message
 
 
 def _conversation(key: str, channel: str, customer: Any, row: dict[str, Any], sent_at: Any) -> Conversation:

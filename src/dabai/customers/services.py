@@ -8,6 +8,9 @@ from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation
 from dabai.customers.models import ChannelIdentity, Customer, CustomerMerge
 
+# Handles that mean the same thing on several channels: a mobile number is one person on SMS and the hotline.
+SHARED_HANDLES = {"sms": ("phone",), "phone": ("sms",)}
+
 
 def resolve_customer(channel: str, external_id: str, *, display_name: str = "", handle: str = "") -> Customer:
     """Return the customer behind a channel handle, creating both on first contact.
@@ -22,9 +25,17 @@ def resolve_customer(channel: str, external_id: str, *, display_name: str = "", 
     )
     if identity is not None:
         return identity.customer
+    sibling = (
+        ChannelIdentity.objects.select_related("customer")
+        .filter(channel__in=SHARED_HANDLES.get(channel, ()), external_id=external_id)
+        .first()
+    )
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(display_name=display_name or handle or external_id)
+            if sibling is not None:
+                customer = sibling.customer
+            else:
+                customer = Customer.objects.create(display_name=display_name or handle or external_id)
             ChannelIdentity.objects.create(
                 customer=customer, channel=channel, external_id=external_id, handle=handle or display_name
             )
