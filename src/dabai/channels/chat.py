@@ -8,7 +8,7 @@ from django.core import signing
 from django.db.models import F
 
 from dabai.channels.models import ChatVisitor
-from dabai.conversations.models import Direction, Message
+from dabai.conversations.models import DeliveryStatus, Direction, Message
 from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
 from dabai.customers.services import resolve_customer
@@ -92,18 +92,35 @@ def as_event(message: Message) -> dict:
     }
 
 
+def _visitor_for(message: Message) -> ChatVisitor | None:
+    visitors = ChatVisitor.objects.filter(customer_id=message.conversation.customer_id)
+    return visitors.order_by("-last_seen_at").first()
+
+
+def _push(visitor: ChatVisitor, message: Message) -> None:
+    event = {"type": "chat.reply", **as_event(message)}
+    async_to_sync(get_channel_layer().group_send)(visitor_group(visitor.pk), event)
+
+
+def push_live_reply(message: Message) -> bool:
+    """Send the reply straight to an open widget and mark it sent; False when the visitor is not there."""
+    from dabai.channels.services import set_delivery_status
+
+    visitor = _visitor_for(message)
+    if visitor is None or visitor.connections <= 0:
+        return False
+    _push(visitor, message)
+    set_delivery_status(message, DeliveryStatus.SENT, provider_id=f"chat:{message.pk}", attempt=True)
+    return True
+
+
 def send_chat_reply(message: Message) -> str:
     """Live to an open widget; to the visitor's email if they left one and are gone; else kept in history."""
     from dabai.channels.email import send_email_reply
 
-    visitor = (
-        ChatVisitor.objects.filter(customer=message.conversation.customer).order_by("-last_seen_at").first()
-    )
+    visitor = _visitor_for(message)
     if visitor is not None and visitor.connections <= 0 and visitor.email:
         return send_email_reply(message, visitor.email)
     if visitor is not None:
-        layer = get_channel_layer()
-        async_to_sync(layer.group_send)(
-            visitor_group(visitor.pk), {"type": "chat.reply", **as_event(message)}
-        )
+        _push(visitor, message)
     return f"chat:{message.pk}"
