@@ -10,6 +10,7 @@ import html
 import math
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from dabai.knowledge.models import SearchEntry, Synonym
 K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 3
-CANDIDATE_LIMIT = 200
+CANDIDATE_LIMIT = 100
 MAX_TERMS = 12
 STATS_TTL_SECONDS = 60.0
 
@@ -137,14 +138,26 @@ def _candidates(terms: list[Term], kinds: tuple[str, ...], public_only: bool, li
         return [row[0] for row in cursor.fetchall()]
 
 
-def _document_frequency(term: Term, kinds: tuple[str, ...], public_only: bool) -> int:
-    """Exact df for one term, asked of the index (only needed when the candidate list was cut short)."""
-    scope, params = _scope_sql(kinds, public_only)
-    sql, match = _candidate_sql(list(term.alternatives), scope)
-    count_sql = "SELECT COUNT(*) FROM ({}) AS hits".format(sql.replace(" LIMIT %s", ""))
+def document_frequencies(tokens: set[str]) -> dict[str, int]:
+    """How many indexed documents hold each token, as the database keeps it (fts5vocab / knowledge_termdf)."""
+    if not tokens:
+        return {}
+    placeholders = ", ".join(["%s"] * len(tokens))
+    if connection.vendor == "postgresql":
+        sql = f"SELECT term, df FROM knowledge_termdf WHERE term IN ({placeholders})"
+    else:
+        sql = f"SELECT term, doc FROM knowledge_fts_vocab WHERE term IN ({placeholders})"
     with connection.cursor() as cursor:
-        cursor.execute(count_sql, [match, *params])
-        return cursor.fetchone()[0]
+        cursor.execute(sql, list(tokens))
+        return {term: int(df) for term, df in cursor.fetchall()}
+
+
+def _term_df(term: Term, dfs: dict[str, int], n: int) -> int:
+    """A synonym group's df: the sum over its words (a phrase counts as its rarest token), at most n."""
+    total = 0
+    for alt in term.alternatives:
+        total += min(dfs.get(t, 0) for t in alt)
+    return min(total, n)
 
 
 _stats_cache: dict[tuple, tuple[float, int, float]] = {}
@@ -155,23 +168,21 @@ def forget_statistics() -> None:
     _stats_cache.clear()
 
 
-def _statistics(kinds: tuple[str, ...], public_only: bool) -> tuple[int, float]:
-    key = (kinds, public_only)
+def _statistics() -> tuple[int, float]:
+    """Index size and average document length (cached briefly; index writes in this process reset it)."""
+    key = ("all",)
     cached = _stats_cache.get(key)
     if cached and time.monotonic() - cached[0] < STATS_TTL_SECONDS:
         return cached[1], cached[2]
-    queryset = SearchEntry.objects.filter(kind__in=kinds)
-    if public_only:
-        queryset = queryset.filter(public=True)
-    figures = queryset.aggregate(n=Count("id"), avg=Avg("length"))
+    figures = SearchEntry.objects.aggregate(n=Count("id"), avg=Avg("length"))
     n, avgdl = figures["n"] or 0, float(figures["avg"] or 1.0)
     _stats_cache[key] = (time.monotonic(), n, avgdl)
     return n, avgdl
 
 
-def _count(tokens: list[str], alt: tuple[str, ...]) -> int:
+def _count(tokens: list[str], counts: Counter, alt: tuple[str, ...]) -> int:
     if len(alt) == 1:
-        return tokens.count(alt[0])
+        return counts[alt[0]]
     width = len(alt)
     return sum(1 for i in range(len(tokens) - width + 1) if tuple(tokens[i : i + width]) == alt)
 
@@ -190,9 +201,16 @@ def _weight(term: Term, df: int, n: int) -> float:
     return weight
 
 
-def _term_frequency(entry: SearchEntry, term: Term) -> int:
-    title, body = entry.title_tokens.split(), entry.body_tokens.split()
-    return sum(TITLE_WEIGHT * _count(title, alt) + _count(body, alt) for alt in term.alternatives)
+def _term_frequencies(title_tokens: str, body_tokens: str, terms: list[Term]) -> list[int]:
+    title, body = title_tokens.split(), body_tokens.split()
+    title_counts, body_counts = Counter(title), Counter(body)
+    return [
+        sum(
+            TITLE_WEIGHT * _count(title, title_counts, alt) + _count(body, body_counts, alt)
+            for alt in term.alternatives
+        )
+        for term in terms
+    ]
 
 
 def search(
@@ -210,34 +228,24 @@ def search(
     ids = _candidates(terms, kinds, public_only, CANDIDATE_LIMIT)
     if not ids:
         return Search(query, terms, [])
-    entries = list(
-        SearchEntry.objects.filter(id__in=ids).only(
-            "id", "kind", "object_id", "title_tokens", "body_tokens", "length"
-        )
+    rows = SearchEntry.objects.filter(id__in=ids).values_list(
+        "id", "kind", "object_id", "title_tokens", "body_tokens", "length"
     )
-    tf = {(e.id, i): _term_frequency(e, term) for e in entries for i, term in enumerate(terms)}
-    truncated = len(ids) >= CANDIDATE_LIMIT
-    n, avgdl = _statistics(kinds, public_only)
-    dfs = [
-        _document_frequency(term, kinds, public_only)
-        if truncated
-        else sum(1 for e in entries if tf[(e.id, i)] > 0)
-        for i, term in enumerate(terms)
-    ]
-    weights = [_weight(term, df, n) for term, df in zip(terms, dfs, strict=True)]
+    n, avgdl = _statistics()
+    dfs = document_frequencies({t for term in terms for alt in term.alternatives for t in alt})
+    weights = [_weight(term, _term_df(term, dfs, n), n) for term in terms]
     total = sum(weights) or 1.0
     hits = []
-    for e in entries:
+    for entry_id, kind, object_id, title_tokens, body_tokens, length in rows:
         score, covered, matched = 0.0, 0.0, []
-        norm = K1 * (1 - B + B * (e.length or 1) / (avgdl or 1.0))
-        for i, term in enumerate(terms):
-            f = tf[(e.id, i)]
+        norm = K1 * (1 - B + B * (length or 1) / (avgdl or 1.0))
+        for i, f in enumerate(_term_frequencies(title_tokens, body_tokens, terms)):
             if f:
                 score += weights[i] * f * (K1 + 1) / (f + norm)
                 covered += weights[i]
-                matched.append(term)
+                matched.append(terms[i])
         if matched:
-            hits.append(Hit(e.id, e.kind, e.object_id, round(score, 9), round(covered / total, 6), matched))
+            hits.append(Hit(entry_id, kind, object_id, round(score, 9), round(covered / total, 6), matched))
     hits.sort(key=lambda h: (-h.score, h.entry_id))
     return Search(query, terms, hits[:limit])
 

@@ -89,3 +89,14 @@ def test_ranking_is_deterministic_with_ties_broken_by_id(db):
     found = search_index.search("发票", kinds=(SearchEntry.Kind.MESSAGE,), public_only=False)
     entry_ids = [h.entry_id for h in found.hits]
     assert entry_ids == sorted(entry_ids)
+
+
+def test_document_frequencies_follow_additions_edits_and_removals(db):
+    index = search_index.index_document
+    index(SearchEntry.Kind.MESSAGE, 1, "", "发票 退款", public=False)
+    index(SearchEntry.Kind.MESSAGE, 2, "", "发票", public=False)
+    assert search_index.document_frequencies({"发票", "退款"}) == {"发票": 2, "退款": 1}
+    index(SearchEntry.Kind.MESSAGE, 2, "", "退款", public=False)
+    assert search_index.document_frequencies({"发票", "退款"}) == {"发票": 1, "退款": 2}
+    search_index.remove_document(SearchEntry.Kind.MESSAGE, 1)
+    assert search_index.document_frequencies({"发票"}).get("发票", 0) == 0
