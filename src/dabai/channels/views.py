@@ -143,7 +143,7 @@ def widget_js(request: HttpRequest) -> HttpResponse:
     """The one file a website embeds: ``<script src="…/channels/chat/widget.js" async></script>``."""
     response = render(
         request,
-        "channels/widget.js",
+        "channels/widget.js.html",
         {"origin": request.build_absolute_uri("/").rstrip("/")},
         content_type="application/javascript; charset=utf-8",
     )
