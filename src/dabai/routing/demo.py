@@ -1,15 +1,18 @@
 """Routing for the demo centre: skills, seats, tiers, and SLA clocks for the demo's active conversations."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max, Q
+from django.utils import timezone
 
 from dabai.accounts.models import Role, User
-from dabai.conversations.models import Direction, Status
+from dabai.conversations.models import Conversation, Direction, Status
+from dabai.conversations.services import receive_message, store_insight
 from dabai.core.choices import Channel
 from dabai.customers.models import Customer, Tier
+from dabai.filter import analyse
 from dabai.routing import services
 from dabai.routing.models import AgentRouting, ClockKind, CustomerValue, Skill, SkillKind, TierSource
 
@@ -35,6 +38,22 @@ AGENT_SKILLS = {
     "agent6": ["billing", "cancellation"],
 }
 EXPERT_SEATS = {"xiaoli", "agent3"}
+# Fresh messages into open, unanswered demo conversations, so the inbox shows clocks in every state.
+# (channel, tier, minutes ago, public, text)
+ARRIVALS = [
+    (Channel.CHAT, Tier.REGULAR, 2, False, "在吗？我的订单显示已签收但是没收到货"),
+    (Channel.WECHAT, Tier.REGULAR, 4.5, False, "宽带又断网了，麻烦尽快派人来修"),
+    (Channel.CHAT, Tier.VIP, 0.5, False, "你好，我的会员积分怎么突然清零了？"),
+    (
+        Channel.WEIBO,
+        Tier.REGULAR,
+        12,
+        True,
+        "@大白客服 宽带断网两天了，打了三次电话都没人管，再不修我就投诉到工信部！",
+    ),
+    (Channel.SMS, Tier.PREMIUM, 10, False, "话费怎么多扣了88元？请核实"),
+    (Channel.EMAIL, Tier.REGULAR, 60, False, "请问发票在哪里开？需要公司抬头的"),
+]
 SPEND = {Tier.REGULAR: Decimal("300"), Tier.VIP: Decimal("1800"), Tier.PREMIUM: Decimal("6800")}
 
 
@@ -94,11 +113,42 @@ def _clocks() -> None:
             services.pause_clocks(conversation, started)
 
 
+def _arrivals() -> None:
+    """Customers write again just now, through the real path: message, analysis, routing, complaint case."""
+    now = timezone.now()
+    used: list[int] = []
+    for channel, tier, minutes_ago, public, text in ARRIVALS:
+        conversation = (
+            Conversation.objects.filter(
+                channel=channel, status=Status.OPEN, first_response_at__isnull=True, is_public=public
+            )
+            .exclude(pk__in=used)
+            .select_related("customer")
+            .order_by("pk")
+            .first()
+        )
+        if conversation is None:
+            continue
+        used.append(conversation.pk)
+        Customer.objects.filter(pk=conversation.customer_id).update(tier=tier)
+        conversation.customer.tier = tier
+        received = receive_message(
+            channel=channel,
+            customer=conversation.customer,
+            body=text,
+            external_id=f"demo-live-{conversation.pk}",
+            sent_at=now - timedelta(minutes=minutes_ago),
+            conversation=conversation,
+        )
+        store_insight(received.message, analyse(text, channel=channel).to_dict())
+
+
 def seed_routing_demo() -> None:
     """Called at the end of the demo build: after it, the inbox shows time left and routing has a history."""
     with transaction.atomic():
         _seats(_skills())
         _customer_values()
+        _arrivals()
         _clocks()
-        services.sweep_slas()
         services.route_queued()
+        services.sweep_slas()

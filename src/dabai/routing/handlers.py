@@ -45,9 +45,9 @@ def on_message_received(
     now = timezone.now()
     if conversation.sla_clocks.filter(state=ClockState.PAUSED).exists():
         services.resume_clocks(conversation, now)
-    kinds = [ClockKind.RESOLUTION]
-    if conversation.first_response_at is not None:
-        kinds.append(ClockKind.NEXT_RESPONSE)
+    # Never answered yet: the first-response clock (if it is not already running); else next-response.
+    answered = conversation.first_response_at is not None
+    kinds = [ClockKind.RESOLUTION, ClockKind.NEXT_RESPONSE if answered else ClockKind.FIRST_RESPONSE]
     services.start_clocks(conversation, kinds, message.sent_at)
 
 

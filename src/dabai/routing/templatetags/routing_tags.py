@@ -34,6 +34,7 @@ def sla_cell(conversation) -> dict:
         "state": state,
         "due": sla.next_due_at,
         "kind": sla.get_next_kind_display(),
+        "days": minutes // (60 * 24),
         "hours": minutes // 60,
         "minutes": minutes % 60,
         "seconds_left": left,
