@@ -1,0 +1,382 @@
+"""Reads for the agent's desk: the thread with badges and reasons, the mood trend, the draft, macros, the
+customer panel.  Personal data is masked here, so every template gets the safe form unless the agent asked."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dabai.accounts.models import User
+from dabai.accounts.permissions import team_ids, visible_conversations
+from dabai.conversations.models import Conversation, Direction, Insight, Message, Status
+from dabai.filter import analyse, mask
+from dabai.filter.pii import mask_span
+from dabai.replies import labels
+from dabai.replies.drafting import Draft, DraftContext, build_draft, fill_variables
+from dabai.replies.festivals import centre_today, festival_on
+from dabai.replies.models import Macro, Mention
+
+ELDERLY_TAGS = ("老年客户", "elderly")
+WHY_KEYS = ("sentiment", "emotions", "intent", "voice", "urgency", "escalation", "spam", "address_form")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A stretch of message text: ``why`` names the badges whose cue it is; ``personal`` if masked data."""
+
+    text: str
+    start: int
+    end: int
+    why: str = ""
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class Badge:
+    key: str
+    label: str
+    css: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ThreadItem:
+    message: Message
+    pieces: list[Piece]
+    badges: list[Badge]
+    has_personal_data: bool
+    revealed: bool
+
+
+# ---------------------------------------------------------------------------------------------------- thread
+
+
+def _personal_spans(insight: Insight | None) -> list[tuple[int, int, str]]:
+    if insight is not None:
+        return [(p["start"], p["end"], p["kind"]) for p in insight.analysis.get("pii") or []]
+    return []
+
+
+def _cue_spans(insight: Insight | None, text_length: int) -> list[tuple[int, int, str]]:
+    if insight is None:
+        return []
+    spans = []
+    for key, cues in (insight.analysis.get("why") or {}).items():
+        for cue in cues or []:
+            start, end = cue.get("start"), cue.get("end")
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= text_length:
+                spans.append((start, end, key))
+    return spans
+
+
+def message_pieces(message: Message, insight: Insight | None, *, reveal: bool = False) -> list[Piece]:
+    """The message text cut at cue and personal-data boundaries; personal data masked unless revealed.
+
+    Spans from the filter index the original text, so highlighting works on the original and masking is
+    applied per personal-data span (never shifting a cue).
+    """
+    text = message.body
+    personal = sorted(_personal_spans(insight))
+    if insight is None:
+        return [Piece(text if reveal else mask(text), 0, len(text))]
+    cues = _cue_spans(insight, len(text))
+    bounds = {0, len(text)}
+    for start, end, _kind in cues:
+        bounds.update((start, end))
+    for start, end, _kind in personal:
+        bounds.difference_update(range(start + 1, end))
+        bounds.update((start, end))
+    ordered = sorted(b for b in bounds if 0 <= b <= len(text))
+    pieces = []
+    for start, end in itertools.pairwise(ordered):
+        covering = [k for s, e, k in personal if s <= start and end <= e]
+        why = " ".join(sorted({k for s, e, k in cues if s < end and start < e}))
+        chunk = text[start:end]
+        if covering:
+            shown = chunk if reveal else mask_span(covering[0], chunk)
+            pieces.append(Piece(shown, start, end, why, personal=True))
+        else:
+            pieces.append(Piece(chunk, start, end, why))
+    return pieces
+
+
+def _reasons(insight: Insight, key: str, pieces: list[Piece]) -> list[str]:
+    """The cue phrases behind one badge, as the agent sees them (masked where they touch personal data)."""
+    shown = []
+    for cue in (insight.analysis.get("why") or {}).get(key) or []:
+        if "start" in cue and "end" in cue:
+            phrase = "".join(p.text for p in _pieces_within(pieces, cue["start"], cue["end"]))
+        else:
+            phrase = str(cue.get("feature", "")).split(":", 1)[-1]
+        if phrase and phrase not in shown:
+            shown.append(phrase)
+    return shown
+
+
+def _pieces_within(pieces: list[Piece], start: int, end: int) -> list[Piece]:
+    return [p for p in pieces if p.start < end and start < p.end]
+
+
+def _confidence(value: Any) -> str:
+    try:
+        return _("model confidence %(percent)d%%") % {"percent": round(float(value) * 100)}
+    except (TypeError, ValueError):
+        return ""
+
+
+def insight_badges(insight: Insight, pieces: list[Piece]) -> list[Badge]:
+    """Compact badges for one customer message, each with the reasons it was given."""
+    a = insight.analysis or {}
+    if insight.is_spam:
+        spam = a.get("spam") or {}
+        reasons = _reasons(insight, "spam", pieces) or [labels.label(labels.SPAM_REASON, spam.get("reason"))]
+        return [Badge("spam", _("Spam"), "spam", [r for r in reasons if r])]
+    badges = []
+    sentiment = a.get("sentiment") or {}
+    reasons = _reasons(insight, "sentiment", pieces) or [_confidence(sentiment.get("score"))]
+    badges.append(
+        Badge("sentiment", labels.label(labels.SENTIMENT, insight.sentiment), insight.sentiment, reasons)
+    )
+    for emotion in a.get("emotions") or []:
+        name = emotion.get("label")
+        cues = [
+            c.get("text", "")
+            for c in (a.get("why") or {}).get("emotions") or []
+            if c.get("category") == name and not _touches_personal(c, pieces)
+        ]
+        badges.append(Badge("emotions", labels.label(labels.EMOTION, name), "emotion", cues))
+    if insight.intent:
+        reasons = _reasons(insight, "intent", pieces) or [_confidence((a.get("intent") or {}).get("score"))]
+        badges.append(Badge("intent", labels.label(labels.INTENT, insight.intent), "intent", reasons))
+    if insight.voice:
+        reasons = _reasons(insight, "voice", pieces) or [_confidence((a.get("voice") or {}).get("score"))]
+        badges.append(Badge("voice", labels.label(labels.VOICE, insight.voice), "voice", reasons))
+    reasons = _reasons(insight, "urgency", pieces) or [_("no urgency trigger in the text")]
+    badges.append(Badge("urgency", labels.label(labels.URGENCY, insight.urgency), insight.urgency, reasons))
+    if insight.escalation_risk:
+        reasons = _reasons(insight, "escalation", pieces) or [
+            _confidence((a.get("escalation") or {}).get("score"))
+        ]
+        badges.append(Badge("escalation", _("Escalation risk"), "risk", reasons))
+    address = a.get("address_form") or {}
+    if address.get("register"):
+        badges.append(
+            Badge(
+                "address_form",
+                _("Addressed us as “%(term)s”") % {"term": address.get("term", "")},
+                "address",
+                [labels.label(labels.REGISTER, address["register"])],
+            )
+        )
+    return badges
+
+
+def _touches_personal(cue: dict, pieces: list[Piece]) -> bool:
+    return any(p.personal for p in _pieces_within(pieces, cue.get("start", 0), cue.get("end", 0)))
+
+
+def desk_thread(messages: list[Message], revealed: frozenset[int] = frozenset()) -> list[ThreadItem]:
+    """Every message of a conversation as the desk shows it: masked text, highlighted cues, badges."""
+    items = []
+    for message in messages:
+        insight = getattr(message, "insight", None) if message.direction == Direction.INBOUND else None
+        reveal = message.pk in revealed
+        pieces = message_pieces(message, insight, reveal=reveal)
+        personal = (
+            bool(insight.has_personal_data) if insight is not None else mask(message.body) != message.body
+        )
+        badges = insight_badges(insight, message_pieces(message, insight)) if insight is not None else []
+        items.append(ThreadItem(message, pieces, badges, personal, reveal))
+    return items
+
+
+# ------------------------------------------------------------------------------------------------ mood trend
+
+SENTIMENT_VALUE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+
+
+@dataclass(frozen=True)
+class MoodTrend:
+    points: list[str]  # sentiment labels of the customer's messages in order
+    direction: str  # improving, worsening, steady, unknown
+
+    @property
+    def label(self) -> str:
+        return labels.label(labels.TREND, self.direction)
+
+    @property
+    def point_labels(self) -> list[tuple[str, str]]:
+        return [(p, labels.label(labels.SENTIMENT, p)) for p in self.points]
+
+
+def mood_trend(messages: list[Message]) -> MoodTrend:
+    """How the customer's mood moved across the conversation: first half against the latest message."""
+    points = []
+    for message in messages:
+        insight = getattr(message, "insight", None) if message.direction == Direction.INBOUND else None
+        if insight is not None and not insight.is_spam:
+            points.append(insight.sentiment)
+    if not points:
+        return MoodTrend([], "unknown")
+    if len(points) == 1:
+        return MoodTrend(points, "steady")
+    earlier = points[: max(1, len(points) // 2)]
+    before = sum(SENTIMENT_VALUE.get(p, 0.0) for p in earlier) / len(earlier)
+    now = SENTIMENT_VALUE.get(points[-1], 0.0)
+    direction = "improving" if now > before else "worsening" if now < before else "steady"
+    return MoodTrend(points, direction)
+
+
+# ----------------------------------------------------------------------------------------------------- draft
+
+
+def latest_customer_message(conversation: Conversation) -> Message | None:
+    return (
+        conversation.messages.filter(direction=Direction.INBOUND)
+        .select_related("insight")
+        .order_by("-sent_at", "-id")
+        .first()
+    )
+
+
+def analysis_of(message: Message) -> dict[str, Any]:
+    """The stored analysis, or a fresh one while the background analysis is still on its way."""
+    insight = getattr(message, "insight", None)
+    if insight is not None and insight.analysis:
+        return insight.analysis
+    return analyse(message.body, channel=message.channel).to_dict()
+
+
+def is_elderly(conversation: Conversation) -> bool:
+    return conversation.customer.tags.filter(name__in=ELDERLY_TAGS).exists()
+
+
+def centre_date() -> date:
+    return centre_today(timezone.now(), settings.TIME_ZONE)
+
+
+def draft_for(conversation: Conversation, agent: User, today: date | None = None) -> Draft | None:
+    """The suggested reply to the customer's latest message, or None before the customer has written."""
+    message = latest_customer_message(conversation)
+    if message is None:
+        return None
+    context = DraftContext(
+        channel=conversation.channel,
+        analysis=analysis_of(message),
+        customer_name=conversation.customer.display_name,
+        agent_name=str(agent),
+        is_public=conversation.is_public,
+        elderly=is_elderly(conversation),
+        festival=festival_on(today or centre_date()),
+    )
+    return build_draft(context)
+
+
+def draft_reasons(draft: Draft) -> list[str]:
+    return [str(labels.DRAFT_REASON[r]) for r in draft.reasons if r in labels.DRAFT_REASON] + [
+        _("festival greeting") for r in draft.reasons if r.startswith("festival:")
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------- macros
+
+
+def visible_macros(user: User) -> QuerySet[Macro]:
+    """Centre-wide macros, those of the agent's teams, and the agent's own."""
+    return Macro.objects.filter(
+        Q(team__isnull=True, owner__isnull=True) | Q(team_id__in=team_ids(user)) | Q(owner=user)
+    ).select_related("team", "owner")
+
+
+def search_macros(user: User, query: str = "", limit: int = 20) -> list[Macro]:
+    qs = visible_macros(user)
+    query = query.strip()[:50]
+    if query:
+        qs = qs.filter(Q(title__icontains=query) | Q(body__icontains=query))
+    return list(qs.order_by("-use_count", "title", "id")[:limit])
+
+
+def macro_values(conversation: Conversation, agent: User) -> dict[str, str]:
+    """Values for a macro's variables in this conversation; the order number comes from the filter."""
+    order_number = ""
+    for message in conversation.messages.filter(direction=Direction.INBOUND, insight__isnull=False).order_by(
+        "-sent_at", "-id"
+    )[:5]:
+        entities = message.insight.analysis.get("entities") or []
+        orders = [e.get("text") for e in entities if e.get("kind") == "order_number" and e.get("text")]
+        if orders:
+            order_number = orders[0]
+            break
+    return {
+        "customer_name": conversation.customer.display_name,
+        "order_number": order_number,
+        "agent_name": str(agent),
+    }
+
+
+def render_macro(macro: Macro, values: dict[str, str]) -> str:
+    return fill_variables(macro.body, values)
+
+
+# -------------------------------------------------------------------------------------------- customer panel
+
+
+@dataclass
+class CustomerPanel:
+    customer: Any
+    identities: list[tuple[str, str]]
+    previous: list[Conversation]
+    follow_ups: list[Conversation]
+    tags: list[str]
+
+
+def customer_panel(user: User, conversation: Conversation) -> CustomerPanel:
+    """Who the customer is across channels and what happened before: identities masked, history visible."""
+    customer = conversation.customer
+    identities = [
+        (identity.get_channel_display(), mask(identity.handle or identity.external_id))
+        for identity in customer.identities.all().order_by("channel", "id")
+    ]
+    others = (
+        visible_conversations(user, Conversation.objects.filter(customer=customer))
+        .exclude(pk=conversation.pk)
+        .select_related("assignee")
+        .order_by("-last_message_at")
+    )
+    follow_ups = list(others.filter(status__in=[Status.OPEN, Status.PENDING])[:10])
+    previous = list(others.filter(status__in=[Status.RESOLVED, Status.CLOSED])[:10])
+    return CustomerPanel(customer, identities, previous, follow_ups, [t.name for t in customer.tags.all()])
+
+
+# -------------------------------------------------------------------------------------------------- mentions
+
+
+def unread_mentions(user: User) -> QuerySet[Mention]:
+    return (
+        Mention.objects.filter(user=user, read_at__isnull=True)
+        .select_related("note__author", "note__conversation__customer")
+        .order_by("-created_at")
+    )
+
+
+def next_active_conversation(user: User, pk: int) -> Conversation | None:
+    """The active conversation after *pk* in the inbox order (newest activity first), wrapping around."""
+    active = visible_conversations(
+        user, Conversation.objects.filter(status__in=[Status.OPEN, Status.PENDING])
+    ).order_by("-last_message_at", "-id")
+    current = Conversation.objects.filter(pk=pk).values("last_message_at", "id").first()
+    if current is not None:
+        after = active.filter(
+            Q(last_message_at__lt=current["last_message_at"])
+            | Q(last_message_at=current["last_message_at"], id__lt=current["id"])
+        ).first()
+        if after is not None:
+            return after
+    return active.exclude(pk=pk).first()

@@ -1,0 +1,30 @@
+"""The desk plugs into the conversation page through these tags, so conversations never import replies."""
+
+from django import template
+
+from dabai.replies import selectors
+
+register = template.Library()
+
+
+@register.simple_tag
+def desk_thread(messages) -> list:
+    """Masked messages with highlighted cues and badges with reasons."""
+    return selectors.desk_thread(list(messages))
+
+
+@register.simple_tag
+def mood_trend(messages) -> selectors.MoodTrend:
+    return selectors.mood_trend(list(messages))
+
+
+@register.simple_tag(takes_context=True)
+def reply_draft(context, conversation) -> dict:
+    """The suggested draft for the agent looking at the page, with why it reads as it does."""
+    draft = selectors.draft_for(conversation, context["request"].user)
+    return {"draft": draft, "reasons": selectors.draft_reasons(draft) if draft else []}
+
+
+@register.simple_tag(takes_context=True)
+def customer_panel(context, conversation) -> selectors.CustomerPanel:
+    return selectors.customer_panel(context["request"].user, conversation)

@@ -1,0 +1,269 @@
+"""The conversation page as an agent uses it: masked personal data, badges with reasons, drafts, macros,
+mentions, the customer panel and the next-conversation shortcut."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from dabai.accounts.models import AuditEntry, Role
+from dabai.conversations.models import Direction, Status
+from dabai.conversations.services import receive_message
+from dabai.core.choices import Channel
+from dabai.customers.models import ChannelIdentity, CustomerTag
+from dabai.replies import services
+from dabai.replies.models import Macro, Mention
+from dabai.testing import ConversationFactory, CustomerFactory, MessageFactory, UserFactory, run_queued_tasks
+
+ANGRY = "师傅，订单DD20240101123456一周了还没到，气死我了！电话13812345678，再不处理我就投诉到12315！"
+
+
+def receive(django_capture_on_commit_callbacks, **kwargs):
+    """A customer message as a channel delivers it, analysed by the filter as the worker would."""
+    with django_capture_on_commit_callbacks(execute=True):
+        received = receive_message(**kwargs)
+    run_queued_tasks()
+    return received
+
+
+@pytest.fixture
+def angry_conversation(db, hotline, django_capture_on_commit_callbacks):
+    customer = CustomerFactory(display_name="王小明")
+    ChannelIdentity.objects.create(customer=customer, channel=Channel.SMS, external_id="13912345678")
+    received = receive(
+        django_capture_on_commit_callbacks,
+        channel=Channel.CHAT,
+        customer=customer,
+        body=ANGRY,
+        external_id="m-1",
+    )
+    conversation = received.message.conversation
+    conversation.team = hotline
+    conversation.save(update_fields=["team"])
+    return conversation
+
+
+def test_personal_data_is_masked_on_the_desk_by_default(angry_conversation, agent, client_for):
+    page = client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "13812345678" not in html
+    assert "138****5678" in html
+    assert "13912345678" not in html  # identities in the customer panel too
+    assert 'data-testid="reveal"' in html
+
+
+def test_revealing_personal_data_is_a_post_written_to_the_audit_log(angry_conversation, agent, client_for):
+    client = client_for(agent)
+    message = angry_conversation.messages.get()
+    url = reverse("replies:reveal", args=[message.pk])
+    assert client.get(url).status_code == 405  # never by merely following a link
+    response = client.post(url)
+    assert response.status_code == 200
+    assert "13812345678" in response.content.decode()
+    entry = AuditEntry.objects.get(action="message.reveal_personal_data")
+    assert entry.actor == agent
+    assert entry.object_id == str(message.pk)
+    assert entry.detail["kinds"] == ["phone"]
+
+
+def test_an_agent_of_another_team_cannot_reveal_and_nothing_is_logged(
+    angry_conversation, other_agent, client_for
+):
+    message = angry_conversation.messages.get()
+    response = client_for(other_agent).post(reverse("replies:reveal", args=[message.pk]))
+    assert response.status_code == 404
+    assert not AuditEntry.objects.filter(action="message.reveal_personal_data").exists()
+
+
+def test_every_badge_comes_with_its_reasons(angry_conversation, agent, client_for):
+    html = (
+        client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk])).content.decode()
+    )
+    assert 'data-why-key="sentiment"' in html
+    assert "为什么？" in html and "负面" in html  # Chinese by default
+    assert 'data-why-key="escalation"' in html
+    assert 'data-why-key="urgency"' in html
+    assert "<q>12315</q>" in html  # the cue behind the escalation badge
+    assert "<q>气死我了</q>" in html
+    assert re.search(r'data-why="[^"]*escalation', html)  # the cue is marked in the text for highlighting
+
+
+def test_conversation_page_offers_a_soothing_draft(angry_conversation, agent, client_for):
+    response = client_for(agent).get(reverse("replies:draft", args=[angry_conversation.pk]))
+    draft = response.json()
+    assert "抱歉" in draft["text"]
+    assert "DD20240101123456" in draft["text"]
+    assert draft["reasons"]
+
+
+def test_public_weibo_draft_keeps_personal_data_out(
+    db, agent, client_for, django_capture_on_commit_callbacks
+):
+    customer = CustomerFactory(display_name="王小明")
+    received = receive(
+        django_capture_on_commit_callbacks,
+        channel=Channel.WEIBO,
+        customer=customer,
+        body="@大白客服 " + ANGRY,
+        external_id="w-1",
+        is_public=True,
+    )
+    text = (
+        client_for(agent)
+        .get(reverse("replies:draft", args=[received.message.conversation_id]))
+        .json()["text"]
+    )
+    assert "私信" in text
+    for secret in ("13812345678", "王小明", "DD20240101123456"):
+        assert secret not in text
+
+
+def test_elderly_tag_makes_the_draft_plain(angry_conversation, agent, client_for):
+    angry_conversation.customer.tags.add(CustomerTag.objects.create(name="老年客户"))
+    text = client_for(agent).get(reverse("replies:draft", args=[angry_conversation.pk])).json()["text"]
+    assert "打电话" in text
+
+
+def test_mood_trend_shows_the_customer_calming_down(
+    angry_conversation, agent, client_for, django_capture_on_commit_callbacks
+):
+    receive(
+        django_capture_on_commit_callbacks,
+        channel=Channel.CHAT,
+        customer=angry_conversation.customer,
+        body="好的，谢谢你们，很满意",
+        external_id="m-2",
+    )
+    html = (
+        client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk])).content.decode()
+    )
+    trend = html.split('data-testid="mood-trend"')[0].rsplit("<span", 1)[1]
+    assert "improving" in trend
+
+
+def test_macro_search_fills_customer_order_and_agent(angry_conversation, agent, client_for, hotline):
+    Macro.objects.create(title="物流催单", body="{customer_name}您好，订单{order_number}已加急，{agent_name}")
+    Macro.objects.create(title="热线专用", body="热线", team=hotline)
+    Macro.objects.create(title="别人的", body="私人", owner=UserFactory())
+    response = client_for(agent).get(
+        reverse("replies:macro-search"), {"q": "", "conversation": angry_conversation.pk}
+    )
+    results = {r["title"]: r["text"] for r in response.json()["results"]}
+    assert results["物流催单"] == f"王小明您好，订单DD20240101123456已加急，{agent}"
+    assert "热线专用" in results
+    assert "别人的" not in results
+
+
+def test_macro_search_matches_title_or_text(db, agent, client_for):
+    Macro.objects.create(title="退款进度", body="退款将在1-3个工作日原路退回")
+    Macro.objects.create(title="问候", body="您好")
+    results = client_for(agent).get(reverse("replies:macro-search"), {"q": "工作日"}).json()["results"]
+    assert [r["title"] for r in results] == ["退款进度"]
+
+
+def test_agent_saves_a_personal_macro_but_not_a_centre_wide_one(db, agent, client_for):
+    client = client_for(agent)
+    response = client.post(
+        reverse("replies:macros"), {"title": "我的", "body": "您好{customer_name}", "scope": "personal"}
+    )
+    assert response.status_code == 302
+    assert Macro.objects.get(title="我的").owner == agent
+    client.post(reverse("replies:macros"), {"title": "全中心", "body": "x", "scope": "centre"})
+    assert not Macro.objects.filter(title="全中心").exists()
+
+
+def test_supervisor_shares_a_team_macro_and_it_is_audited(db, supervisor, hotline, client_for):
+    client_for(supervisor).post(
+        reverse("replies:macros"), {"title": "热线开场", "body": "您好", "scope": "team", "team": hotline.pk}
+    )
+    macro = Macro.objects.get(title="热线开场")
+    assert macro.team == hotline and macro.owner is None
+    assert AuditEntry.objects.filter(action="macro.create", object_id=str(macro.pk)).exists()
+
+
+def test_agent_cannot_delete_a_team_macro(db, agent, hotline, client_for):
+    macro = Macro.objects.create(title="热线开场", body="您好", team=hotline)
+    assert client_for(agent).post(reverse("replies:macro-delete", args=[macro.pk])).status_code == 403
+    assert Macro.objects.filter(pk=macro.pk).exists()
+
+
+def test_mention_in_a_note_notifies_the_colleague_who_can_see_it(
+    angry_conversation, agent, supervisor, other_agent, client_for
+):
+    supervisor.display_name = "陈班长"
+    supervisor.save()
+    client_for(agent).post(
+        reverse("replies:send", args=[angry_conversation.pk]),
+        {"kind": "note", "body": f"@陈班长 客户提到12315，请关注。@{other_agent.username} 也看看"},
+    )
+    note = angry_conversation.messages.get(direction=Direction.NOTE)
+    assert [m.user for m in Mention.objects.filter(note=note)] == [supervisor]  # other team: not notified
+    mentions_page = client_for(supervisor).get(reverse("replies:mentions")).content.decode()
+    assert f"#{angry_conversation.pk}" in mentions_page
+    detail = client_for(supervisor).get(reverse("conversations:detail", args=[angry_conversation.pk]))
+    read_url = reverse("replies:mentions-read", args=[angry_conversation.pk])
+    assert read_url in detail.content.decode()  # the page reads its mentions as it loads
+    client_for(supervisor).post(read_url)
+    assert Mention.objects.get(note=note).read_at is not None
+
+
+def test_a_reply_to_the_customer_never_creates_mentions(angry_conversation, agent, supervisor, client_for):
+    client_for(agent).post(
+        reverse("replies:send", args=[angry_conversation.pk]),
+        {"kind": "reply", "body": "@supervisor 您好"},
+    )
+    assert not Mention.objects.exists()
+
+
+def test_mentioning_the_same_colleague_twice_notifies_once(angry_conversation, agent, supervisor):
+    note = MessageFactory(
+        conversation=angry_conversation,
+        direction=Direction.NOTE,
+        author=agent,
+        body="@supervisor @supervisor",
+    )
+    assert Mention.objects.filter(note=note, user=supervisor).count() == 1  # any stored note is read for @s
+    assert services.record_mentions(note, agent) == []
+
+
+def test_customer_panel_shows_history_and_open_follow_ups(angry_conversation, agent, client_for):
+    customer = angry_conversation.customer
+    old = ConversationFactory(customer=customer, channel=Channel.PHONE, status=Status.RESOLVED)
+    pending = ConversationFactory(customer=customer, channel=Channel.EMAIL, status=Status.PENDING)
+    html = (
+        client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk])).content.decode()
+    )
+    follow_ups = html.split('data-testid="follow-ups"')[1].split("</ul>")[0]
+    previous = html.split('data-testid="previous-conversations"')[1].split("</ul>")[0]
+    assert f"#{pending.pk}" in follow_ups
+    assert f"#{old.pk}" in previous
+    assert "139****5678" in html
+
+
+def test_next_conversation_shortcut_walks_the_active_inbox(db, agent, client_for, hotline):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    newest = ConversationFactory(team=hotline, last_message_at=now)
+    middle = ConversationFactory(team=hotline, last_message_at=now - timedelta(minutes=5))
+    ConversationFactory(team=hotline, last_message_at=now - timedelta(minutes=3), status=Status.RESOLVED)
+    client = client_for(agent)
+    response = client.get(reverse("replies:next", args=[newest.pk]))
+    assert response.url == reverse("conversations:detail", args=[middle.pk])
+    response = client.get(reverse("replies:next", args=[middle.pk]))
+    assert response.url == reverse("conversations:detail", args=[newest.pk])  # wraps around
+
+
+def test_department_members_never_reach_the_desk_endpoints(angry_conversation, department_member, client_for):
+    client = client_for(department_member)
+    message = angry_conversation.messages.get()
+    assert client.get(reverse("replies:macro-search")).status_code == 403
+    assert client.post(reverse("replies:reveal", args=[message.pk])).status_code == 403
+    assert client.get(reverse("replies:draft", args=[angry_conversation.pk])).status_code == 403
+
+
+def test_desk_roles_only(db):
+    assert Role.DEPARTMENT not in services.DESK_ROLES
