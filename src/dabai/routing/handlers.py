@@ -56,6 +56,7 @@ def on_message_received(
 def on_insight_stored(sender, insight: Insight, message: Message, **kwargs) -> None:
     """The filter has read the message: route by its intent, and open a complaint case when it is one."""
     conversation = Conversation.objects.select_related("customer").get(pk=message.conversation_id)
+    services.retarget_clocks(conversation)
     if conversation.status == Status.OPEN and conversation.assignee_id is None:
         services.route(conversation)
     triggers = services.complaint_triggers(conversation, insight, timezone.now())

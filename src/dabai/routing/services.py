@@ -239,6 +239,22 @@ def tighten_clock(conversation: Conversation, kind: str, due_at: datetime) -> No
     refresh_conversation_sla(conversation.pk)
 
 
+def retarget_clocks(conversation: Conversation) -> None:
+    """After the filter raised the priority, a stricter policy may apply: bring running deadlines forward."""
+    policy = policy_for(
+        conversation.channel, conversation.priority, conversation.customer.tier, conversation.is_public
+    )
+    calendars = Calendars()
+    for clock in conversation.sla_clocks.filter(state=ClockState.RUNNING, remaining_seconds__isnull=True):
+        target = _target(policy, clock.kind)
+        if target < clock.target_minutes:
+            due = calendars.get(clock.team_id, policy.always_open).add(clock.started_at, target * 60)
+            tighten_clock(conversation, clock.kind, due)
+            SlaClock.objects.filter(pk=clock.pk).update(
+                target_minutes=target, policy=policy if policy.pk else None
+            )
+
+
 def refresh_conversation_sla(conversation_id: int) -> ConversationSla:
     """Recompute the nearest deadline the inbox sorts by."""
     clocks = list(

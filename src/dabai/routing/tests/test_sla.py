@@ -7,11 +7,19 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from dabai.conversations.models import Status
+from dabai.conversations.models import Priority, Status
 from dabai.conversations.services import change_status, post_reply, receive_message
 from dabai.core.choices import Channel
 from dabai.routing import services
-from dabai.routing.models import ClockKind, ClockState, ConversationSla, SlaBreach, SlaClock, SweepChain
+from dabai.routing.models import (
+    ClockKind,
+    ClockState,
+    ConversationSla,
+    SlaBreach,
+    SlaClock,
+    SlaPolicy,
+    SweepChain,
+)
 from dabai.routing.tasks import start_sla_sweep
 from dabai.testing import ConversationFactory, CustomerFactory, run_queued_tasks
 
@@ -151,3 +159,24 @@ def test_sweep_starts_clocks_that_never_started():
     assert not conversation.sla_clocks.exists()
     assert services.start_missing_clocks() == 1
     assert first_response(conversation).target_minutes == 5
+
+
+def test_urgent_message_gets_the_stricter_policy_once_the_filter_reads_it(django_capture_on_commit_callbacks):
+    SlaPolicy.objects.create(
+        name="Urgent email",
+        channel=Channel.EMAIL,
+        priority=Priority.URGENT,
+        first_response_minutes=30,
+        next_response_minutes=60,
+        resolution_minutes=240,
+        always_open=True,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = write(Channel.EMAIL, body="家里老人突然停水停电，已经一整天了，急死了！马上派人来！")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queued_tasks()
+    conversation.refresh_from_db()
+    assert conversation.priority == Priority.URGENT
+    clock = first_response(conversation)
+    assert clock.target_minutes == 30
+    assert minutes(clock) == 30
