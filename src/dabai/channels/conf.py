@@ -63,6 +63,15 @@ def imap() -> dict[str, Any]:
     }
 
 
+def sweep_interval_seconds() -> int:
+    return get_int("DABAI_SWEEP_SECONDS", 60)
+
+
+def sweep_grace_seconds() -> int:
+    """How old an unprocessed payload or unanalysed message must be before the sweep queues it again."""
+    return get_int("DABAI_SWEEP_GRACE_SECONDS", 120)
+
+
 def support_address() -> str:
     return str(_get("DABAI_SUPPORT_EMAIL", "")) or settings.DEFAULT_FROM_EMAIL
 

@@ -225,3 +225,13 @@ class ImportedConversation(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class PeriodicRun(models.Model):
+    """When a self-re-enqueuing channel task (IMAP poll, sweep) is next due; stale means its chain died."""
+
+    name = models.CharField(max_length=100, unique=True)
+    next_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.next_run_at:%H:%M:%S}"

@@ -1,9 +1,11 @@
-"""Listening to conversations: every agent reply is handed to the delivery task of its channel."""
+"""Listening to conversations (replies go out through their channel) and to the worker's heartbeat."""
 
 from django.dispatch import receiver
+from django_tasks import TaskResult
+from django_tasks.signals import task_finished
 
 from dabai.channels.chat import push_live_reply
-from dabai.channels.tasks import deliver_reply
+from dabai.channels.tasks import deliver_reply, revive_periodic_tasks
 from dabai.conversations.models import Direction, Message
 from dabai.conversations.signals import reply_posted
 from dabai.core.choices import Channel
@@ -21,3 +23,10 @@ def queue_delivery(sender: type, message: Message, **kwargs: object) -> None:
     if message.channel == Channel.CHAT and push_live_reply(message):
         return
     deliver_reply.enqueue(message.pk)
+
+
+@receiver(task_finished, dispatch_uid="dabai.channels.revive_periodic")
+def revive_on_heartbeat(sender: type, task_result: TaskResult, **kwargs: object) -> None:
+    """Each worker heartbeat checks that the channel chains (IMAP poll, sweep) are alive."""
+    if task_result.task.module_path == "dabai.core.tasks.heartbeat":
+        revive_periodic_tasks()

@@ -3,15 +3,18 @@
 import logging
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import Task
 
-from dabai.channels.models import InboundPayload, PayloadStatus
+from dabai.channels.models import InboundPayload, PayloadStatus, PeriodicRun
 from dabai.channels.services import PayloadError, PermanentDeliveryError, process_payload, set_delivery_status
-from dabai.conversations.models import DeliveryStatus, Message
+from dabai.conversations.models import DeliveryStatus, Direction, Message
 from dabai.core.tasking import retry_later
 
 logger = logging.getLogger(__name__)
+SWEEP_BATCH = 1000
 
 
 @task()
@@ -55,8 +58,15 @@ def deliver_reply(message_id: int, attempt: int = 0) -> str:
     return "sent"
 
 
+def schedule_next(task_: Task, name: str, seconds: int) -> None:
+    """Re-enqueue a periodic task with ``run_after`` and note when it is due, so a dead chain shows."""
+    next_run_at = timezone.now() + timedelta(seconds=seconds)
+    PeriodicRun.objects.update_or_create(name=name, defaults={"next_run_at": next_run_at})
+    task_.using(run_after=next_run_at).enqueue()
+
+
 @task()
-def poll_mailbox(attempt: int = 0) -> int:
+def poll_mailbox() -> int:
     """Read new mail from the configured IMAP mailbox, then schedule the next poll."""
     from dabai.channels import conf
     from dabai.channels.email import poll_imap
@@ -68,8 +78,54 @@ def poll_mailbox(attempt: int = 0) -> int:
             count = poll_imap(settings_)
         except Exception:
             logger.exception("IMAP poll failed")
-    poll_mailbox.using(run_after=timezone.now() + timedelta(seconds=settings_["interval"])).enqueue()
+    schedule_next(poll_mailbox, "poll_mailbox", settings_["interval"])
     return count
+
+
+@task()
+def sweep_inbound() -> dict[str, int]:
+    """Safety net for a worker killed mid-task: payloads never processed, messages never analysed, again."""
+    from dabai.channels import conf
+    from dabai.conversations.tasks import analyse_message
+
+    grace = timezone.now() - timedelta(seconds=conf.sweep_grace_seconds())
+    since = timezone.now() - timedelta(days=1)
+    stuck = InboundPayload.objects.filter(
+        status__in=[PayloadStatus.RECEIVED, PayloadStatus.FAILED],
+        received_at__lt=grace,
+        received_at__gt=since,
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    for payload_id in stuck:
+        reprocess_payload.enqueue(payload_id)
+    unread = Message.objects.filter(
+        direction=Direction.INBOUND, insight__isnull=True, created_at__lt=grace, created_at__gt=since
+    ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    for message_id in unread:
+        analyse_message.enqueue(message_id)
+    schedule_next(sweep_inbound, "sweep_inbound", conf.sweep_interval_seconds())
+    return {"payloads": len(stuck), "messages": len(unread)}
+
+
+PERIODIC = {"poll_mailbox": poll_mailbox, "sweep_inbound": sweep_inbound}
+
+
+def revive_periodic_tasks() -> list[str]:
+    """Start each periodic chain that is not running (first start, or its worker was killed)."""
+    from dabai.channels import conf
+
+    started = []
+    stale = timezone.now() - timedelta(seconds=conf.sweep_interval_seconds() * 2 + 30)
+    for name, task_ in PERIODIC.items():
+        if name == "poll_mailbox" and not conf.imap()["host"]:
+            continue
+        with transaction.atomic():
+            run = PeriodicRun.objects.select_for_update().filter(name=name).first()
+            if run is not None and run.next_run_at > stale:
+                continue
+            PeriodicRun.objects.update_or_create(name=name, defaults={"next_run_at": timezone.now()})
+        task_.enqueue()
+        started.append(name)
+    return started
 
 
 @task()

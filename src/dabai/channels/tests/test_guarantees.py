@@ -60,3 +60,38 @@ def test_the_same_mobile_number_is_one_customer_on_sms_and_the_hotline(post_sign
 
     assert Customer.objects.count() == 1
     assert sorted(Customer.objects.get().identities.values_list("channel", flat=True)) == ["phone", "sms"]
+
+
+def test_sweep_reads_messages_whose_analysis_was_lost_with_a_killed_worker(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dabai.channels.tasks import sweep_inbound
+    from dabai.testing import MessageFactory
+
+    settings.DABAI_SWEEP_GRACE_SECONDS = 60
+    lost = MessageFactory(body="快递丢了，谁来负责？")
+    Message.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    fresh = MessageFactory(body="刚刚发来的")
+
+    sweep_inbound.enqueue()
+    run_queued_tasks()
+    assert Insight.objects.filter(message=lost).exists()
+    assert not Insight.objects.filter(message=fresh).exists(), "fresh messages are still in the normal queue"
+
+
+def test_worker_heartbeat_starts_the_sweep_chain_once(db):
+    from django_tasks_db.models import DBTaskResult
+
+    from dabai.channels.models import PeriodicRun
+    from dabai.core.tasks import start_heartbeat
+
+    start_heartbeat()
+    run_queued_tasks()
+    start_heartbeat()
+    run_queued_tasks()
+
+    assert PeriodicRun.objects.filter(name="sweep_inbound").count() == 1
+    pending = DBTaskResult.objects.filter(task_path__endswith="sweep_inbound", status="READY")
+    assert pending.count() == 1, "one chain, re-enqueued with run_after"
