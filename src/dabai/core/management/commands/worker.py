@@ -19,6 +19,8 @@ class Command(BaseCommand):
             start_heartbeat()
             start_sla_sweep()
         if settings.REDIS_URL:
-            call_command("rqworker", "default", job_class="django_tasks_rq.Job", burst=batch)
+            call_command(
+                "rqworker", "default", job_class="django_tasks_rq.Job", burst=batch, with_scheduler=True
+            )
         else:
             call_command("db_worker", batch=batch, interval=0.5)
