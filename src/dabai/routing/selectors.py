@@ -20,6 +20,7 @@ from dabai.routing.models import (
     SlaBreach,
     SlaClock,
     SweepChain,
+    TierPolicy,
 )
 
 WARN_DAYS_BEFORE_YEAR = 90
@@ -117,3 +118,7 @@ def attainment(group: str, since: datetime) -> list[dict]:
 
 def report_since(days: int) -> datetime:
     return timezone.now() - timedelta(days=max(1, min(days, 366)))
+
+
+def tier_policies() -> QuerySet[TierPolicy]:
+    return TierPolicy.objects.all()

@@ -92,6 +92,32 @@ def complaint_stage(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("routing:complaints")
 
 
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+@login_required
+def tiers(request: HttpRequest) -> HttpResponse:
+    """Tier rules at a glance, re-tiering by rule, and a CSV import whose bad rows come back by line."""
+    require_routing_manager(request.user)
+    result = None
+    if request.method == "POST":
+        if request.POST.get("action") == "apply":
+            changed = services.apply_tier_rules()
+            messages.success(request, _("%(n)d customers re-tiered by the rules.") % {"n": changed})
+            return redirect("routing:tiers")
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > MAX_IMPORT_BYTES:
+            messages.error(request, _("Choose a CSV file of at most 5 MB."))
+        else:
+            try:
+                text = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                messages.error(request, _("The file is not UTF-8 text."))
+            else:
+                result = services.import_tiers(text, actor=request.user)
+    return render(request, "routing/tiers.html", {"policies": selectors.tier_policies(), "result": result})
+
+
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
     require_routing_manager(request.user)

@@ -116,3 +116,15 @@ def test_supervisor_sees_the_calendar_warning_in_the_inbox(client_for, superviso
     expected = bool(selectors.calendar_warnings())
     assert (b'data-testid="calendar-warning"' in client_for(supervisor).get("/inbox/").content) == expected
     assert b'data-testid="calendar-warning"' not in client_for(agent).get("/inbox/").content
+
+
+def test_supervisor_imports_tiers_from_a_csv_file(client_for, supervisor):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    customer = CustomerFactory()
+    upload = SimpleUploadedFile("tiers.csv", f"customer_id,tier\n{customer.pk},VIP\nx,vip\n".encode())
+    html = client_for(supervisor).post("/routing/tiers/", {"file": upload}).content.decode()
+    customer.refresh_from_db()
+    assert customer.tier == Tier.VIP
+    assert 'data-testid="import-result"' in html
+    assert 'data-line="3"' in html  # the bad row comes back with its line number
