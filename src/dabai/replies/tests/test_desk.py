@@ -156,10 +156,19 @@ def test_macro_search_fills_customer_order_and_agent(angry_conversation, agent, 
 
 
 def test_macro_search_matches_title_or_text(db, agent, client_for):
-    Macro.objects.create(title="退款进度", body="退款将在1-3个工作日原路退回")
-    Macro.objects.create(title="问候", body="您好")
-    results = client_for(agent).get(reverse("replies:macro-search"), {"q": "工作日"}).json()["results"]
-    assert [r["title"] for r in results] == ["退款进度"]
+    Macro.objects.create(title="花呗退款", body="退款将原路退回")
+    Macro.objects.create(title="问候", body="花呗分期也可以")
+    Macro.objects.create(title="无关", body="您好")
+    client = client_for(agent)
+    by_title = client.get(reverse("replies:macro-search"), {"q": "花呗退"}).json()["results"]
+    by_text = client.get(reverse("replies:macro-search"), {"q": "花呗"}).json()["results"]
+    assert [r["title"] for r in by_title] == ["花呗退款"]
+    assert {r["title"] for r in by_text} == {"花呗退款", "问候"}
+
+
+def test_a_new_centre_starts_with_a_few_canned_replies(db, agent, client_for):
+    titles = [r["title"] for r in client_for(agent).get(reverse("replies:macro-search")).json()["results"]]
+    assert "转私信" in titles and "物流催单" in titles
 
 
 def test_agent_saves_a_personal_macro_but_not_a_centre_wide_one(db, agent, client_for):
