@@ -110,11 +110,20 @@ def hand_over(
     insight: Insight | None = None,
     found: search_index.Search | None = None,
 ) -> BotEvent:
-    """Step aside: tell the customer a person is coming, leave the agent a note with the whole context."""
+    """Step aside and leave the agent a note with the whole context.
+
+    The customer hears from the bot only when they asked for a person or said the answer did not help;
+    otherwise (a question the bot cannot answer, an angry message) the next words they read are a person's.
+    """
     conversation, bot = message.conversation, bot_user()
     with transaction.atomic():
-        with translation.override(_language(message.body)):
-            _say(conversation, bot, _("I am passing you to a member of our team now; they can see our chat."))
+        if reason in {BotEvent.Reason.ASKED_FOR_HUMAN, BotEvent.Reason.NOT_HELPFUL}:
+            with translation.override(_language(message.body)):
+                _say(
+                    conversation,
+                    bot,
+                    _("I am passing you to a member of our team now; they can see our chat."),
+                )
         add_note(conversation, bot, _context_note(message, reason, insight, found))
         event = BotEvent.objects.create(
             conversation=conversation,

@@ -237,7 +237,7 @@ class BotPolicy(models.Model):
     )
     min_confidence = models.FloatField(
         _("Minimum confidence to answer"),
-        default=0.45,
+        default=0.5,
         help_text=_("Between 0 and 1; below it the bot hands over."),
     )
     hand_over_on_negative = models.BooleanField(_("Hand over on anger or escalation risk"), default=True)

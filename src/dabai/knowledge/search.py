@@ -25,6 +25,8 @@ K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 3
 CANDIDATE_LIMIT = 100
+COMMON_SHARE = 0.02
+COMMON_MIN_INDEX = 5000
 MAX_TERMS = 12
 STATS_TTL_SECONDS = 60.0
 
@@ -103,39 +105,55 @@ def _scope_sql(kinds: tuple[str, ...], public_only: bool) -> tuple[str, list]:
     return " AND ".join(clauses), params
 
 
-def _fts5_match(alternatives: Iterable[tuple[str, ...]]) -> str:
-    return " OR ".join('"{}"'.format(" ".join(alt)) for alt in alternatives)
+def _fts5_match(alternatives: Iterable[tuple[str, ...]], kinds: tuple[str, ...], public_only: bool) -> str:
+    """An FTS5 query: any alternative in title or body, inside the scope's marker tokens (see 0004)."""
+    words = " OR ".join('"{}"'.format(" ".join(alt)) for alt in alternatives)
+    scope = []
+    if set(kinds) != set(SearchEntry.Kind.values):
+        markers = " OR ".join(f"kbscope{kind}" for kind in kinds)
+        scope.append(f"{{scope}}: ({markers})")
+    if public_only:
+        scope.append("{scope}: kbscopepublic")
+    return " AND ".join([*scope, f"{{title body}}: ({words})"])
 
 
 def _tsquery(alternatives: Iterable[tuple[str, ...]]) -> str:
     return " | ".join("({})".format(" <-> ".join(f"'{t}'" for t in alt)) for alt in alternatives)
 
 
-def _all_alternatives(terms: list[Term]) -> list[tuple[str, ...]]:
-    return [alt for term in terms for alt in term.alternatives]
-
-
-def _candidate_sql(match_alternatives: list[tuple[str, ...]], scope: str) -> tuple[str, str]:
+def _candidates(
+    alternatives: list[tuple[str, ...]], kinds: tuple[str, ...], public_only: bool, limit: int
+) -> list[int]:
+    """Ids of documents holding any alternative, pre-ranked by the database's own relevance function."""
     if connection.vendor == "postgresql":
+        scope, params = _scope_sql(kinds, public_only)
         sql = (
             "SELECT e.id FROM knowledge_searchentry e, to_tsquery('simple', %s) q "
             f"WHERE e.tsv @@ q AND {scope} ORDER BY ts_rank(e.tsv, q) DESC, e.id LIMIT %s"
         )
-        return sql, _tsquery(match_alternatives)
-    sql = (
-        "SELECT e.id FROM knowledge_fts JOIN knowledge_searchentry e ON e.id = knowledge_fts.rowid "
-        f"WHERE knowledge_fts MATCH %s AND {scope} "
-        f"ORDER BY bm25(knowledge_fts, {TITLE_WEIGHT}.0, 1.0), e.id LIMIT %s"
-    )
-    return sql, _fts5_match(match_alternatives)
-
-
-def _candidates(terms: list[Term], kinds: tuple[str, ...], public_only: bool, limit: int) -> list[int]:
-    scope, params = _scope_sql(kinds, public_only)
-    sql, match = _candidate_sql(_all_alternatives(terms), scope)
+        params = [_tsquery(alternatives), *params, limit]
+    else:
+        sql = (
+            "SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH %s "
+            f"ORDER BY bm25(knowledge_fts, {TITLE_WEIGHT}.0, 1.0, 0.0), rowid LIMIT %s"
+        )
+        params = [_fts5_match(alternatives, kinds, public_only), limit]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *params, limit])
+        cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def _retrieval_alternatives(terms: list[Term], term_dfs: list[int], n: int) -> list[tuple[str, ...]]:
+    """The alternatives worth asking the index for. In a large index, terms in more than COMMON_SHARE of
+    the documents (they decide little and cost most) are left to the scoring step, as long as at least
+    two rarer terms remain; small indexes ask for everything."""
+    ranked = sorted(range(len(terms)), key=lambda i: (term_dfs[i], i))
+    if n >= COMMON_MIN_INDEX:
+        chosen = [i for i in ranked if term_dfs[i] <= COMMON_SHARE * n] or []
+        chosen = chosen if len(chosen) >= 2 else ranked[:2]
+    else:
+        chosen = ranked
+    return [alt for i in sorted(chosen) for alt in terms[i].alternatives]
 
 
 def document_frequencies(tokens: set[str]) -> dict[str, int]:
@@ -225,15 +243,17 @@ def search(
     terms = parse_query(query)
     if not terms:
         return Search(query, [], [])
-    ids = _candidates(terms, kinds, public_only, CANDIDATE_LIMIT)
+    n, avgdl = _statistics()
+    dfs = document_frequencies({t for term in terms for alt in term.alternatives for t in alt})
+    term_dfs = [_term_df(term, dfs, n) for term in terms]
+    alternatives = _retrieval_alternatives(terms, term_dfs, n)
+    ids = _candidates(alternatives, kinds, public_only, CANDIDATE_LIMIT)
     if not ids:
         return Search(query, terms, [])
     rows = SearchEntry.objects.filter(id__in=ids).values_list(
         "id", "kind", "object_id", "title_tokens", "body_tokens", "length"
     )
-    n, avgdl = _statistics()
-    dfs = document_frequencies({t for term in terms for alt in term.alternatives for t in alt})
-    weights = [_weight(term, _term_df(term, dfs, n), n) for term in terms]
+    weights = [_weight(term, df, n) for term, df in zip(terms, term_dfs, strict=True)]
     total = sum(weights) or 1.0
     hits = []
     for entry_id, kind, object_id, title_tokens, body_tokens, length in rows:

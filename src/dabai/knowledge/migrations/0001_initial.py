@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('enabled', models.BooleanField(default=True, verbose_name='Enabled')),
                 ('channels', models.CharField(default='chat,wechat', help_text='Comma-separated channel codes.', max_length=100, verbose_name='Channels')),
-                ('min_confidence', models.FloatField(default=0.45, help_text='Between 0 and 1; below it the bot hands over.', verbose_name='Minimum confidence to answer')),
+                ('min_confidence', models.FloatField(default=0.5, help_text='Between 0 and 1; below it the bot hands over.', verbose_name='Minimum confidence to answer')),
                 ('hand_over_on_negative', models.BooleanField(default=True, verbose_name='Hand over on anger or escalation risk')),
             ],
             options={

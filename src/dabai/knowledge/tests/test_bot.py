@@ -70,6 +70,7 @@ def test_customer_asking_for_a_person_is_handed_over_with_context(help_centre, w
     assert event.reason == BotEvent.Reason.ASKED_FOR_HUMAN
     note = conversation.messages.get(direction=Direction.NOTE)
     assert words in note.body
+    assert len(outbound(conversation)) == 1, "the customer is told a person is coming"
     assert conversation.status == "open"
     assert conversation.assignee_id != bot_user().pk
 
@@ -86,6 +87,8 @@ def test_question_the_knowledge_base_cannot_answer_is_handed_over(help_centre):
     event = last_event(conversation)
     assert event.reason == BotEvent.Reason.LOW_CONFIDENCE
     assert SearchLog.objects.filter(source="bot", is_gap=True).exists()
+    assert outbound(conversation) == [], "the next words the customer reads are a person's"
+    assert "明年会在杭州开实体店" in conversation.messages.get(direction=Direction.NOTE).body
 
 
 def test_threshold_is_configurable(help_centre):
