@@ -24,8 +24,8 @@ from dabai.knowledge.models import SearchEntry, Synonym
 K1 = 1.2
 B = 0.75
 TITLE_WEIGHT = 3
-CANDIDATE_LIMIT = 100
-COMMON_SHARE = 0.02
+CANDIDATE_LIMIT = 50
+COMMON_SHARE = 0.15
 COMMON_MIN_INDEX = 5000
 MAX_TERMS = 12
 STATS_TTL_SECONDS = 60.0
@@ -144,16 +144,20 @@ def _candidates(
 
 
 def _retrieval_alternatives(terms: list[Term], term_dfs: list[int], n: int) -> list[tuple[str, ...]]:
-    """The alternatives worth asking the index for. In a large index, terms in more than COMMON_SHARE of
-    the documents (they decide little and cost most) are left to the scoring step, as long as at least
-    two rarer terms remain; small indexes ask for everything."""
-    ranked = sorted(range(len(terms)), key=lambda i: (term_dfs[i], i))
-    if n >= COMMON_MIN_INDEX:
-        chosen = [i for i in ranked if term_dfs[i] <= COMMON_SHARE * n] or []
-        chosen = chosen if len(chosen) >= 2 else ranked[:2]
-    else:
-        chosen = ranked
-    return [alt for i in sorted(chosen) for alt in terms[i].alternatives]
+    """The alternatives worth asking the index for.
+
+    In a large index, words found in more than COMMON_SHARE of the documents decide little and cost the most
+    (the index walks every document that holds them), and lone Chinese characters are mostly segmentation
+    left-overs: both are left to the scoring step, as long as something else remains to look up.
+    Small indexes ask for everything.
+    """
+    if n < COMMON_MIN_INDEX:
+        return [alt for term in terms for alt in term.alternatives]
+    words = [i for i, term in enumerate(terms) if len(term.label) > 1 or term.label.isascii()] or list(
+        range(len(terms))
+    )
+    chosen = [i for i in words if term_dfs[i] <= COMMON_SHARE * n] or [min(words, key=lambda i: term_dfs[i])]
+    return [alt for i in chosen for alt in terms[i].alternatives]
 
 
 def document_frequencies(tokens: set[str]) -> dict[str, int]:
