@@ -133,7 +133,8 @@ def build_draft(ctx: DraftContext) -> Draft:
     tone = "plain" if ctx.elderly else PLAIN_TONES.get(ctx.channel, "warm")
     if tone == "warm" and reading.register in {"respectful", "inappropriate"}:
         tone = "courteous"  # 师傅/老师 get a respectful 您; a rude address a calm neutral one, never mirrored
-    reasons = [f"channel:{ctx.channel}", f"mood:{reading.mood}"]
+    reasons = [] if ctx.elderly else [f"channel:{ctx.channel}"]
+    reasons.append(f"mood:{reading.mood}")
     if reading.register != "none":
         reasons.append(f"register:{reading.register}")
     if ctx.elderly:
