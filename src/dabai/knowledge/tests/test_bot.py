@@ -48,6 +48,7 @@ def test_confident_question_gets_the_article_and_a_did_it_help_question(help_cen
     [reply] = outbound(conversation)
     assert help_centre["refund-time"].title in reply
     assert "/help/s/" in reply
+    assert "这个回答解决您的问题了吗" in reply
     assert conversation.assignee_id != bot_user().pk
 
 

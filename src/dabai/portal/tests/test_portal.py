@@ -90,7 +90,7 @@ def test_expired_code_does_not_sign_in(client, alice, django_capture_on_commit_c
 
 
 def test_customer_sees_own_conversations_across_channels_and_never_anothers(alice, bob):
-    mine_chat = ConversationFactory(customer=alice, channel=Channel.CHAT, subject="聊天咨询")
+    ConversationFactory(customer=alice, channel=Channel.CHAT, subject="聊天咨询")
     mine_email = ConversationFactory(customer=alice, channel=Channel.EMAIL, subject="邮件投诉")
     theirs = ConversationFactory(customer=bob, subject="李强的退款")
     client = signed_in(alice)
