@@ -19,8 +19,14 @@ class Command(BaseCommand):
             start_heartbeat()
             start_sla_sweep()
         if settings.REDIS_URL:
+            # SimpleWorker runs jobs in-process like db_worker: the filter model loads once, not per fork.
             call_command(
-                "rqworker", "default", job_class="django_tasks_rq.Job", burst=batch, with_scheduler=True
+                "rqworker",
+                "default",
+                job_class="django_tasks_rq.Job",
+                worker_class="rq.worker.SimpleWorker",
+                burst=batch,
+                with_scheduler=True,
             )
         else:
             call_command("db_worker", batch=batch, interval=0.5)
