@@ -65,7 +65,7 @@ class DraftContext:
     is_public: bool = False
     elderly: bool = False
     festival: Festival | None = None
-    knowledge_hint: str = ""
+    knowledge_hint: str = ""  # a sentence pointing to a knowledge-base article that answers the question
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,10 +212,8 @@ def _soothing(r: _Reading, tone: str) -> list[str]:
 
 def _next_step(ctx: DraftContext, r: _Reading, tone: str) -> list[str]:
     """The concrete next step and when the customer will hear from us."""
-    if ctx.knowledge_hint:
-        return [ctx.knowledge_hint]
     if r.question and r.intent in {"usage_inquiry", "other"} and r.mood == "neutral":
-        return ["关于您咨询的问题：【请补充答复】"]
+        return [ctx.knowledge_hint or "关于您咨询的问题：【请补充答复】"]
     subject = SUBJECT.get(r.intent, "")
     topic = ""
     if r.order_number:
@@ -226,9 +224,10 @@ def _next_step(ctx: DraftContext, r: _Reading, tone: str) -> list[str]:
     when = PROMISED_TIME.get(r.urgency, PROMISED_TIME["normal"])
     if r.mood in {"angry", "anxious"} and r.urgency in {"normal", "low"}:
         when = PROMISED_TIME["high"]  # an upset customer waits no longer than an urgent one
+    hint = [ctx.knowledge_hint] if ctx.knowledge_hint else []
     if tone == "plain":
-        return [f"{topic}{step}。", f"{when}我们会给您回复结果。"]
-    return [f"{topic}{step}，{when}给您回复处理结果。"]
+        return [f"{topic}{step}。", f"{when}我们会给您回复结果。", *hint]
+    return [f"{topic}{step}，{when}给您回复处理结果。", *hint]
 
 
 def _closing(tone: str) -> list[str]:

@@ -18,13 +18,14 @@ from dabai.accounts.permissions import team_ids, visible_conversations
 from dabai.conversations.models import Conversation, Direction, Insight, Message, Status
 from dabai.filter import analyse, mask
 from dabai.filter.pii import mask_span
+from dabai.knowledge.selectors import suggestions_for
 from dabai.replies import labels
 from dabai.replies.drafting import Draft, DraftContext, build_draft, fill_variables
 from dabai.replies.festivals import centre_today, festival_on
 from dabai.replies.models import Macro, Mention
 
 ELDERLY_TAGS = ("老年客户", "elderly")
-WHY_KEYS = ("sentiment", "emotions", "intent", "voice", "urgency", "escalation", "spam", "address_form")
+KNOWLEDGE_MIN_CONFIDENCE = 0.6  # below this an article is a guess: shown in the panel, not drafted
 
 
 @dataclass(frozen=True)
@@ -275,8 +276,17 @@ def draft_for(conversation: Conversation, agent: User, today: date | None = None
         is_public=conversation.is_public,
         elderly=is_elderly(conversation),
         festival=festival_on(today or centre_date()),
+        knowledge_hint="" if conversation.is_public else knowledge_hint(conversation),
     )
     return build_draft(context)
+
+
+def knowledge_hint(conversation: Conversation) -> str:
+    """A pointer to the knowledge-base article that answers the customer, when the match is confident."""
+    hits = suggestions_for(conversation, limit=1)
+    if hits and hits[0].confidence >= KNOWLEDGE_MIN_CONFIDENCE:
+        return f"您可以参考这篇说明：{hits[0].message}"
+    return ""
 
 
 def draft_reasons(draft: Draft) -> list[str]:

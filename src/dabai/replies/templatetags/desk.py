@@ -28,3 +28,8 @@ def reply_draft(context, conversation) -> dict:
 @register.simple_tag(takes_context=True)
 def customer_panel(context, conversation) -> selectors.CustomerPanel:
     return selectors.customer_panel(context["request"].user, conversation)
+
+
+@register.simple_tag(takes_context=True)
+def unread_mention_count(context) -> int:
+    return selectors.unread_mentions(context["request"].user).count()

@@ -276,3 +276,32 @@ def test_department_members_never_reach_the_desk_endpoints(angry_conversation, d
 
 def test_desk_roles_only(db):
     assert Role.DEPARTMENT not in services.DESK_ROLES
+
+
+def test_draft_points_to_the_knowledge_base_article_that_answers_the_question(
+    db, agent, client_for, django_capture_on_commit_callbacks
+):
+    from dabai.knowledge.models import ArticleStatus
+    from dabai.knowledge.services import save_article
+
+    save_article(
+        actor=None,
+        title="如何修改收货地址",
+        summary="订单发货前可以在订单详情页修改收货地址。",
+        body="打开订单详情，点击修改收货地址，发货前都可以修改。",
+        status=ArticleStatus.PUBLISHED,
+    )
+    received = receive(
+        django_capture_on_commit_callbacks,
+        channel=Channel.CHAT,
+        customer=CustomerFactory(),
+        body="请问怎么修改收货地址？",
+        external_id="kb-1",
+    )
+    text = (
+        client_for(agent)
+        .get(reverse("replies:draft", args=[received.message.conversation_id]))
+        .json()["text"]
+    )
+    assert "如何修改收货地址" in text
+    assert "【请补充答复】" not in text
