@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -61,7 +62,10 @@ def set_state(request: HttpRequest, user_id: int) -> HttpResponse:
             _("%(agent)s is now %(state)s; %(n)d conversations reassigned.")
             % {"agent": agent, "state": AgentState(state).label, "n": moved},
         )
-    return redirect(request.POST.get("next") or "conversations:inbox")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "conversations:inbox"
+    return redirect(target)
 
 
 @login_required

@@ -128,3 +128,11 @@ def test_supervisor_imports_tiers_from_a_csv_file(client_for, supervisor):
     assert customer.tier == Tier.VIP
     assert 'data-testid="import-result"' in html
     assert 'data-line="3"' in html  # the bad row comes back with its line number
+
+
+def test_state_form_never_redirects_off_site(client_for, agent):
+    AgentRouting.objects.create(user=agent)
+    response = client_for(agent).post(
+        f"/routing/agents/{agent.pk}/state/", {"state": "break", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == "/inbox/"
