@@ -180,3 +180,12 @@ def test_urgent_message_gets_the_stricter_policy_once_the_filter_reads_it(django
     clock = first_response(conversation)
     assert clock.target_minutes == 30
     assert minutes(clock) == 30
+
+
+def test_pause_before_national_day_resumes_with_the_business_time_left_after_it():
+    conversation = write(Channel.EMAIL, at=datetime(2026, 9, 30, 15, 0, tzinfo=SHANGHAI))
+    assert first_response(conversation).due_at == datetime(2026, 10, 8, 10, 0, tzinfo=SHANGHAI)
+    services.pause_clocks(conversation, datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI))
+    assert first_response(conversation).remaining_seconds == 3 * 3600  # 16:00–18:00 and 09:00–10:00
+    services.resume_clocks(conversation, datetime(2026, 10, 8, 9, 30, tzinfo=SHANGHAI))
+    assert first_response(conversation).due_at == datetime(2026, 10, 8, 12, 30, tzinfo=SHANGHAI)
