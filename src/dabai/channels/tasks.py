@@ -83,6 +83,29 @@ def poll_mailbox() -> int:
 
 
 @task()
+def poll_weibo() -> dict[str, str]:
+    """One pass of the Weibo poller (mentions, comments, DMs) from the stored high-water marks."""
+    from dabai.channels import conf, weibo
+    from dabai.channels.models import MailboxState
+
+    marks = {}
+    try:
+        since = {
+            s.name.removeprefix("weibo:"): str(s.last_uid)
+            for s in MailboxState.objects.filter(name__startswith="weibo:")
+        }
+        marks = weibo.poll(weibo.api(), since)
+        for kind, mark in marks.items():
+            MailboxState.objects.update_or_create(
+                name=f"weibo:{kind}", defaults={"last_uid": int(mark), "polled_at": timezone.now()}
+            )
+    except Exception:
+        logger.exception("Weibo poll failed")
+    schedule_next(poll_weibo, "poll_weibo", conf.get_int("DABAI_WEIBO_POLL_SECONDS", 60))
+    return marks
+
+
+@task()
 def sweep_inbound() -> dict[str, int]:
     """Safety net for a worker killed mid-task: payloads never processed, messages never analysed, again."""
     from dabai.channels import conf
@@ -106,7 +129,7 @@ def sweep_inbound() -> dict[str, int]:
     return {"payloads": len(stuck), "messages": len(unread)}
 
 
-PERIODIC = {"poll_mailbox": poll_mailbox, "sweep_inbound": sweep_inbound}
+PERIODIC = {"poll_mailbox": poll_mailbox, "poll_weibo": poll_weibo, "sweep_inbound": sweep_inbound}
 
 
 def revive_periodic_tasks() -> list[str]:
@@ -117,6 +140,8 @@ def revive_periodic_tasks() -> list[str]:
     stale = timezone.now() - timedelta(seconds=conf.sweep_interval_seconds() * 2 + 30)
     for name, task_ in PERIODIC.items():
         if name == "poll_mailbox" and not conf.imap()["host"]:
+            continue
+        if name == "poll_weibo" and not conf.weibo()["access_token"]:
             continue
         with transaction.atomic():
             run = PeriodicRun.objects.select_for_update().filter(name=name).first()

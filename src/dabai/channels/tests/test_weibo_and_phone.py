@@ -188,3 +188,22 @@ def test_agent_logs_a_call_from_the_desk(client_for, agent):
 
 def test_only_desk_users_may_log_calls(client_for, customer_user):
     assert client_for(customer_user).get("/channels/phone/log/").status_code == 403
+
+
+def test_poll_task_keeps_its_high_water_marks_between_runs(db, stand_in, settings):
+    from dabai.channels.models import MailboxState
+    from dabai.channels.tasks import poll_weibo
+
+    settings.DABAI_WEIBO_API_BASE = stand_in.url
+    settings.DABAI_WEIBO_ACCESS_TOKEN = "weibo-token"
+    stand_in.routes["/2/statuses/mentions.json"] = lambda r: (200, {"statuses": EXPORT["statuses"]})
+    stand_in.routes["/2/comments/to_me.json"] = lambda r: (200, {"comments": EXPORT["comments"]})
+    stand_in.routes["/2/direct_messages.json"] = lambda r: (200, {"direct_messages": []})
+
+    poll_weibo.enqueue()
+    run_queued_tasks()
+    run_queued_tasks(include_future=True)
+
+    assert Message.objects.count() == 2
+    assert MailboxState.objects.get(name="weibo:comment").last_uid == 5001
+    assert "since_id=5001" in stand_in.calls("/2/comments/to_me.json")[-1].query
