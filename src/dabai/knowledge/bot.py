@@ -9,9 +9,10 @@ and every hand-over is a ``BotEvent`` with its reason.
 
 import logging
 import re
+from datetime import timedelta
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dabai.accounts.models import Role, User
@@ -32,6 +33,8 @@ YES = re.compile(
 )
 NO = re.compile(r"^(否|不是|没有|没用|没帮助|没解决|不行|不对|no|n|nope)[!！。.~～]*$", re.I)
 ANGER = {"anger", "angry"}
+# The bot only answers messages younger than this; older ones wait for a person.
+FRESH_FOR = timedelta(minutes=10)
 
 
 def bot_user() -> User:
@@ -220,6 +223,8 @@ def respond(message: Message) -> BotEvent | None:
         return None
     if BotEvent.objects.filter(message=message).exists():
         return None  # already handled (a retried task)
+    if message.sent_at < timezone.now() - FRESH_FOR:
+        return None  # a backlog or an imported history: answering now would be worse than a person later
     insight = Insight.objects.filter(message=message).first()
     if HUMAN_REQUEST.search(fold(message.body)):
         return hand_over(message, BotEvent.Reason.ASKED_FOR_HUMAN, insight=insight)

@@ -1,6 +1,9 @@
 """The bot answers from the knowledge base when confident and hands over to a person otherwise."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from dabai.conversations.models import Direction
 from dabai.conversations.services import post_reply, receive_message
@@ -18,11 +21,11 @@ def _commit_hooks(django_capture_on_commit_callbacks):
     capture = django_capture_on_commit_callbacks
 
 
-def customer_writes(body: str, channel: str = Channel.CHAT, customer=None):
+def customer_writes(body: str, channel: str = Channel.CHAT, customer=None, sent_at=None):
     """The customer writes; the worker runs the filter, then the bot (and delivery), as in production."""
     customer = customer or CustomerFactory()
     with capture(execute=True):
-        message = receive_message(channel=channel, customer=customer, body=body).message
+        message = receive_message(channel=channel, customer=customer, body=body, sent_at=sent_at).message
     while True:
         with capture(execute=True):
             ran = run_queued_tasks()
@@ -133,3 +136,9 @@ def test_bot_stays_silent_after_a_hand_over_and_once_an_agent_replied(help_centr
 def test_greeting_gets_an_invitation_not_a_hand_over(help_centre):
     conversation = customer_writes("你好")
     assert last_event(conversation).reason == BotEvent.Reason.GREETING
+
+
+def test_old_messages_from_a_backlog_are_left_to_people(help_centre):
+    conversation = customer_writes("退款多久能到账？", sent_at=timezone.now() - timedelta(hours=2))
+    assert not conversation.bot_events.exists()
+    assert conversation.messages.filter(insight__isnull=False).exists(), "the filter did read it"
