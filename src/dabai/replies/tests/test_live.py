@@ -78,12 +78,11 @@ def test_one_agents_two_tabs_are_not_a_collision(conversation, agent):
     assert async_to_sync(scenario)() is True
 
 
-def test_mention_notice_reaches_the_colleagues_inbox_without_text(
-    conversation, agent, supervisor, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_mention_notice_reaches_the_colleagues_inbox_without_text(conversation, agent, supervisor):
+    # Real commits: the consumer's own database calls close connections that a test transaction would keep.
     def mention():
-        with django_capture_on_commit_callbacks(execute=True):
-            MessageFactory(conversation=conversation, direction="note", author=agent, body="@supervisor 请看")
+        MessageFactory(conversation=conversation, direction="note", author=agent, body="@supervisor 请看")
 
     async def scenario():
         inbox, _, _ = await connect(supervisor, "/ws/inbox/")
