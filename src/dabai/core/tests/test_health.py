@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dabai.core.models import WorkerHeartbeat
-from dabai.core.tasks import start_heartbeat
+from dabai.core.tasks import heartbeat, start_heartbeat
 from dabai.testing import run_queued_tasks
 
 
@@ -32,11 +32,12 @@ def test_heartbeat_schedules_its_next_beat_and_a_restart_retires_the_old_chain(d
     from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
+    beats = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=heartbeat.module_path)
     old_chain = start_heartbeat()
     run_queued_tasks()
-    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 1, "one next beat is queued"
+    assert beats.count() == 1, "one next beat is queued"
     new_chain = start_heartbeat()
     assert new_chain != old_chain
     run_queued_tasks(include_future=True)
-    queued = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    queued = beats.all()
     assert [r.task_result.args for r in queued] == [[new_chain]], "only the newest chain keeps beating"
