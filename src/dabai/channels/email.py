@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dabai.channels import conf
 from dabai.channels.models import Attachment, EmailHeader, InboundPayload, MailboxState
@@ -284,7 +285,7 @@ def send_email_reply(message: Message, to_address: str) -> str:
         EmailHeader.objects.filter(message__conversation=conversation).order_by("-message__sent_at").first()
     )
     subject = conversation.subject or (previous.subject if previous else "")
-    subject = f"Re: {normalise_subject(subject)}" if subject else "Re:"
+    subject = f"Re: {normalise_subject(subject)}" if subject else gettext("Reply to your enquiry")
     sender_domain = conf.support_address().rpartition("@")[2] or "dabai.local"
     message_id = email.utils.make_msgid(idstring=f"dabai{message.pk}", domain=sender_domain)
     headers = {"Message-ID": message_id}

@@ -1,6 +1,7 @@
 """Web chat over a real WebSocket: visitor by signed cookie, agents live, answers by email."""
 
 import email
+import email.header
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -126,6 +127,9 @@ def test_visitor_who_left_an_email_gets_the_answer_by_email(agent, smtp_sink):
     run_queued_tasks()
 
     assert smtp_sink.messages[0]["to"] == ["visitor@example.cn"]
-    body = email.message_from_bytes(smtp_sink.messages[0]["data"]).get_payload(decode=True).decode()
+    sent = email.message_from_bytes(smtp_sink.messages[0]["data"])
+    subject = email.header.make_header(email.header.decode_header(sent["Subject"]))
+    assert str(subject) == "您咨询的问题已有答复"
+    body = sent.get_payload(decode=True).decode()
     assert "发票可以在订单页申请" in body
     assert Message.objects.get(direction="outbound").delivery_status == DeliveryStatus.SENT
