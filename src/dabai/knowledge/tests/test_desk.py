@@ -138,3 +138,15 @@ def test_content_gaps_group_weak_searches_and_hand_overs_by_topic(
     assert top.searches >= 2
     assert SearchLog.objects.filter(is_gap=True).count() == 3
     assert client_for(supervisor).get(reverse("knowledge:gaps")).status_code == 200
+
+
+def test_agent_attaches_a_file_to_an_article(agent, client_for, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    article = save_article(actor=agent, title="发票样张", body="见附件")
+    upload = SimpleUploadedFile("sample.pdf", b"%PDF-1.4 sample", content_type="application/pdf")
+    client_for(agent).post(
+        reverse("knowledge:attachment_add", args=[article.pk]), {"name": "发票样张", "file": upload}
+    )
+    assert article.attachments.get().name == "发票样张"

@@ -51,7 +51,7 @@ def test_english_readers_see_english_articles(client, help_centre):
     client.cookies["django_language"] = "en"
     html = client.get(reverse("help:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "How long does a refund take?" in html
-    assert "退款多久到账" not in html
+    assert "/help/a/refund-time/" not in html
 
 
 def test_short_link_opens_the_article(client, help_centre):
@@ -69,3 +69,9 @@ def _b36(n: int) -> str:
         out = digits[r] + out
         if n == 0:
             return out
+
+
+def test_category_page_lists_its_published_articles(client, help_centre):
+    html = client.get(reverse("help:category", args=["account"])).content.decode()
+    assert "忘记密码怎么重置" in html
+    assert "/help/a/refund-time/" not in html

@@ -100,3 +100,16 @@ def test_document_frequencies_follow_additions_edits_and_removals(db):
     assert search_index.document_frequencies({"发票", "退款"}) == {"发票": 1, "退款": 2}
     search_index.remove_document(SearchEntry.Kind.MESSAGE, 1)
     assert search_index.document_frequencies({"发票"}).get("发票", 0) == 0
+
+
+def test_in_a_large_index_common_words_and_lone_characters_are_left_to_scoring(help_centre, monkeypatch):
+    monkeypatch.setattr(search_index, "COMMON_MIN_INDEX", 1)
+    monkeypatch.setattr(search_index, "COMMON_SHARE", 0.1)
+    terms = search_index.parse_query("退款到账了吗")
+    n, _ = search_index._statistics()
+    dfs = search_index.document_frequencies({t for term in terms for alt in term.alternatives for t in alt})
+    term_dfs = [search_index._term_df(term, dfs, n) for term in terms]
+    looked_up = search_index._retrieval_alternatives(terms, term_dfs, n)
+    assert ("退款",) not in looked_up, "退款 is in more than a tenth of the articles"
+    assert top_slug(help_centre, "退款多久到账") == "refund-time"
+    assert top_slug(help_centre, "话费怎么多扣了20元") == "unknown-charge"
