@@ -362,7 +362,23 @@ def customer_panel(user: User, conversation: Conversation) -> CustomerPanel:
     )
     follow_ups = list(others.filter(status__in=[Status.OPEN, Status.PENDING])[:10])
     previous = list(others.filter(status__in=[Status.RESOLVED, Status.CLOSED])[:10])
+    _attach_final_mood(previous)
     return CustomerPanel(customer, identities, previous, follow_ups, [t.name for t in customer.tags.all()])
+
+
+def _attach_final_mood(conversations: list[Conversation]) -> None:
+    """How each earlier conversation ended: the sentiment of the customer's last message (one query)."""
+    final: dict[int, str] = {}
+    rows = (
+        Insight.objects.filter(message__conversation__in=[c.pk for c in conversations], is_spam=False)
+        .order_by("message__sent_at", "message__id")
+        .values_list("message__conversation_id", "sentiment")
+    )
+    for conversation_id, sentiment in rows:
+        final[conversation_id] = sentiment
+    for conversation in conversations:
+        conversation.final_mood = final.get(conversation.pk, "")
+        conversation.final_mood_label = labels.label(labels.SENTIMENT, conversation.final_mood)
 
 
 # -------------------------------------------------------------------------------------------------- mentions

@@ -2,6 +2,7 @@
 
 from django import template
 
+from dabai.filter import mask
 from dabai.replies import selectors
 
 register = template.Library()
@@ -33,3 +34,9 @@ def customer_panel(context, conversation) -> selectors.CustomerPanel:
 @register.simple_tag(takes_context=True)
 def unread_mention_count(context) -> int:
     return selectors.unread_mentions(context["request"].user).count()
+
+
+@register.filter
+def masked(text: str) -> str:
+    """Personal data masked, for text shown outside the thread (an email subject with a phone number)."""
+    return mask(str(text or ""))

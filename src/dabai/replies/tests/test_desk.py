@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from dabai.accounts.models import AuditEntry, Role
-from dabai.conversations.models import Direction, Status
+from dabai.conversations.models import Direction, Insight, Status
 from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
 from dabai.customers.models import ChannelIdentity, CustomerTag
@@ -246,6 +246,8 @@ def test_mentioning_the_same_colleague_twice_notifies_once(angry_conversation, a
 def test_customer_panel_shows_history_and_open_follow_ups(angry_conversation, agent, client_for):
     customer = angry_conversation.customer
     old = ConversationFactory(customer=customer, channel=Channel.PHONE, status=Status.RESOLVED)
+    thanks = MessageFactory(conversation=old, body="谢谢，问题解决了")
+    Insight.objects.create(message=thanks, sentiment="positive", urgency="low", model_version="test")
     pending = ConversationFactory(customer=customer, channel=Channel.EMAIL, status=Status.PENDING)
     html = (
         client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk])).content.decode()
@@ -254,6 +256,7 @@ def test_customer_panel_shows_history_and_open_follow_ups(angry_conversation, ag
     previous = html.split('data-testid="previous-conversations"')[1].split("</ul>")[0]
     assert f"#{pending.pk}" in follow_ups
     assert f"#{old.pk}" in previous
+    assert "正面" in previous  # the outcome: the customer left happy
     assert "139****5678" in html
 
 
@@ -312,3 +315,10 @@ def test_draft_points_to_the_knowledge_base_article_that_answers_the_question(
     )
     assert "如何修改收货地址" in text
     assert "【请补充答复】" not in text
+
+
+def test_an_email_subject_with_a_phone_number_is_masked_in_the_header(db, agent, client_for, hotline):
+    conversation = ConversationFactory(team=hotline, channel=Channel.EMAIL, subject="请回电13812345678")
+    html = client_for(agent).get(reverse("conversations:detail", args=[conversation.pk])).content.decode()
+    assert "13812345678" not in html
+    assert "请回电138****5678" in html
