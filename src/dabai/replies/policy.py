@@ -3,6 +3,7 @@
 from dabai.accounts.models import User
 from dabai.accounts.permissions import is_desk_user, is_supervisor, team_ids, visible_conversations
 from dabai.conversations.models import Conversation, Message
+from dabai.filter import mask
 from dabai.replies.models import Macro, MacroScope
 
 
@@ -40,3 +41,8 @@ def may_open(user: User, conversation: Conversation) -> bool:
         is_desk_user(user)
         and visible_conversations(user, Conversation.objects.filter(pk=conversation.pk)).exists()
     )
+
+
+def leaks_in_public(conversation: Conversation, *, kind: str, body: str) -> bool:
+    """A reply to a public post (a Weibo comment) that would publish personal data: refused, never sent."""
+    return kind == "reply" and conversation.is_public and mask(body) != body

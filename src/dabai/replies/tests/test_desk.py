@@ -322,3 +322,16 @@ def test_an_email_subject_with_a_phone_number_is_masked_in_the_header(db, agent,
     html = client_for(agent).get(reverse("conversations:detail", args=[conversation.pk])).content.decode()
     assert "13812345678" not in html
     assert "请回电138****5678" in html
+
+
+def test_a_public_reply_with_personal_data_is_refused_and_kept_for_editing(db, agent, client_for, hotline):
+    conversation = ConversationFactory(team=hotline, channel=Channel.WEIBO, is_public=True)
+    client = client_for(agent)
+    url = reverse("replies:send", args=[conversation.pk])
+    leaking = {"kind": "reply", "body": "请拨打13812345678联系我们"}
+    response = client.post(url, leaking, HTTP_HX_REQUEST="true")
+    assert not conversation.messages.exists()
+    assert "请拨打13812345678联系我们" in response.content.decode()  # nothing the agent wrote is lost
+    client.post(url, {"kind": "reply", "body": "已私信您，请查看私信"}, HTTP_HX_REQUEST="true")
+    client.post(url, {"kind": "note", "body": "客户电话13812345678"}, HTTP_HX_REQUEST="true")
+    assert conversation.messages.count() == 2  # a clean public reply and an internal note go through
