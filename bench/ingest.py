@@ -321,7 +321,7 @@ def main() -> int:
         began = time.monotonic()
         asyncio.run(load(port, steady, total, redeliver=False, on_half=None))
         wall = time.monotonic() - began
-        counts = wait_analysed(db_url, steady)
+        counts = wait_analysed(db_url, steady, timeout=300)
         ok &= report(steady, counts, stored_ids(db_url, steady), analysed_latencies(db_url, steady), wall)
 
         chaos = Run("chaos")
