@@ -12,7 +12,7 @@ from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
 from dabai.testing import PASSWORD, ConversationFactory, CustomerFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def session_headers(user) -> list[tuple[bytes, bytes]]:
