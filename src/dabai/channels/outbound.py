@@ -3,6 +3,7 @@
 from django.db.models import Q
 
 from dabai.channels import conf
+from dabai.channels.models import Delivery
 from dabai.channels.services import PermanentDeliveryError, is_subscribed
 from dabai.conversations.models import Direction, Message
 from dabai.core.choices import Channel
@@ -43,7 +44,13 @@ def _sms(message: Message) -> str:
         raise PermanentDeliveryError("the customer unsubscribed from SMS (退订)")
     if not conf.sms_gateway()["url"]:
         raise PermanentDeliveryError("no SMS gateway configured: call the customer back")
-    return send_sms(number, message.body)
+    delivery = Delivery.objects.filter(message=message).first()
+    sent = [i for i in delivery.provider_id.split(",") if i] if delivery else []
+
+    def progress(ids: list[str]) -> None:
+        Delivery.objects.update_or_create(message=message, defaults={"provider_id": ",".join(ids)[:255]})
+
+    return send_sms(number, message.body, sent, progress)
 
 
 def _wechat(message: Message) -> str:

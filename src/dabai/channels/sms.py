@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import json
 import urllib.request
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -105,7 +106,17 @@ def provider() -> SmsProvider:
     return HttpGatewayProvider(gateway["url"], gateway["key"] or conf.sms_secret())
 
 
-def send_sms(to: str, text: str) -> str:
-    """Send every segment; the ids are joined so the agent can trace them with the provider."""
+def send_sms(
+    to: str, text: str, sent: list[str] | None = None, progress: Callable[[list[str]], None] | None = None
+) -> str:
+    """Send the segments not yet sent (``sent`` holds their provider ids), reporting each via ``progress``.
+
+    A retry after a failure half-way resumes at the first unsent segment, so nobody gets a segment twice.
+    """
     sender = provider()
-    return ",".join(sender.send(to, part) for part in segments(text))
+    ids = list(sent or [])
+    for part in segments(text)[len(ids) :]:
+        ids.append(sender.send(to, part) or "?")
+        if progress is not None:
+            progress(ids)
+    return ",".join(ids)

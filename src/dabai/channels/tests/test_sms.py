@@ -99,3 +99,26 @@ def test_gateway_outage_is_retried_until_it_recovers(post_signed, db, agent, set
 def test_segments_and_phone_numbers():
     assert sms.segments("短" * 140) == ["短" * 70, "短" * 70]
     assert sms.normalise_phone("+86 139-0000-1111") == sms.normalise_phone("13900001111") == "13900001111"
+
+
+def test_retry_after_a_failure_half_way_does_not_resend_delivered_segments(
+    post_signed, db, agent, settings, stand_in, commit
+):
+    settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
+    state = {"calls": 0}
+
+    def flaky(request):
+        state["calls"] += 1
+        return (503, {"error": "busy"}) if state["calls"] == 2 else (200, {"id": f"s{state['calls']}"})
+
+    stand_in.routes["/send"] = flaky
+    post_signed(URL, sms_json("在吗"))
+    with commit():
+        reply = post_reply(Conversation.objects.get(), agent, "长" * 140)
+    run_queued_tasks()
+    run_queued_tasks(include_future=True)
+
+    texts = [r.json()["text"] for r in stand_in.calls("/send")]
+    assert texts == ["长" * 70, "长" * 70, "长" * 70], "segment 1 once, segment 2 failed once then sent"
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT and reply.delivery.provider_id == "s1,s3"
