@@ -10,7 +10,7 @@ from django_tasks.base import Task
 
 from dabai.channels.models import InboundPayload, PayloadStatus, PeriodicRun
 from dabai.channels.services import PayloadError, PermanentDeliveryError, process_payload, set_delivery_status
-from dabai.conversations.models import DeliveryStatus, Direction, Message
+from dabai.conversations.models import DeliveryStatus, Direction, Insight, Message
 from dabai.core.tasking import retry_later
 
 logger = logging.getLogger(__name__)
@@ -120,8 +120,12 @@ def sweep_inbound() -> dict[str, int]:
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     for payload_id in stuck:
         reprocess_payload.enqueue(payload_id)
+    # The queue is first in, first out: only messages well behind the newest analysed one were skipped.
+    # Under a backlog the frontier lags too, so queued work is never queued a second time.
+    frontier = Insight.objects.order_by("-pk").values_list("message__created_at", flat=True).first()
+    cutoff = min(grace, frontier - timedelta(seconds=conf.sweep_grace_seconds())) if frontier else grace
     unread = Message.objects.filter(
-        direction=Direction.INBOUND, insight__isnull=True, created_at__lt=grace, created_at__gt=since
+        direction=Direction.INBOUND, insight__isnull=True, created_at__lt=cutoff, created_at__gt=since
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     for message_id in unread:
         analyse_message.enqueue(message_id)

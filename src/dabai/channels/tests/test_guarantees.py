@@ -72,13 +72,20 @@ def test_sweep_reads_messages_whose_analysis_was_lost_with_a_killed_worker(db, s
 
     settings.DABAI_SWEEP_GRACE_SECONDS = 60
     lost = MessageFactory(body="快递丢了，谁来负责？")
-    Message.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    queued = MessageFactory(body="还在队列里")
+    analysed = MessageFactory(body="已经分析过")
+    Insight.objects.create(message=analysed, sentiment="neutral", urgency="normal", model_version="t")
+    five_minutes_ago = timezone.now() - timedelta(minutes=5)
+    Message.objects.filter(pk=lost.pk).update(created_at=five_minutes_ago - timedelta(minutes=2))
+    Message.objects.filter(pk=analysed.pk).update(created_at=five_minutes_ago)
+    Message.objects.filter(pk=queued.pk).update(created_at=five_minutes_ago + timedelta(seconds=30))
     fresh = MessageFactory(body="刚刚发来的")
 
     sweep_inbound.enqueue()
     run_queued_tasks()
-    assert Insight.objects.filter(message=lost).exists()
-    assert not Insight.objects.filter(message=fresh).exists(), "fresh messages are still in the normal queue"
+    assert Insight.objects.filter(message=lost).exists(), "skipped by the worker: analysed again"
+    assert not Insight.objects.filter(message=queued).exists(), "behind the frontier: still in the queue"
+    assert not Insight.objects.filter(message=fresh).exists()
 
 
 def test_worker_heartbeat_starts_the_sweep_chain_once(db):
