@@ -1,8 +1,7 @@
 """Two agents in one conversation see each other (collision detection); mentions reach colleagues live."""
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
@@ -78,15 +77,16 @@ def test_one_agents_two_tabs_are_not_a_collision(conversation, agent):
     assert async_to_sync(scenario)() is True
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_mention_notice_reaches_the_colleagues_inbox_without_text(conversation, agent, supervisor):
-    # Real commits: the consumer's own database calls close connections that a test transaction would keep.
+def test_mention_notice_reaches_the_colleagues_inbox_without_text(
+    conversation, agent, supervisor, django_capture_on_commit_callbacks
+):
     def mention():
-        MessageFactory(conversation=conversation, direction="note", author=agent, body="@supervisor 请看")
+        with django_capture_on_commit_callbacks(execute=True):
+            MessageFactory(conversation=conversation, direction="note", author=agent, body="@supervisor 请看")
 
     async def scenario():
         inbox, _, _ = await connect(supervisor, "/ws/inbox/")
-        await database_sync_to_async(mention)()
+        await sync_to_async(mention)()  # in the test's thread and transaction
         event = await inbox.receive_json_from(timeout=2)
         await inbox.disconnect()
         return event
