@@ -143,7 +143,9 @@ def _candidates(
         return [row[0] for row in cursor.fetchall()]
 
 
-def _retrieval_alternatives(terms: list[Term], term_dfs: list[int], n: int) -> list[tuple[str, ...]]:
+def _retrieval_alternatives(
+    terms: list[Term], term_dfs: list[int], n: int, dfs: dict[str, int] | None = None
+) -> list[tuple[str, ...]]:
     """The alternatives worth asking the index for.
 
     In a large index, words found in more than COMMON_SHARE of the documents decide little and cost the most
@@ -157,7 +159,14 @@ def _retrieval_alternatives(terms: list[Term], term_dfs: list[int], n: int) -> l
         range(len(terms))
     )
     chosen = [i for i in words if term_dfs[i] <= COMMON_SHARE * n] or [min(words, key=lambda i: term_dfs[i])]
-    return [alt for i in chosen for alt in terms[i].alternatives]
+    dfs = dfs or {}
+    return list(dict.fromkeys(_rarest_token(alt, dfs) for i in chosen for alt in terms[i].alternatives))
+
+
+def _rarest_token(alt: tuple[str, ...], dfs: dict[str, int]) -> tuple[str, ...]:
+    """A phrase is looked up by its rarest token (a superset, far cheaper than a phrase match, above all when
+    a token is as common as 了); scoring then counts only the real phrase."""
+    return alt if len(alt) == 1 else (min(alt, key=lambda t: (dfs.get(t, 0), t)),)
 
 
 def document_frequencies(tokens: set[str]) -> dict[str, int]:
@@ -250,7 +259,7 @@ def search(
     n, avgdl = _statistics()
     dfs = document_frequencies({t for term in terms for alt in term.alternatives for t in alt})
     term_dfs = [_term_df(term, dfs, n) for term in terms]
-    alternatives = _retrieval_alternatives(terms, term_dfs, n)
+    alternatives = _retrieval_alternatives(terms, term_dfs, n, dfs)
     ids = _candidates(alternatives, kinds, public_only, CANDIDATE_LIMIT)
     if not ids:
         return Search(query, terms, [])

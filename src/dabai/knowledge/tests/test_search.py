@@ -114,3 +114,8 @@ def test_in_a_large_index_common_words_and_lone_characters_are_left_to_scoring(h
     assert ("退款",) not in looked_up, "the commonest word is left to scoring"
     assert ("多久",) in looked_up
     assert top_slug(help_centre, "退款多久到账") == "refund-time"
+
+
+def test_a_phrase_is_looked_up_by_its_rarest_token():
+    assert search_index._rarest_token(("坏", "了"), {"坏": 3, "了": 900}) == ("坏",)
+    assert search_index._rarest_token(("发票",), {}) == ("发票",)
