@@ -130,15 +130,15 @@ def build_draft(ctx: DraftContext) -> Draft:
     reading = read_analysis(ctx.analysis)
     if ctx.channel == "weibo" and ctx.is_public:
         return _public_weibo(ctx, reading)
-    tone = "plain" if ctx.elderly else PLAIN_TONES.get(ctx.channel, "warm")
-    if tone == "warm" and reading.register in {"respectful", "inappropriate"}:
+    tone = PLAIN_TONES.get(ctx.channel, "warm")
+    if ctx.elderly and tone in {"warm", "spoken"}:
+        tone = "plain"  # email stays formal and SMS stays short: both are plain enough already
+    elif tone == "warm" and reading.register in {"respectful", "inappropriate"}:
         tone = "courteous"  # 师傅/老师 get a respectful 您; a rude address a calm neutral one, never mirrored
-    reasons = [] if ctx.elderly else [f"channel:{ctx.channel}"]
+    reasons = ["elderly"] if tone == "plain" else [f"channel:{ctx.channel}"]
     reasons.append(f"mood:{reading.mood}")
     if reading.register != "none":
         reasons.append(f"register:{reading.register}")
-    if ctx.elderly:
-        reasons.append("elderly")
     if ctx.festival is not None:
         reasons.append(f"festival:{ctx.festival.key}")
     sentences = _body(ctx, reading, tone)

@@ -146,3 +146,11 @@ def test_macro_variables_are_filled_and_unknown_values_leave_a_visible_gap():
     text = "{customer_name}您好，订单{order_number}已发出。{agent_name}为您服务。{other}"
     filled = fill_variables(text, {"customer_name": "王女士", "order_number": "", "agent_name": "李晓"})
     assert filled == "王女士您好，订单【订单号】已发出。李晓为您服务。{other}"
+
+
+def test_elderly_customer_on_sms_still_gets_short_segments_and_email_stays_formal():
+    sms = draft(ANGRY, "sms", elderly=True)
+    email = draft(ANGRY, "email", elderly=True)
+    assert all(len(segment) <= SMS_SEGMENT for segment in sms.segments)
+    assert sms.text.startswith("【大白客服】")
+    assert email.text.startswith("尊敬的王小明：")
