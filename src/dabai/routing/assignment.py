@@ -67,7 +67,12 @@ class Router:
 
     def decide(self, need: Need, at: datetime) -> Decision:
         candidates = self.seats if need.team_id is None else self.by_team.get(need.team_id, [])
-        pool = [s for s in candidates if s.free(need.channel) > 0]
+        channel = need.channel
+        pool = [
+            s
+            for s in candidates
+            if s.load.get(channel, 0) < s.channel_capacity.get(channel, s.default_capacity)
+        ]
         if not pool:
             return Decision(
                 None, RoutingRule.QUEUED, _("Nobody available with free capacity on this channel.")

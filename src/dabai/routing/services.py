@@ -15,13 +15,12 @@ Decisions recorded here (issue 7):
 import csv
 import io
 import logging
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -383,7 +382,7 @@ def load_seats(team_ids: Iterable[int] | None = None) -> list[Seat]:
             skills=frozenset((s.kind, s.code) for s in p.skills.all()),
             is_expert=p.is_expert_seat,
             default_capacity=p.default_capacity,
-            channel_capacity=p.channel_capacity or {},
+            channel_capacity={k: int(v) for k, v in (p.channel_capacity or {}).items()},
             last_assigned_at=p.last_assigned_at,
         )
     loads = (
@@ -408,20 +407,34 @@ def _latest_intent():
     )
 
 
+def _write_assignees(rows: list[tuple[int, int, int | None]]) -> None:
+    """Set (conversation, agent, team) rows with one UPDATE … FROM (VALUES …) per chunk.
+
+    Standard SQL that PostgreSQL and SQLite (3.33+) both run; one statement per agent would cost thousands of
+    round trips per batch. The ``assignee_id IS NULL`` guard lets an agent who picked the conversation
+    meanwhile keep it.
+    """
+    table = connection.ops.quote_name(Conversation._meta.db_table)
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        values = ", ".join(["(CAST(%s AS bigint), CAST(%s AS bigint), CAST(%s AS bigint))"] * len(part))
+        sql = (
+            f"UPDATE {table} SET assignee_id = v.column2, team_id = v.column3 "
+            f"FROM (VALUES {values}) AS v WHERE {table}.id = v.column1 AND {table}.assignee_id IS NULL"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [value for row in part for value in row])
+
+
 def _apply(decisions: list[tuple[int, int | None, Decision]], at: datetime, record_queued: bool) -> None:
     """Write assignees, each seat's last-assigned time and the decision rows in bulk."""
     assigned = [(cid, team_id, d) for cid, team_id, d in decisions if d.seat is not None]
-    by_target: dict[tuple[int, int | None], list[int]] = defaultdict(list)
-    for cid, team_id, d in assigned:
-        team = team_id if team_id is not None else min(d.seat.team_ids, default=None)
-        by_target[(d.seat.user_id, team)].append(cid)
-    for (user_id, team), ids in by_target.items():
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            # Guard on assignee__isnull: an agent who picked the conversation meanwhile keeps it.
-            Conversation.objects.filter(id__in=chunk, assignee__isnull=True).update(
-                assignee_id=user_id, team_id=team
-            )
+    _write_assignees(
+        [
+            (cid, d.seat.user_id, team_id if team_id is not None else min(d.seat.team_ids, default=None))
+            for cid, team_id, d in assigned
+        ]
+    )
     last: dict[int, datetime] = {d.seat.user_id: at for _, _, d in assigned}
     for start in range(0, len(last), CHUNK):
         ids = list(last)[start : start + CHUNK]
