@@ -57,6 +57,7 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     not_offered: int = 0
+    deferred: list[int] = field(default_factory=list)
 
 
 def free_port() -> int:
@@ -206,6 +207,7 @@ async def load(port: int, run: Run, total: int, redeliver: bool, on_half: asynci
                 continue
             external_id, data = request_bytes(port, run.name, i)
             if again and external_id not in run.sent_at:
+                run.deferred.append(i)  # the original is still in flight: redeliver it at the end
                 continue
             status, began = 0, time.time()
             for _ in range(3):
@@ -227,6 +229,12 @@ async def load(port: int, run: Run, total: int, redeliver: bool, on_half: asynci
         writer.close()
 
     await asyncio.gather(schedule(), *(sender() for _ in range(CONNECTIONS)))
+    deferred, run.deferred = run.deferred, []
+    for i in deferred:
+        queue.put_nowait((i, True))
+    for _ in range(CONNECTIONS):
+        queue.put_nowait(None)
+    await asyncio.gather(*(sender() for _ in range(CONNECTIONS)))
 
 
 def percentile(values: list[float], p: float) -> float:
