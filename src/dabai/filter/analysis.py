@@ -47,7 +47,13 @@ _SUSPICIOUS_URL = re.compile(
     r"t\.cn|bit\.ly|tinyurl|\.(?:xyz|top|vip|cc|tk|ml|ga|club|icu)\b|login|verify|secure|账户|认证|\d+\.\d+\.\d+\.\d+",
     re.I,
 )
-_LATIN_WORD = re.compile(r"[a-z]{5,}", re.I)
+_KEYBOARD_RUN = re.compile(
+    "|".join(
+        row[i : i + 5]
+        for row in ("qwertyuiop", "asdfghjkl", "zxcvbnm", "poiuytrewq", "lkjhgfdsa")
+        for i in range(len(row) - 4)
+    )
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -115,6 +121,8 @@ def _gibberish(norm: str) -> bool:
     compact = norm.replace(" ", "")
     if len(compact) < 6 or _CJK.search(compact):
         return False
+    if _KEYBOARD_RUN.search(compact.lower()):
+        return True
     letters = [c for c in compact.lower() if c.isalpha()]
     if len(letters) >= 6:
         vowels = sum(c in "aeiouy" for c in letters)
@@ -182,7 +190,10 @@ def _spam_rule(p: _Prepared) -> tuple[float, str | None]:
         return 0.85, "scam"
     if "gibberish" in c:
         return 0.9, "gibberish"
-    if "spam_auto" in c and p.channel in (None, "sms", "email"):
+    auto = sum(1 for k, _, _ in p.groups.get("spam", ()) if k == "spam_auto")
+    if auto >= 2:
+        return 0.8, "auto_notification"
+    if auto and p.channel in (None, "sms", "email"):
         return 0.6, "auto_notification"
     if scam:
         return 0.4, "scam"
@@ -268,6 +279,10 @@ def _finish(
     spam_score = (
         max(rule_spam, spam_p) if rule_spam >= 0.8 else (rule_spam + spam_p) / 2 if rule_spam else spam_p
     )
+    if rule_spam < 0.8 and p.groups.keys() & _SERVICE_GROUPS:
+        # A short "法院见" looks like chatter to the model, but a message about a regulator, a lawyer or a
+        # cut-off is a customer talking about the service, not noise.
+        spam_score *= 0.5
     is_spam = spam_score >= 0.5
     if is_spam and reason is None:
         reason = "auto_notification" if "spam_auto" in c else "off_topic"
@@ -299,6 +314,12 @@ def _finish(
     emo_cues = p.groups.get("emo", [])
     if not probs:
         why["sentiment"] = [_cue(text, s, e, category=k) for k, s, e in emo_cues]
+    if is_spam:  # spam is not a customer speaking: it carries no customer sentiment
+        sentiment = {
+            "label": "neutral",
+            "score": sentiment["score"] if sentiment["label"] == "neutral" else 0.5,
+        }
+        why["sentiment"] = []
 
     # Emotions: lexicon evidence, one entry per emotion, scored by the number of cues.
     counts: dict[str, int] = {}
@@ -323,8 +344,11 @@ def _finish(
             voice = {"label": _rule_voice(p.norm, sentiment["label"]), "score": 0.5}
             why["intent"] = why["voice"] = []
         ruled = _sentiment_rule(p, voice["label"], esc_risk)
-        if ruled and ruled[0] != sentiment["label"] and sentiment["score"] < SENTIMENT_OVERRIDE:
-            sentiment = {"label": ruled[0], "score": max(sentiment["score"], 0.8)}
+        if ruled and ruled[0] == sentiment["label"]:
+            why["sentiment"] = ruled[1] + why["sentiment"]
+        elif ruled and sentiment["score"] < SENTIMENT_OVERRIDE:
+            # The act-based rule corrects a model that is unsure of itself.
+            sentiment = {"label": ruled[0], "score": max(sentiment["score"], SENTIMENT_OVERRIDE)}
             why["sentiment"] = ruled[1] + why["sentiment"]
 
     urgency, urg_why = _urgency(p, esc_risk, sentiment["label"], voice and voice["label"], is_spam)
@@ -357,6 +381,7 @@ def _finish(
     )
 
 
+_SERVICE_GROUPS = {"esc", "urg"}
 _NEGATIVE_CUES = ("emo_anger", "emo_disappointment", "emo_anxiety", "urg_fraud", "urg_money", "urg_repeat")
 
 
@@ -378,6 +403,8 @@ def _sentiment_rule(p: _Prepared, voice: str, escalation: bool) -> tuple[str, li
         return "negative", cues
     if voice == "complaint":
         return "negative", []
+    if voice in ("question", "request") and "voi_complaint" not in p.cats:
+        return "neutral", []  # a plain question or request, with no sign of trouble, is not negative
     return None
 
 

@@ -79,7 +79,7 @@ CUES: dict[str, tuple[str, ...]] = {
     # Voice markers.
     "voi_question": _w(
         "吗 么 怎么 如何 为什么 为啥 哪里 哪 几 多久 多少 什么时候 是否 能不能 可不可以 可以吗 有没有 是不是",
-        "请问 how what why when where which is_there can_i does",
+        "请问 怎么办理 如何办理 how what why when where which is_there can_i does",
     ),
     "voi_request": _w(
         "请 麻烦 帮我 帮忙 给我 我要 我想要 尽快 赶紧 安排 请帮我 帮我把 please could_you can_you i_want",

@@ -81,6 +81,15 @@ def _fit(
     """Fit one head; returns (n_features + 1, k) with the bias in the last row (k = 1 for binary heads)."""
     from sklearn.linear_model import LogisticRegression
 
+    if len(set(y)) < 2:  # a small data set with one class: always predict that class
+        coef = np.zeros((x.shape[1] + 1, 1 if len(labels) == 2 else len(labels)))
+        if len(labels) == 2:
+            coef[-1, 0] = 10.0 if y and y[0] == labels[1] else -10.0
+        else:
+            coef[-1, :] = -10.0
+            if y:
+                coef[-1, labels.index(y[0])] = 10.0
+        return coef
     clf = LogisticRegression(C=c, max_iter=2000, random_state=seed, class_weight="balanced")
     clf.fit(x, y, sample_weight=weights)
     classes = list(clf.classes_)
@@ -197,7 +206,9 @@ def train_command(args: argparse.Namespace, out: TextIO) -> int:
         model.meta["metrics"]["reviews_test"] = review_accuracy(model)
     model.save(args.out)
     summary = {
-        k: (v.get("accuracy"), v.get("f1")) for k, v in model.meta["metrics"].items() if isinstance(v, dict)
+        k: (v.get("accuracy", v.get("accuracy_pos_vs_not")), v.get("f1"))
+        for k, v in model.meta["metrics"].items()
+        if isinstance(v, dict)
     }
     out.write(
         f"wrote {args.out} version={model.version} features={len(model.features)} "

@@ -1,0 +1,106 @@
+"""The model file, training and evaluation: reproducible, pickle-free, and honest about quality."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dabai.filter import analyse_many, load_model
+from dabai.filter.evaluate import evaluate, read_records, scores
+from dabai.filter.model import DEFAULT_MODEL, Model
+
+DATA = Path(__file__).resolve().parents[4] / "data" / "filter"
+
+
+def test_model_file_is_plain_arrays_without_pickle() -> None:
+    with np.load(DEFAULT_MODEL, allow_pickle=False) as z:
+        assert {"meta", "vocab", "weights", "bias"} <= set(z.files)
+        meta = json.loads(str(z["meta"]))
+    assert meta["version"].startswith("filter-")
+    assert {"sentiment", "intent", "voice", "escalation", "spam"} <= set(meta["metrics"])
+
+
+def test_model_survives_a_save_and_load_round_trip(tmp_path: Path) -> None:
+    model = load_model()
+    assert model is not None
+    model.save(tmp_path / "copy.npz")
+    copy = Model.load(tmp_path / "copy.npz")
+    texts = ["快递三天没到", "谢谢你们", "我要去12315投诉"]
+    assert [a.to_dict() for a in analyse_many(texts, model=copy)] == [
+        a.to_dict() for a in analyse_many(texts, model=model)
+    ]
+
+
+def test_a_model_file_of_the_wrong_shape_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.npz"
+    np.savez(
+        bad,
+        meta=np.array(json.dumps({"heads": []})),
+        vocab=np.array("a\nb"),
+        weights=np.zeros((3, 2)),
+        bias=np.zeros(2),
+    )
+    with pytest.raises(ValueError):
+        Model.load(bad)
+
+
+def test_cold_load_of_the_shipped_model_is_fast() -> None:
+    t = time.perf_counter()
+    Model.load(DEFAULT_MODEL)
+    assert time.perf_counter() - t < 1.5
+
+
+def test_precision_recall_and_confusion_are_computed_per_label() -> None:
+    m = scores([("a", "a"), ("a", "b"), ("b", "b"), ("b", "b")])
+    assert m["accuracy"] == 0.75
+    assert m["labels"]["a"] == {"precision": 1.0, "recall": 0.5, "f1": 0.6667, "support": 2}
+    assert m["labels"]["b"]["precision"] == pytest.approx(0.6667, abs=1e-4)
+    assert m["confusion"] == {"labels": ["a", "b"], "matrix": [[1, 1], [0, 2]]}
+
+
+def test_shipped_model_meets_the_quality_targets_on_the_held_out_file() -> None:
+    metrics = evaluate(read_records(DATA / "test.jsonl"))
+    assert metrics["sentiment"]["accuracy"] >= 0.90
+    assert metrics["intent"]["accuracy"] >= 0.85
+    assert metrics["voice"]["accuracy"] >= 0.85
+    assert metrics["escalation"]["f1"] >= 0.90
+    assert metrics["spam"]["f1"] >= 0.90
+
+
+def test_training_is_reproducible_and_yields_a_working_model(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    from dabai.filter.train import train
+
+    records = read_records(DATA / "train.jsonl")[:240]
+    a = train(records, reviews=False, progress=False)
+    b = train(records, reviews=False, progress=False)
+    assert a.version == b.version
+    assert np.array_equal(a.weights, b.weights)
+    a.save(tmp_path / "small.npz")
+    small = Model.load(tmp_path / "small.npz")
+    result = analyse_many(["我的快递一个星期了还没到"], model=small)[0]
+    assert result.model_version == a.version
+    assert result.intent is not None
+
+
+def test_evaluate_reads_csv_and_reports_only_the_signals_it_has(tmp_path: Path) -> None:
+    import io
+
+    from dabai.filter.cli import main
+
+    data = tmp_path / "small.csv"
+    data.write_text(
+        "text,channel,sentiment,spam\n快递三天还没到，气死了,chat,negative,false\n谢谢你们，服务很好,wechat,positive,false\n"
+        "兼职刷单日赚500加微信,sms,neutral,true\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    assert main(["evaluate", str(data), "--json"], out=out) == 0
+    metrics = json.loads(out.getvalue())
+    assert {"sentiment", "spam"} <= set(metrics)
+    assert "intent" not in metrics and "voice" not in metrics
+    assert metrics["sentiment"]["n"] == 3
