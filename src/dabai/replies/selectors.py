@@ -115,10 +115,16 @@ def _reasons(insight: Insight, key: str, pieces: list[Piece]) -> list[str]:
         if "start" in cue and "end" in cue:
             phrase = "".join(p.text for p in _pieces_within(pieces, cue["start"], cue["end"]))
         else:
-            phrase = str(cue.get("feature", "")).split(":", 1)[-1]
+            phrase = _readable_feature(str(cue.get("feature", "")))
         if phrase and phrase not in shown:
             shown.append(phrase)
     return shown
+
+
+def _readable_feature(feature: str) -> str:
+    """A model feature as words an agent can read: words and bigrams only, never internal cue names."""
+    kind, _, value = feature.partition(":")
+    return value if kind in {"w", "b"} else ""
 
 
 def _pieces_within(pieces: list[Piece], start: int, end: int) -> list[Piece]:

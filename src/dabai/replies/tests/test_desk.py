@@ -335,3 +335,23 @@ def test_a_public_reply_with_personal_data_is_refused_and_kept_for_editing(db, a
     client.post(url, {"kind": "reply", "body": "已私信您，请查看私信"}, HTTP_HX_REQUEST="true")
     client.post(url, {"kind": "note", "body": "客户电话13812345678"}, HTTP_HX_REQUEST="true")
     assert conversation.messages.count() == 2  # a clean public reply and an internal note go through
+
+
+def test_reasons_show_words_never_internal_feature_names(db):
+    from dabai.replies.selectors import desk_thread
+
+    message = MessageFactory(body="这个价格太离谱了")
+    analysis = {
+        "sentiment": {"label": "negative", "score": 0.9},
+        "why": {
+            "sentiment": [
+                {"text": "离谱", "start": 5, "end": 7, "source": "model"},
+                {"feature": "w:价格", "source": "model"},
+                {"feature": "k:emo_anger", "source": "model"},
+            ]
+        },
+    }
+    Insight.objects.create(message=message, sentiment="negative", urgency="normal", analysis=analysis)
+    message.refresh_from_db()
+    badge = next(b for b in desk_thread([message])[0].badges if b.key == "sentiment")
+    assert badge.reasons == ["离谱", "价格"]
