@@ -84,7 +84,11 @@ class ConversationConsumer(AsyncJsonWebsocketConsumer):
 
     async def presence(self, event: dict) -> None:
         """Show colleagues' presence (not one's own other tabs); answer a newcomer with our own state."""
-        if event["sender"] == self.channel_name or event["user_id"] == self.user.pk:
+        if event["sender"] == self.channel_name:
+            return
+        if event["user_id"] == self.user.pk:
+            if event["state"] == "left":
+                await self._announce(self.state)  # another tab closed; this one still holds the conversation
             return
         await self.send_json(
             {

@@ -96,3 +96,21 @@ def test_mention_notice_reaches_the_colleagues_inbox_without_text(
         "conversation_id": conversation.pk,
         "by": str(agent),
     }
+
+
+def test_closing_one_of_two_tabs_keeps_the_agent_present_for_colleagues(conversation, agent, supervisor):
+    path = f"/ws/conversations/{conversation.pk}/"
+
+    async def scenario():
+        first_tab, _, _ = await connect(agent, path)
+        second_tab, _, _ = await connect(agent, path)
+        colleague, _, _ = await connect(supervisor, path)
+        for _ in range(2):  # both tabs answer the newcomer
+            await colleague.receive_json_from(timeout=2)
+        await second_tab.disconnect()
+        states = [(await colleague.receive_json_from(timeout=2))["state"] for _ in range(2)]
+        for communicator in (first_tab, colleague):
+            await communicator.disconnect()
+        return states
+
+    assert async_to_sync(scenario)() == ["left", "viewing"]
