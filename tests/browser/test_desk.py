@@ -114,3 +114,24 @@ def test_hovering_a_badge_highlights_the_words_behind_it(live_server_url, new_co
     why = page.locator(".msg.inbound details.why").first
     why.locator("summary").click()
     expect(why.locator("li").first).to_be_visible()
+
+
+def test_a_mention_in_a_note_pops_up_for_the_colleague(live_server_url, new_context, login):
+    supervisor = new_context().new_page()
+    login(supervisor, "banzhang", "dabai-supervisor")
+    supervisor.goto(f"{live_server_url}/inbox/")
+    expect(supervisor.locator(".live-dot.on")).to_be_visible()
+
+    agent = new_context().new_page()
+    login(agent, "xiaoli", "dabai-agent")
+    open_first_phone_conversation(agent, live_server_url)
+    agent.keyboard.press("n")
+    agent.get_by_test_id("reply-body").fill("@陈班长 客户情绪激动，请帮忙看一下")
+    agent.get_by_test_id("send").click()
+    expect(agent.get_by_test_id("thread")).to_contain_text("请帮忙看一下")
+
+    toast = supervisor.get_by_test_id("toast")
+    expect(toast).to_contain_text("李晓")
+    toast.click()
+    expect(supervisor).to_have_url(CONVERSATION_URL)
+    expect(supervisor.get_by_test_id("thread")).to_contain_text("请帮忙看一下")
