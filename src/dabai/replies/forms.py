@@ -21,6 +21,8 @@ class MacroForm(forms.Form):
             self.fields["scope"].choices = [(v, lbl) for v, lbl in MacroScope.choices if v in scopes]
         if teams is not None:
             self.fields["team"].queryset = teams
+        if scopes is not None and MacroScope.TEAM not in scopes:
+            del self.fields["team"]  # an agent keeps personal macros only: no team to choose
 
     def clean(self) -> dict:
         data = super().clean()

@@ -71,7 +71,7 @@ def macro_list(request: HttpRequest) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
                 scope=form.cleaned_data["scope"],
-                team=form.cleaned_data["team"],
+                team=form.cleaned_data.get("team"),
             )
         except ValidationError as error:
             form.add_error("team", error)

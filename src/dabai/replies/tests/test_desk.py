@@ -185,6 +185,8 @@ def test_agent_saves_a_personal_macro_but_not_a_centre_wide_one(db, agent, clien
     )
     assert response.status_code == 302
     assert Macro.objects.get(title="我的").owner == agent
+    page = client.get(reverse("replies:macros")).content.decode()
+    assert "我的" in page and "快捷回复" in page
     client.post(reverse("replies:macros"), {"title": "全中心", "body": "x", "scope": "centre"})
     assert not Macro.objects.filter(title="全中心").exists()
 
