@@ -212,9 +212,9 @@ def _soothing(r: _Reading, tone: str) -> list[str]:
 
 def _next_step(ctx: DraftContext, r: _Reading, tone: str) -> list[str]:
     """The concrete next step and when the customer will hear from us."""
-    if r.question and r.intent in {"usage_inquiry", "other"} and r.mood == "neutral":
-        return [ctx.knowledge_hint or "关于您咨询的问题：【请补充答复】"]
     subject = SUBJECT.get(r.intent, "")
+    if r.question and r.mood == "neutral":  # a calm question wants an answer, not a promise to look into it
+        return [ctx.knowledge_hint or f"关于您咨询的{subject}问题：【请补充答复】"]
     topic = ""
     if r.order_number:
         topic = f"关于您的订单{r.order_number}" + (f"的{subject}问题，" if subject else "，")

@@ -116,7 +116,7 @@ def _reasons(insight: Insight, key: str, pieces: list[Piece]) -> list[str]:
             phrase = "".join(p.text for p in _pieces_within(pieces, cue["start"], cue["end"]))
         else:
             phrase = _readable_feature(str(cue.get("feature", "")))
-        if phrase and phrase not in shown:
+        if any(c.isalnum() for c in phrase) and phrase not in shown:  # punctuation alone explains nothing
             shown.append(phrase)
     return shown
 

@@ -154,3 +154,9 @@ def test_elderly_customer_on_sms_still_gets_short_segments_and_email_stays_forma
     assert all(len(segment) <= SMS_SEGMENT for segment in sms.segments)
     assert sms.text.startswith("【大白客服】")
     assert email.text.startswith("尊敬的王小明：")
+
+
+def test_a_calm_question_gets_an_answer_gap_not_a_promise_to_investigate():
+    result = draft("请问发票在哪里开？需要公司抬头的", "email")
+    assert "【请补充答复】" in result.text
+    assert "核对" not in result.text
