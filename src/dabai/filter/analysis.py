@@ -41,7 +41,8 @@ URGENCIES = ("low", "normal", "high", "critical")
 CHANNELS = ("email", "chat", "sms", "phone", "weibo", "wechat")
 RULES_VERSION = "rules-1"
 SENTIMENT_OVERRIDE = 0.8  # the act-based rule overrides only a model that is not sure of itself
-MAX_CHARS = 20_000  # detectors look at the first 20k characters; spans stay inside the text
+MAX_CHARS = 20_000  # signals look at the first 20k characters; personal data is searched everywhere
+_OVERLAP = 200  # windows for personal data overlap by more than the longest item (an address)
 
 _SUSPICIOUS_URL = re.compile(
     r"t\.cn|bit\.ly|tinyurl|\.(?:xyz|top|vip|cc|tk|ml|ga|club|icu)\b|login|verify|secure|账户|认证|\d+\.\d+\.\d+\.\d+",
@@ -103,9 +104,26 @@ class Analysis:
 
 def mask(text: str) -> str:
     """Display-safe *text*: every personal-data span masked (``138****5678``, IDs keep the last 4)."""
-    norm = normalise(text)
-    head = norm[:MAX_CHARS]
-    return apply_mask(text, find_pii(head, find_codes(head)))
+    return apply_mask(text, _all_pii(normalise(text)))
+
+
+def _all_pii(norm: str, head_codes: list[Span] | None = None) -> list[Span]:
+    """Personal data in the whole text, window by window, so a long text is never masked only in part."""
+    if len(norm) <= MAX_CHARS:
+        return find_pii(norm, find_codes(norm) if head_codes is None else head_codes)
+    found: list[Span] = []
+    for start in range(0, len(norm), MAX_CHARS - _OVERLAP):
+        window = norm[start : start + MAX_CHARS]
+        last = start + MAX_CHARS >= len(norm)
+        for s in find_pii(window, find_codes(window)):
+            if (s.start == 0 and start > 0) or (s.end == len(window) and not last):
+                continue  # cut by the window edge: the overlapping neighbour window sees it whole
+            span = Span(s.kind, s.start + start, s.end + start)
+            if not any(span.overlaps(f) for f in found):
+                found.append(span)
+        if last:
+            break
+    return sorted(found, key=lambda s: s.start)
 
 
 def _cue(text: str, start: int, end: int, source: str = "cue", **extra: Any) -> dict[str, Any]:
@@ -151,7 +169,7 @@ class _Prepared:
 def _prepare(text: str, norm: str, channel: str | None) -> _Prepared:
     head = norm[:MAX_CHARS]
     codes = find_codes(head)
-    pii = find_pii(head, codes)
+    pii = _all_pii(norm, codes)
     entities = find_entities(head, codes)
     cues = lexicon.match_cues(head)
     cats = {c for c, _, _ in cues}

@@ -54,6 +54,13 @@ def test_huge_input_is_handled_and_spans_stay_inside() -> None:
     assert d["pii"] and all(p["end"] <= len(text) for p in d["pii"])
 
 
+def test_personal_data_is_masked_all_through_a_long_text() -> None:
+    text = "".join(f"第{i}条，联系电话1391234{i % 10000:04d}，谢谢。" for i in range(3000))
+    masked = mask(text)
+    assert "1391234" not in masked
+    assert masked.count("139****") == 3000
+
+
 def test_control_characters_and_lone_combining_marks() -> None:
     for text in ["\x00\x01\x02", "\u0301\u0301", "\ud7ff", "a\u202eb", "\ufeff13812345678", "\U0010ffff"]:
         assert_spans_inside(text)
