@@ -1,10 +1,13 @@
 """Knowledge listens to conversations (never the other way round)."""
 
+from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
 from dabai.conversations.models import Direction, Insight, Message
 from dabai.conversations.signals import insight_stored
 from dabai.core.tasking import enqueue_on_commit
+from dabai.knowledge.models import Article, SearchEntry
+from dabai.knowledge.search import remove_document
 from dabai.knowledge.tasks import bot_respond
 
 
@@ -20,3 +23,9 @@ def queue_bot(sender: type, insight: Insight, message: Message, **kwargs: object
         and message.channel in current.channel_list()
     ):
         enqueue_on_commit(bot_respond, message.pk)
+
+
+@receiver(post_delete, sender=Article, dispatch_uid="dabai.knowledge.unindex_article")
+def unindex_article(sender: type, instance: Article, **kwargs: object) -> None:
+    """An article deleted (in the admin, say) leaves the search index with it."""
+    remove_document(SearchEntry.Kind.ARTICLE, instance.pk)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
@@ -192,16 +193,10 @@ def _sms_conversation(customer: Customer, conversation: Conversation | None) -> 
     return Conversation.objects.create(
         customer=customer,
         channel=Channel.SMS,
-        subject=str(article_sms_subject()),
+        subject=gettext("Knowledge SMS"),
         status=Status.PENDING,
         last_message_at=timezone.now(),
     )
-
-
-def article_sms_subject() -> str:
-    from django.utils.translation import gettext
-
-    return gettext("Knowledge SMS")
 
 
 class NoPhoneNumber(Exception):

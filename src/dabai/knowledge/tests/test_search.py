@@ -119,3 +119,10 @@ def test_in_a_large_index_common_words_and_lone_characters_are_left_to_scoring(h
 def test_a_phrase_is_looked_up_by_its_rarest_token():
     assert search_index._rarest_token(("坏", "了"), {"坏": 3, "了": 900}) == ("坏",)
     assert search_index._rarest_token(("发票",), {}) == ("发票",)
+
+
+def test_deleted_article_leaves_the_index(help_centre):
+    help_centre["invoice"].delete()
+    assert not SearchEntry.objects.filter(
+        kind=SearchEntry.Kind.ARTICLE, object_id=help_centre["invoice"].pk
+    ).exists()
