@@ -174,4 +174,6 @@ DABAI = {
     "WORKER_STALE_AFTER_SECONDS": int(os.environ.get("DABAI_WORKER_STALE_AFTER", "120")),
     "HEARTBEAT_INTERVAL_SECONDS": int(os.environ.get("DABAI_HEARTBEAT_INTERVAL", "30")),
     "INBOX_PAGE_SIZE": 25,
+    # Without Redis, live pages also poll this often to see what the worker process changed.
+    "LIVE_POLL_SECONDS": int(os.environ.get("DABAI_LIVE_POLL_SECONDS", "15")),
 }

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,4 +21,16 @@ def navigation(request: HttpRequest) -> dict:
             items.append({"url": reverse("admin:index"), "label": _("Administration")})
     for item in items:
         item["active"] = request.path.startswith(item["url"])
-    return {"nav_items": items}
+    return {"nav_items": items, "live_trigger": live_trigger()}
+
+
+def live_trigger() -> str:
+    """The htmx trigger for live regions.
+
+    With Redis, events from the worker (analysis done, SLA warnings, bot answers) reach every web process.
+    The default in-memory layer only carries events raised inside the web process itself, so pages also
+    poll gently to pick up what the worker did.
+    """
+    if settings.REDIS_URL:
+        return "live-refresh"
+    return f"live-refresh, every {settings.DABAI['LIVE_POLL_SECONDS']}s"
