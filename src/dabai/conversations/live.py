@@ -17,12 +17,18 @@ def publish_conversation_event(conversation_id: int, kind: str, **data: object) 
     The event carries no message text: each browser reloads through views that check permissions.
     """
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        event = {"type": "conversation.event", "kind": kind, "conversation_id": conversation_id, **data}
-        async_to_sync(layer.group_send)(conversation_group(conversation_id), event)
-        async_to_sync(layer.group_send)(INBOX_GROUP, event)
+    event = {"type": "conversation.event", "kind": kind, "conversation_id": conversation_id, **data}
+    transaction.on_commit(lambda: _send_to_groups(event, conversation_group(conversation_id), INBOX_GROUP))
 
-    transaction.on_commit(send)
+
+def _send_to_groups(event: dict, *groups: str) -> None:
+    """One trip into the event loop for all groups: each ``async_to_sync`` call costs milliseconds."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        for group in groups:
+            await layer.group_send(group, event)
+
+    async_to_sync(send_all)()
