@@ -314,7 +314,6 @@ def main() -> int:
         DABAI_SWEEP_SECONDS="10",
         DABAI_SWEEP_GRACE_SECONDS="30",
         LOG_LEVEL="WARNING",
-        DATABASE_CONN_MAX_AGE="0",  # persistent connections leak under ASGI (one per request thread)
     )
     subprocess.run([DABAI, "migrate", "--no-input", "-v", "0"], env=env, check=True)
     port = free_port()

@@ -96,7 +96,9 @@ TEMPLATES = [
 
 # Under ASGI each request may run on a new thread, so persistent connections would pile up: PostgreSQL gets
 # a connection pool instead (psycopg_pool), SQLite opens a connection per request (cheap).
-DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'dabai.sqlite3'}", conn_max_age=0)}
+DATABASES = {
+    "default": dj_database_url.config(default=f"sqlite:///{VAR_DIR / 'dabai.sqlite3'}", conn_max_age=0),
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
