@@ -7,7 +7,6 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("<int:pk>/", views.conversation_detail, name="detail"),
     path("<int:pk>/thread/", views.conversation_thread, name="thread"),
-    path("<int:pk>/reply/", views.reply, name="reply"),
     path("<int:pk>/status/", views.set_status, name="status"),
     path("<int:pk>/assign/", views.set_assignee, name="assign"),
 ]

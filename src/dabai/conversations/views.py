@@ -9,11 +9,12 @@ from django.views.decorators.http import require_POST
 from dabai.accounts.permissions import require_desk_user
 from dabai.conversations import selectors, services
 from dabai.conversations.forms import AssignForm, ReplyForm, StatusForm
-from dabai.conversations.models import Status
+from dabai.conversations.models import Conversation, Status
 from dabai.core.choices import Channel
 
 
-def _conversation_or_404(request: HttpRequest, pk: int):
+def desk_conversation_or_404(request: HttpRequest, pk: int) -> Conversation:
+    """The conversation if this desk user may open it; 404 otherwise, revealing nothing."""
     require_desk_user(request.user)
     conversation = selectors.conversation_for(request.user, pk)
     if conversation is None:
@@ -38,11 +39,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _conversation_context(request: HttpRequest, conversation) -> dict:
+def conversation_context(conversation: Conversation, reply_form: ReplyForm | None = None) -> dict:
+    """What the conversation page and its fragments render: the thread and the forms beside it."""
     return {
         "conversation": conversation,
         "messages_": selectors.thread(conversation),
-        "reply_form": ReplyForm(),
+        "reply_form": reply_form or ReplyForm(),
         "status_form": StatusForm(initial={"status": conversation.status}),
         "assign_form": AssignForm(initial={"assignee": conversation.assignee_id}),
     }
@@ -50,38 +52,20 @@ def _conversation_context(request: HttpRequest, conversation) -> dict:
 
 @login_required
 def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _conversation_or_404(request, pk)
-    return render(request, "conversations/detail.html", _conversation_context(request, conversation))
+    conversation = desk_conversation_or_404(request, pk)
+    return render(request, "conversations/detail.html", conversation_context(conversation))
 
 
 @login_required
 def conversation_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _conversation_or_404(request, pk)
-    return render(request, "conversations/_thread.html", _conversation_context(request, conversation))
-
-
-@login_required
-@require_POST
-def reply(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _conversation_or_404(request, pk)
-    form = ReplyForm(request.POST)
-    if form.is_valid():
-        if form.cleaned_data["kind"] == "note":
-            services.add_note(conversation, request.user, form.cleaned_data["body"])
-        else:
-            services.post_reply(conversation, request.user, form.cleaned_data["body"])
-        form = ReplyForm()
-    if not request.htmx:
-        return redirect("conversations:detail", pk=pk)
-    context = _conversation_context(request, conversation)
-    context["reply_form"] = form
-    return render(request, "conversations/_thread_and_form.html", context)
+    conversation = desk_conversation_or_404(request, pk)
+    return render(request, "conversations/_thread.html", conversation_context(conversation))
 
 
 @login_required
 @require_POST
 def set_status(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _conversation_or_404(request, pk)
+    conversation = desk_conversation_or_404(request, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
         services.change_status(conversation, form.cleaned_data["status"], actor=request.user)
@@ -91,7 +75,7 @@ def set_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def set_assignee(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = _conversation_or_404(request, pk)
+    conversation = desk_conversation_or_404(request, pk)
     form = AssignForm(request.POST)
     if form.is_valid():
         services.assign(conversation, form.cleaned_data["assignee"], actor=request.user)

@@ -10,21 +10,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dabai.accounts.models import Team
 from dabai.accounts.permissions import is_supervisor, require_desk_user, team_ids
-from dabai.conversations import selectors as conversation_selectors
 from dabai.conversations import services as conversation_services
-from dabai.conversations.forms import AssignForm, ReplyForm, StatusForm
+from dabai.conversations.forms import ReplyForm
 from dabai.conversations.models import Message
+from dabai.conversations.views import conversation_context, desk_conversation_or_404
 from dabai.replies import policy, selectors, services
 from dabai.replies.forms import MacroForm
 from dabai.replies.models import Macro
-
-
-def _conversation_or_404(request: HttpRequest, pk: int):
-    require_desk_user(request.user)
-    conversation = conversation_selectors.conversation_for(request.user, pk)
-    if conversation is None:
-        raise Http404
-    return conversation
 
 
 @login_required
@@ -34,7 +26,7 @@ def macro_search(request: HttpRequest) -> JsonResponse:
     require_desk_user(request.user)
     values = {}
     if request.GET.get("conversation", "").isdigit():
-        conversation = _conversation_or_404(request, int(request.GET["conversation"]))
+        conversation = desk_conversation_or_404(request, int(request.GET["conversation"]))
         values = selectors.macro_values(conversation, request.user)
     results = [
         {"id": m.pk, "title": m.title, "text": selectors.render_macro(m, values), "scope": m.scope}
@@ -99,7 +91,7 @@ def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def draft(request: HttpRequest, conversation_pk: int) -> JsonResponse:
     """A fresh draft for the customer's latest message: the agent edits it in the reply box."""
-    conversation = _conversation_or_404(request, conversation_pk)
+    conversation = desk_conversation_or_404(request, conversation_pk)
     result = selectors.draft_for(conversation, request.user)
     if result is None:
         return JsonResponse({"text": "", "segments": [], "reasons": []})
@@ -142,7 +134,7 @@ def next_conversation(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def mentions_read(request: HttpRequest, conversation_pk: int) -> HttpResponse:
     """Opening the conversation page reads the mentions that pointed there."""
-    conversation = _conversation_or_404(request, conversation_pk)
+    conversation = desk_conversation_or_404(request, conversation_pk)
     services.mark_mentions_read(request.user, conversation)
     return HttpResponse(status=204)
 
@@ -151,7 +143,7 @@ def mentions_read(request: HttpRequest, conversation_pk: int) -> HttpResponse:
 @require_POST
 def send(request: HttpRequest, conversation_pk: int) -> HttpResponse:
     """The desk's reply box: a reply to the customer or an internal note (whose @-mentions notify)."""
-    conversation = _conversation_or_404(request, conversation_pk)
+    conversation = desk_conversation_or_404(request, conversation_pk)
     form = ReplyForm(request.POST)
     if form.is_valid() and policy.leaks_in_public(conversation, **form.cleaned_data):
         form.add_error(
@@ -165,11 +157,4 @@ def send(request: HttpRequest, conversation_pk: int) -> HttpResponse:
         form = ReplyForm()
     if not request.htmx:
         return redirect("conversations:detail", pk=conversation.pk)
-    context = {
-        "conversation": conversation,
-        "messages_": conversation_selectors.thread(conversation),
-        "reply_form": form,
-        "status_form": StatusForm(initial={"status": conversation.status}),
-        "assign_form": AssignForm(initial={"assignee": conversation.assignee_id}),
-    }
-    return render(request, "conversations/_thread_and_form.html", context)
+    return render(request, "conversations/_thread_and_form.html", conversation_context(conversation, form))

@@ -92,7 +92,7 @@ def test_agent_may_not_open_another_teams_conversation_unless_allowed(world, age
 def test_agent_cannot_reply_into_another_teams_conversation(world, other_agent, client_for):
     before = Message.objects.count()
     response = client_for(other_agent).post(
-        reverse("conversations:reply", args=[world["hotline"].pk]), {"body": "hi", "kind": "reply"}
+        reverse("replies:send", args=[world["hotline"].pk]), {"body": "hi", "kind": "reply"}
     )
     assert response.status_code == 404
     assert Message.objects.count() == before

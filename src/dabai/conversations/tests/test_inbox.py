@@ -76,7 +76,7 @@ def test_reply_is_stored_as_outbound_and_marks_first_response(desk, agent, clien
     conversation = desk["unassigned"]
     MessageFactory(conversation=conversation)
     response = client_for(agent).post(
-        reverse("conversations:reply", args=[conversation.pk]),
+        reverse("replies:send", args=[conversation.pk]),
         {"body": "您好，已为您登记，师傅明天上午上门。", "kind": "reply"},
         HTTP_HX_REQUEST="true",
     )
@@ -92,7 +92,7 @@ def test_reply_is_stored_as_outbound_and_marks_first_response(desk, agent, clien
 def test_internal_note_is_not_a_reply(desk, agent, client_for):
     conversation = desk["mine"]
     client_for(agent).post(
-        reverse("conversations:reply", args=[conversation.pk]),
+        reverse("replies:send", args=[conversation.pk]),
         {"body": "客户是老年人，说话慢一点", "kind": "note"},
     )
     note = Message.objects.get()
@@ -102,9 +102,7 @@ def test_internal_note_is_not_a_reply(desk, agent, client_for):
 
 
 def test_empty_reply_is_refused(desk, agent, client_for):
-    client_for(agent).post(
-        reverse("conversations:reply", args=[desk["mine"].pk]), {"body": "   ", "kind": "reply"}
-    )
+    client_for(agent).post(reverse("replies:send", args=[desk["mine"].pk]), {"body": "   ", "kind": "reply"})
     assert not Message.objects.exists()
 
 
