@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -144,7 +145,7 @@ def widget_js(request: HttpRequest) -> HttpResponse:
     response = render(
         request,
         "channels/widget.js.html",
-        {"origin": request.build_absolute_uri("/").rstrip("/")},
+        {"origin": request.build_absolute_uri("/").rstrip("/"), "poll_ms": 0 if settings.REDIS_URL else 4000},
         content_type="application/javascript; charset=utf-8",
     )
     response["Cache-Control"] = "public, max-age=300"
