@@ -57,6 +57,11 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="members",
     )
+    is_automated = models.BooleanField(
+        _("Automated"),
+        default=False,
+        help_text=_("A bot account: its answers do not count as the first human response."),
+    )
 
     class Meta:
         verbose_name = _("User")

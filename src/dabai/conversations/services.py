@@ -204,10 +204,12 @@ def post_reply(conversation: Conversation, author: User, body: str) -> Message:
             delivery_status=DeliveryStatus.QUEUED,
         )
         updates: dict[str, Any] = {"last_message_at": now, "message_count": F("message_count") + 1}
-        if conversation.first_response_at is None:
-            updates["first_response_at"] = now
-        if conversation.assignee_id is None:
-            updates["assignee"] = author
+        if not author.is_automated:
+            # A bot's answer is self-service; the first response a customer waits for is a person's.
+            if conversation.first_response_at is None:
+                updates["first_response_at"] = now
+            if conversation.assignee_id is None:
+                updates["assignee"] = author
         Conversation.objects.filter(pk=conversation.pk).update(**updates)
         transaction.on_commit(lambda: signals.reply_posted.send(sender=Message, message=message))
     publish_conversation_event(conversation.pk, "message.new", message_id=message.pk)

@@ -40,7 +40,7 @@ FRESH_FOR = timedelta(minutes=10)
 def bot_user() -> User:
     """The account the bot writes as; it has no desk profile, so routing never gives it work."""
     user, created = User.objects.get_or_create(
-        username=BOT_USERNAME, defaults={"role": Role.AGENT, "display_name": "大白助手"}
+        username=BOT_USERNAME, defaults={"role": Role.AGENT, "display_name": "大白助手", "is_automated": True}
     )
     if created:
         user.set_unusable_password()

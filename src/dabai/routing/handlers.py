@@ -67,7 +67,9 @@ def on_insight_stored(sender, insight: Insight, message: Message, **kwargs) -> N
 @receiver(signals.reply_posted, dispatch_uid="routing.reply_posted")
 @contained
 def on_reply_posted(sender, message: Message, **kwargs) -> None:
-    """An agent answered: the response clocks end (met, or breached if late)."""
+    """An agent answered: the response clocks end (met, or breached if late). A bot's answer does not."""
+    if message.author is not None and message.author.is_automated:
+        return
     services.stop_clocks(message.conversation, ANSWERED, message.sent_at)
 
 

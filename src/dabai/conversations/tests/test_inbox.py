@@ -133,3 +133,15 @@ def test_customer_profile_lists_conversations_across_channels(db, agent, hotline
     response = client_for(agent).get(reverse("customers:detail", args=[customer.pk]))
     assert {c.channel for c in response.context["conversations"]} == {Channel.PHONE, Channel.WECHAT}
     assert Conversation.objects.count() == 2
+
+
+def test_a_bots_answer_is_not_the_first_human_response(desk):
+    from dabai.conversations.services import post_reply
+    from dabai.testing import UserFactory
+
+    bot = UserFactory(username="bot", is_automated=True)
+    conversation = desk["unassigned"]
+    post_reply(conversation, bot, "您好，这篇帮助文章也许能解答：退款多久到账？")
+    conversation.refresh_from_db()
+    assert conversation.first_response_at is None
+    assert conversation.assignee is None, "the conversation stays in the queue for a person"

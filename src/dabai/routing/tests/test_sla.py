@@ -77,6 +77,15 @@ def test_reply_in_time_meets_the_first_response_target(agent, django_capture_on_
     assert conversation.sla_clocks.get(kind=ClockKind.RESOLUTION).state == ClockState.RUNNING
 
 
+def test_a_bots_answer_leaves_the_first_response_clock_running(django_capture_on_commit_callbacks):
+    from dabai.testing import UserFactory
+
+    conversation = write(Channel.CHAT)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_reply(conversation, UserFactory(username="helpbot", is_automated=True), "这篇文章也许能帮到您")
+    assert first_response(conversation).state == ClockState.RUNNING
+
+
 def test_late_reply_counts_as_breached(agent, django_capture_on_commit_callbacks):
     conversation = write(Channel.CHAT, at=timezone.now() - timedelta(minutes=10))
     with django_capture_on_commit_callbacks(execute=True):
