@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from dabai.accounts.permissions import require_desk_user
+from dabai.accounts.services import record_audit
 from dabai.conversations import selectors, services
 from dabai.conversations.forms import AssignForm, ReplyForm, StatusForm
 from dabai.conversations.models import Conversation, Status
@@ -53,6 +54,7 @@ def conversation_context(conversation: Conversation, reply_form: ReplyForm | Non
 @login_required
 def conversation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conversation = desk_conversation_or_404(request, pk)
+    record_audit(request.user, "conversation.view", conversation, request=request)
     return render(request, "conversations/detail.html", conversation_context(conversation))
 
 

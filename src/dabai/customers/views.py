@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dabai.accounts.permissions import require_desk_user, require_supervisor
+from dabai.accounts.services import record_audit
 from dabai.conversations.selectors import customer_conversations
 from dabai.customers import services
 from dabai.customers.models import Customer, CustomerMerge
@@ -21,6 +22,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     conversations = customer_conversations(request.user, pk)
     if not conversations.exists() and request.user.role not in {"admin", "supervisor"}:
         raise Http404
+    record_audit(request.user, "customer.view", customer, request=request)
     merges = CustomerMerge.objects.filter(target=customer, undone_at__isnull=True).select_related("source")
     return render(
         request,

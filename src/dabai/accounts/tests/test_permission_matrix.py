@@ -158,3 +158,16 @@ def test_inactive_staff_lose_access(world, client_for):
     agent.is_active = False
     agent.save()
     assert client.get(reverse("conversations:inbox")).status_code in {302, 403}
+
+
+def test_opening_a_conversation_or_a_customer_is_audited(world, agent, client_for):
+    from dabai.accounts.models import AuditEntry
+
+    client = client_for(agent)
+    client.get(reverse("conversations:detail", args=[world["hotline"].pk]))
+    client.get(reverse("customers:detail", args=[world["own_customer"].pk]))
+    seen = set(AuditEntry.objects.filter(actor=agent).values_list("action", "object_id"))
+    assert seen == {
+        ("conversation.view", str(world["hotline"].pk)),
+        ("customer.view", str(world["own_customer"].pk)),
+    }
