@@ -60,6 +60,7 @@ class User(AbstractUser):
     is_automated = models.BooleanField(
         _("Automated"),
         default=False,
+        db_default=False,
         help_text=_("A bot account: its answers do not count as the first human response."),
     )
 

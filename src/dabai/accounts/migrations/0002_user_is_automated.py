@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='is_automated',
-            field=models.BooleanField(default=False, help_text='A bot account: its answers do not count as the first human response.', verbose_name='Automated'),
+            field=models.BooleanField(db_default=False, default=False, help_text='A bot account: its answers do not count as the first human response.', verbose_name='Automated'),
         ),
         migrations.RunPython(mark_existing_bot, migrations.RunPython.noop),
     ]
