@@ -23,6 +23,7 @@ from dabai.knowledge.links import short_url
 from dabai.knowledge.models import Article, BotEvent, BotPolicy, SearchEntry
 from dabai.knowledge.services import log_search, record_feedback, topic_of
 from dabai.knowledge.text import fold
+from dabai.replies import labels
 
 logger = logging.getLogger(__name__)
 
@@ -91,8 +92,8 @@ def _context_note(
         lines.append(
             _("Filter: sentiment %(sentiment)s, urgency %(urgency)s, escalation risk %(risk)s.")
             % {
-                "sentiment": insight.sentiment,
-                "urgency": insight.urgency,
+                "sentiment": labels.SENTIMENT.get(insight.sentiment, insight.sentiment),
+                "urgency": labels.URGENCY.get(insight.urgency, insight.urgency),
                 "risk": _("yes") if insight.escalation_risk else _("no"),
             }
         )

@@ -84,6 +84,9 @@ def test_angry_customer_goes_to_a_person_even_with_a_matching_article(help_centr
     event = last_event(conversation)
     assert event.action == BotEvent.Action.HAND_OVER
     assert event.reason in {BotEvent.Reason.ESCALATION_RISK, BotEvent.Reason.ANGER}
+    note = conversation.messages.get(direction=Direction.NOTE).body
+    assert "negative" not in note, "the agent reads the filter's findings in words, not internal keys"
+    assert "负面" in note
 
 
 def test_question_the_knowledge_base_cannot_answer_is_handed_over(help_centre):
