@@ -252,8 +252,10 @@ class DemoBuilder:
         for i in range(self.n_conversations):
             channel = self.rng.choice(channels)
             customer = customers[0] if i < 5 else self.rng.choice(customers)
-            started = self.now - timedelta(minutes=self.rng.randint(5, 60 * 24 * 30))
             status = self.rng.choices(list(Status.values), weights=[35, 10, 40, 15])[0]
+            # Work still open arrived in the last two days; the history reaches back a month.
+            age_limit = 60 * 48 if status in {Status.OPEN, Status.PENDING} else 60 * 24 * 30
+            started = self.now - timedelta(minutes=self.rng.randint(5, age_limit))
             team = channel_team[channel]
             assignee = (
                 self.rng.choice(agents_by_team[team.pk])
