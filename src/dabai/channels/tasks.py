@@ -1,7 +1,7 @@
 """Background work of the channels: re-processing failed payloads, delivering replies, polling, imports."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -120,10 +120,7 @@ def sweep_inbound() -> dict[str, int]:
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
     for payload_id in stuck:
         reprocess_payload.enqueue(payload_id)
-    # The queue is first in, first out: only messages well behind the newest analysed one were skipped.
-    # Under a backlog the frontier lags too, so queued work is never queued a second time.
-    frontier = Insight.objects.order_by("-pk").values_list("message__created_at", flat=True).first()
-    cutoff = min(grace, frontier - timedelta(seconds=conf.sweep_grace_seconds())) if frontier else grace
+    cutoff = _analysis_cutoff(grace, timedelta(seconds=conf.sweep_grace_seconds()))
     unread = Message.objects.filter(
         direction=Direction.INBOUND, insight__isnull=True, created_at__lt=cutoff, created_at__gt=since
     ).values_list("pk", flat=True)[:SWEEP_BATCH]
@@ -131,6 +128,20 @@ def sweep_inbound() -> dict[str, int]:
         analyse_message.enqueue(message_id)
     schedule_next(sweep_inbound, "sweep_inbound", conf.sweep_interval_seconds())
     return {"payloads": len(stuck), "messages": len(unread)}
+
+
+def _analysis_cutoff(grace: datetime, grace_span: timedelta) -> datetime:
+    """Unanalysed messages older than this were lost, not merely waiting in the queue.
+
+    While the worker is busy (it stored an insight within the grace span), the queue is first in, first out:
+    only messages well behind the newest analysed one were skipped, and under a backlog that frontier lags
+    too, so queued work is never queued twice. Once the worker has gone quiet, anything older than the grace
+    span and still unread was lost, including the last messages before a lull.
+    """
+    newest = Insight.objects.order_by("-pk").values_list("created_at", "message__created_at").first()
+    if newest is None or newest[0] < grace:
+        return grace
+    return min(grace, newest[1] - grace_span)
 
 
 PERIODIC = {"poll_mailbox": poll_mailbox, "poll_weibo": poll_weibo, "sweep_inbound": sweep_inbound}

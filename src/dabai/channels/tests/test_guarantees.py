@@ -88,6 +88,29 @@ def test_sweep_reads_messages_whose_analysis_was_lost_with_a_killed_worker(db, s
     assert not Insight.objects.filter(message=fresh).exists()
 
 
+def test_sweep_reads_the_last_messages_before_a_lull_once_the_worker_is_quiet(db, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dabai.channels.tasks import sweep_inbound
+    from dabai.testing import MessageFactory
+
+    settings.DABAI_SWEEP_GRACE_SECONDS = 60
+    analysed = MessageFactory(body="倒数第二条，已分析")
+    lost = MessageFactory(body="最后一条，分析时进程被杀")
+    insight = Insight.objects.create(
+        message=analysed, sentiment="neutral", urgency="normal", model_version="t"
+    )
+    five_minutes_ago = timezone.now() - timedelta(minutes=5)
+    Message.objects.filter(pk__in=[analysed.pk, lost.pk]).update(created_at=five_minutes_ago)
+    Insight.objects.filter(pk=insight.pk).update(created_at=five_minutes_ago)
+
+    sweep_inbound.enqueue()
+    run_queued_tasks()
+    assert Insight.objects.filter(message=lost).exists(), "nothing arrived after it, yet it is read again"
+
+
 def test_worker_heartbeat_starts_the_sweep_chain_once(db):
     from django_tasks_db.models import DBTaskResult
 
