@@ -19,12 +19,12 @@ class Command(BaseCommand):
             start_heartbeat()
             start_sla_sweep()
         if settings.REDIS_URL:
-            # SimpleWorker runs jobs in-process like db_worker: the filter model loads once, not per fork.
+            # In-process jobs (the filter model loads once) and upkeep every 30 s (see dabai.core.rqworker).
             call_command(
                 "rqworker",
                 "default",
                 job_class="django_tasks_rq.Job",
-                worker_class="rq.worker.SimpleWorker",
+                worker_class="dabai.core.rqworker.Worker",
                 burst=batch,
                 with_scheduler=True,
             )
