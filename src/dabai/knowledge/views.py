@@ -7,22 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dabai.accounts.permissions import require_desk_user, visible_conversations
-from dabai.conversations.models import Conversation
+from dabai.accounts.permissions import require_desk_user
+from dabai.conversations.views import desk_conversation_or_404
 from dabai.knowledge import policy, selectors, services
 from dabai.knowledge.forms import ArticleForm, AttachmentForm, SynonymForm
 from dabai.knowledge.models import Article, ArticleStatus, Synonym
-
-
-def _conversation(request: HttpRequest, pk: int) -> Conversation:
-    found = (
-        visible_conversations(request.user, Conversation.objects.select_related("customer"))
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
 
 
 @login_required
@@ -133,7 +122,7 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def from_conversation(request: HttpRequest, conversation_pk: int) -> HttpResponse:
     require_desk_user(request.user)
-    conversation = _conversation(request, conversation_pk)
+    conversation = desk_conversation_or_404(request, conversation_pk)
     article = services.draft_from_conversation(conversation, actor=request.user)
     messages.success(request, _("Draft article created from the conversation; check it before publishing."))
     return redirect("knowledge:edit", pk=article.pk)
@@ -143,7 +132,7 @@ def from_conversation(request: HttpRequest, conversation_pk: int) -> HttpRespons
 def suggestions(request: HttpRequest, conversation_pk: int) -> HttpResponse:
     """The desk's suggestions panel (htmx), for conversations the agent may open."""
     require_desk_user(request.user)
-    conversation = _conversation(request, conversation_pk)
+    conversation = desk_conversation_or_404(request, conversation_pk)
     return render(
         request,
         "knowledge/_suggestions.html",
@@ -157,7 +146,7 @@ def article_sms(request: HttpRequest, pk: int) -> HttpResponse:
     """Knowledge SMS: text the conversation's customer the article's short link and summary."""
     require_desk_user(request.user)
     article = get_object_or_404(Article, pk=pk, status=ArticleStatus.PUBLISHED)
-    conversation = _conversation(request, int(request.POST.get("conversation", 0) or 0))
+    conversation = desk_conversation_or_404(request, int(request.POST.get("conversation", 0) or 0))
     try:
         sms = services.send_article_sms(
             article, customer=conversation.customer, actor=request.user, conversation=conversation
