@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from dabai.accounts.models import User
 from dabai.accounts.permissions import team_ids, visible_conversations
 from dabai.conversations.models import Conversation, Direction, Insight, Message, Status
+from dabai.conversations.selectors import customer_conversations
 from dabai.filter import analyse, mask
 from dabai.filter.pii import mask_span
 from dabai.knowledge.selectors import suggestions_for
@@ -360,12 +361,7 @@ def customer_panel(user: User, conversation: Conversation) -> CustomerPanel:
         (identity.get_channel_display(), mask(identity.handle or identity.external_id))
         for identity in customer.identities.all().order_by("channel", "id")
     ]
-    others = (
-        visible_conversations(user, Conversation.objects.filter(customer=customer))
-        .exclude(pk=conversation.pk)
-        .select_related("assignee")
-        .order_by("-last_message_at")
-    )
+    others = customer_conversations(user, customer.pk).exclude(pk=conversation.pk)
     follow_ups = list(others.filter(status__in=[Status.OPEN, Status.PENDING])[:10])
     previous = list(others.filter(status__in=[Status.RESOLVED, Status.CLOSED])[:10])
     _attach_final_mood(previous)
