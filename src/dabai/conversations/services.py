@@ -145,8 +145,8 @@ def _store_inbound(
         conversation.closed_at = None
     conversation.save()
     conversation.refresh_from_db(fields=["message_count"])
-    signals.message_received.send(
-        sender=Message, message=message, conversation=conversation, new_conversation=new_conversation
+    signals.messages_received.send(
+        sender=Message, arrivals=[signals.Arrival(message, conversation, new_conversation)]
     )
     return message, new_conversation
 
@@ -185,7 +185,8 @@ def store_insight(message: Message, analysis: dict[str, Any]) -> Insight:
         Conversation.objects.filter(pk=message.conversation_id, priority__lt=priority).update(
             priority=priority
         )
-        signals.insight_stored.send(sender=Insight, insight=insight, message=message)
+        insight.message = message
+        signals.insights_stored.send(sender=Insight, insights=[insight])
     publish_conversation_event(message.conversation_id, "insight.new", message_id=message.pk)
     return insight
 

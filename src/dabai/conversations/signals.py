@@ -3,12 +3,27 @@
 Conversations never import those apps; they listen here instead, keeping the arrows one way.
 """
 
+from dataclasses import dataclass
+
 from django.dispatch import Signal
 
-# sender=Message, message=Message, conversation=Conversation, new_conversation=bool; inside the transaction.
-message_received = Signal()
-# sender=Insight, insight=Insight, message=Message; inside the transaction.
-insight_stored = Signal()
+from dabai.conversations.models import Conversation, Message
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One newly stored customer message, and whether it opened its conversation."""
+
+    message: Message
+    conversation: Conversation
+    new_conversation: bool
+
+
+# Both carry whole batches (a webhook burst is stored and read in one go), so listeners work set-wise.
+# sender=Message, arrivals=list[Arrival]; inside the transaction that stored them.
+messages_received = Signal()
+# sender=Insight, insights=list[Insight] (each with ``.message`` loaded); inside the transaction.
+insights_stored = Signal()
 # sender=Message, message=Message; after commit, so a channel sender can enqueue delivery.
 reply_posted = Signal()
 # sender=Conversation, conversation=Conversation, old_status=str, actor=User|None; inside the transaction.

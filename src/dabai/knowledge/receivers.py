@@ -3,26 +3,27 @@
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from dabai.conversations.models import Direction, Insight, Message
-from dabai.conversations.signals import insight_stored
+from dabai.conversations.models import Direction, Insight
+from dabai.conversations.signals import insights_stored
 from dabai.core.tasking import enqueue_on_commit
 from dabai.knowledge.models import Article, SearchEntry
 from dabai.knowledge.search import remove_document
 from dabai.knowledge.tasks import bot_respond
 
 
-@receiver(insight_stored, dispatch_uid="dabai.knowledge.bot")
-def queue_bot(sender: type, insight: Insight, message: Message, **kwargs: object) -> None:
+@receiver(insights_stored, dispatch_uid="dabai.knowledge.bot")
+def queue_bot(sender: type, insights: list[Insight], **kwargs: object) -> None:
     """The bot needs the filter's reading (anger, escalation risk), so it starts once the insight exists."""
     from dabai.knowledge.bot import policy
 
     current = policy()
-    if (
-        message.direction == Direction.INBOUND
-        and current.enabled
-        and message.channel in current.channel_list()
-    ):
-        enqueue_on_commit(bot_respond, message.pk)
+    if not current.enabled:
+        return
+    channels = current.channel_list()
+    for insight in insights:
+        message = insight.message
+        if message.direction == Direction.INBOUND and message.channel in channels:
+            enqueue_on_commit(bot_respond, message.pk)
 
 
 @receiver(post_delete, sender=Article, dispatch_uid="dabai.knowledge.unindex_article")

@@ -33,11 +33,14 @@ def contained(handler: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
-@receiver(signals.message_received, dispatch_uid="routing.message_received")
+@receiver(signals.messages_received, dispatch_uid="routing.messages_received")
+def on_messages_received(sender, arrivals: list[signals.Arrival], **kwargs) -> None:
+    for arrival in arrivals:
+        on_message_received(arrival.message, arrival.conversation, arrival.new_conversation)
+
+
 @contained
-def on_message_received(
-    sender, message: Message, conversation: Conversation, new_conversation: bool, **kwargs
-) -> None:
+def on_message_received(message: Message, conversation: Conversation, new_conversation: bool) -> None:
     """A customer wrote: start the first-response clock, or resume paused clocks and start next-response."""
     if new_conversation:
         services.start_clocks(conversation, [ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION], message.sent_at)
@@ -51,9 +54,14 @@ def on_message_received(
     services.start_clocks(conversation, kinds, message.sent_at)
 
 
-@receiver(signals.insight_stored, dispatch_uid="routing.insight_stored")
+@receiver(signals.insights_stored, dispatch_uid="routing.insights_stored")
+def on_insights_stored(sender, insights: list[Insight], **kwargs) -> None:
+    for insight in insights:
+        on_insight_stored(insight, insight.message)
+
+
 @contained
-def on_insight_stored(sender, insight: Insight, message: Message, **kwargs) -> None:
+def on_insight_stored(insight: Insight, message: Message) -> None:
     """The filter has read the message: route by its intent, and open a complaint case when it is one."""
     conversation = Conversation.objects.select_related("customer").get(pk=message.conversation_id)
     services.retarget_clocks(conversation)

@@ -1,9 +1,9 @@
 """Every state change of routing and SLAs, one function each.
 
 Decisions recorded here (issue 7):
-- SLA clocks start in the ``message_received`` handler, inside the conversation's own transaction, because
+- SLA clocks start in the ``messages_received`` handler, inside the conversation's own transaction, because
   the customer's wait starts when they write, not when our analysis finishes.
-- Routing happens in the ``insight_stored`` handler, directly (no extra task): skill matching needs the
+- Routing happens in the ``insights_stored`` handler, directly (no extra task): skill matching needs the
   filter's intent, and that handler already runs inside the worker's ``analyse_message`` task, so the web
   request never pays for it. The minute sweep routes whatever is still queued (analysis failed, nobody free),
   so nothing waits forever.
