@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from dabai.accounts.models import User
 from dabai.channels.models import ImportedConversation, ImportJob, ImportStatus
 from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Message, Status
-from dabai.conversations.tasks import analyse_message
+from dabai.conversations.tasks import analyse_messages
 from dabai.core.choices import Channel
 from dabai.core.tasking import enqueue_on_commit
 from dabai.customers.services import resolve_customer
@@ -118,7 +118,7 @@ def _import_row(job: ImportJob, line: int, row: dict[str, Any] | str) -> None:
     if message is not None:
         job.imported += 1
         if message.direction == Direction.INBOUND:
-            analyse_message.enqueue(message.pk)
+            analyse_messages.enqueue([message.pk])
     else:
         job.duplicates += 1
 

@@ -15,6 +15,7 @@ from dabai.core.tasking import retry_later
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 1000
+ANALYSIS_BATCH = 200
 
 
 @task()
@@ -109,7 +110,7 @@ def poll_weibo() -> dict[str, str]:
 def sweep_inbound() -> dict[str, int]:
     """Safety net for a worker killed mid-task: payloads never processed, messages never analysed, again."""
     from dabai.channels import conf
-    from dabai.conversations.tasks import analyse_message
+    from dabai.conversations.tasks import analyse_messages
 
     grace = timezone.now() - timedelta(seconds=conf.sweep_grace_seconds())
     since = timezone.now() - timedelta(days=1)
@@ -121,11 +122,13 @@ def sweep_inbound() -> dict[str, int]:
     for payload_id in stuck:
         reprocess_payload.enqueue(payload_id)
     cutoff = _analysis_cutoff(grace, timedelta(seconds=conf.sweep_grace_seconds()))
-    unread = Message.objects.filter(
-        direction=Direction.INBOUND, insight__isnull=True, created_at__lt=cutoff, created_at__gt=since
-    ).values_list("pk", flat=True)[:SWEEP_BATCH]
-    for message_id in unread:
-        analyse_message.enqueue(message_id)
+    unread = list(
+        Message.objects.filter(
+            direction=Direction.INBOUND, insight__isnull=True, created_at__lt=cutoff, created_at__gt=since
+        ).values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for start in range(0, len(unread), ANALYSIS_BATCH):
+        analyse_messages.enqueue(unread[start : start + ANALYSIS_BATCH])
     schedule_next(sweep_inbound, "sweep_inbound", conf.sweep_interval_seconds())
     return {"payloads": len(stuck), "messages": len(unread)}
 

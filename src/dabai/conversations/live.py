@@ -16,19 +16,32 @@ def publish_conversation_event(conversation_id: int, kind: str, **data: object) 
 
     The event carries no message text: each browser reloads through views that check permissions.
     """
-
-    event = {"type": "conversation.event", "kind": kind, "conversation_id": conversation_id, **data}
-    transaction.on_commit(lambda: _send_to_groups(event, conversation_group(conversation_id), INBOX_GROUP))
+    publish_conversation_events([(conversation_id, kind, data)])
 
 
-def _send_to_groups(event: dict, *groups: str) -> None:
+def publish_conversation_events(events: list[tuple[int, str, dict]]) -> None:
+    """Many events (a stored batch) in one trip to the channel layer once the transaction commits."""
+    if not events:
+        return
+    messages = [
+        (
+            {"type": "conversation.event", "kind": kind, "conversation_id": cid, **data},
+            conversation_group(cid),
+        )
+        for cid, kind, data in events
+    ]
+    transaction.on_commit(lambda: _send(messages))
+
+
+def _send(messages: list[tuple[dict, str]]) -> None:
     """One trip into the event loop for all groups: each ``async_to_sync`` call costs milliseconds."""
     layer = get_channel_layer()
     if layer is None:
         return
 
     async def send_all() -> None:
-        for group in groups:
+        for event, group in messages:
             await layer.group_send(group, event)
+            await layer.group_send(INBOX_GROUP, event)
 
     async_to_sync(send_all)()

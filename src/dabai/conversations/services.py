@@ -1,18 +1,18 @@
 """Every state change of a conversation, one function each (like Zulip's actions)."""
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from dabai.accounts.models import Team, User
 from dabai.accounts.services import record_audit
 from dabai.conversations import signals
-from dabai.conversations.live import publish_conversation_event
+from dabai.conversations.live import publish_conversation_event, publish_conversation_events
 from dabai.conversations.models import (
     Conversation,
     DeliveryStatus,
@@ -23,7 +23,8 @@ from dabai.conversations.models import (
     Status,
 )
 from dabai.customers.models import Customer
-from dabai.filter import mask
+from dabai.customers.services import Handle, resolve_customers
+from dabai.filter import analyse_many, mask
 
 logger = logging.getLogger(__name__)
 
@@ -42,153 +43,294 @@ class Received:
     created: bool
 
 
-def _active_conversation(customer: Customer, channel: str) -> Conversation | None:
-    return (
-        Conversation.objects.select_for_update()
-        .filter(customer=customer, channel=channel, status__in=[Status.OPEN, Status.PENDING])
-        .order_by("-last_message_at")
-        .first()
-    )
+@dataclass(frozen=True)
+class Inbound:
+    """One customer message as a channel parsed it, not stored yet.
 
-
-def _existing(channel: str, external_id: str | None) -> Message | None:
-    if not external_id:
-        return None
-    return Message.objects.filter(channel=channel, external_id=external_id).first()
-
-
-def receive_message(
-    *,
-    channel: str,
-    customer: Customer,
-    body: str,
-    external_id: str | None = None,
-    raw_payload: dict[str, Any] | None = None,
-    sent_at: datetime | None = None,
-    subject: str = "",
-    is_public: bool = False,
-    conversation: Conversation | None = None,
-    open_new: bool = False,
-) -> Received:
-    """Store one inbound customer message exactly once and queue its analysis.
-
-    The same (channel, external id) delivered twice returns the stored message with ``created=False``.
-    Without an explicit ``conversation`` the message joins the customer's active conversation on that
-    channel, or opens a new one; ``open_new`` always opens a new one (a new email subject, a Weibo DM).
+    Who wrote is either a known ``customer`` or a channel ``handle`` resolved (in bulk) when stored. Without
+    an explicit ``conversation`` the message joins the customer's active conversation on that channel, or
+    opens a new one; ``open_new`` always opens a new one (a new email subject, a Weibo DM).
     """
-    existing = _existing(channel, external_id)
-    if existing is not None:
-        return Received(existing, False)
-    sent_at = sent_at or timezone.now()
+
+    channel: str
+    body: str
+    customer: Customer | None = None
+    handle: Handle | None = None
+    external_id: str | None = None
+    raw_payload: dict[str, Any] = field(default_factory=dict)
+    sent_at: datetime | None = None
+    subject: str = ""
+    is_public: bool = False
+    conversation: Conversation | None = None
+    open_new: bool = False
+
+    @property
+    def key(self) -> tuple[str, str] | None:
+        return (self.channel, self.external_id) if self.external_id else None
+
+
+def receive_message(*, customer: Customer, **fields: Any) -> Received:
+    """Store one inbound customer message exactly once and queue its analysis (see ``receive_messages``)."""
+    return receive_messages([Inbound(customer=customer, **fields)])[0]
+
+
+def receive_messages(items: list[Inbound], *, analyse: bool = True) -> list[Received]:
+    """Store a batch of inbound messages, each exactly once, in a handful of queries whatever its size.
+
+    The same (channel, external id) delivered twice, in an earlier batch or twice in this one, returns the
+    stored message with ``created=False``. With ``analyse`` one task reads every new message after commit;
+    a caller that analyses the batch itself (the inbound drain) passes ``analyse=False``.
+    """
+    items = _with_customers(items)
+    stored = _existing({item.key for item in items if item.key})
+    fresh, seen = [], set()
+    for item in items:
+        if item.key is None or (item.key not in stored and item.key not in seen):
+            fresh.append(item)
+            seen.add(item.key)
     try:
         with transaction.atomic():
-            message, new_conversation = _store_inbound(
-                channel,
-                customer,
-                body,
-                external_id,
-                raw_payload or {},
-                sent_at,
-                subject,
-                is_public,
-                conversation,
-                open_new,
-            )
+            arrivals = _store_inbound(fresh)
     except IntegrityError:
-        existing = _existing(channel, external_id)
-        if existing is None:
+        if len(fresh) > 1:  # another process stored one of them meanwhile: settle them one by one
+            return [receive_messages([item], analyse=analyse)[0] for item in items]
+        stored |= _existing({item.key for item in fresh if item.key})
+        if not all(item.key in stored for item in fresh):
             raise
-        return Received(existing, False)
-    _after_inbound(message, new_conversation)
-    return Received(message, True)
+        fresh, arrivals = [], []
+    if analyse and arrivals:
+        _queue_analysis([arrival.message.pk for arrival in arrivals])
+    created = {id(item): arrival.message for item, arrival in zip(fresh, arrivals, strict=True)}
+    stored |= {item.key: created[id(item)] for item in fresh if item.key}
+    results = []
+    for item in items:
+        message = created.pop(id(item), None)
+        results.append(Received(message, True) if message else Received(stored[item.key], False))
+    return results
 
 
-def _store_inbound(
-    channel: str,
-    customer: Customer,
-    body: str,
-    external_id: str | None,
-    raw_payload: dict[str, Any],
-    sent_at: datetime,
-    subject: str,
-    is_public: bool,
-    conversation: Conversation | None,
-    open_new: bool = False,
-) -> tuple[Message, bool]:
-    if conversation is None and not open_new:
-        conversation = _active_conversation(customer, channel)
-    new_conversation = conversation is None
-    if conversation is None:
-        conversation = Conversation.objects.create(
-            customer=customer,
-            channel=channel,
-            subject=subject[:255],
-            is_public=is_public,
-            last_message_at=sent_at,
-        )
-    message = Message.objects.create(
-        conversation=conversation,
-        direction=Direction.INBOUND,
-        channel=channel,
-        external_id=external_id or None,
-        body=body,
-        raw_payload=raw_payload,
-        sent_at=sent_at,
+def _with_customers(items: list[Inbound]) -> list[Inbound]:
+    handles = [item.handle for item in items if item.customer is None and item.handle is not None]
+    if not handles:
+        return items
+    customers = resolve_customers(handles)
+    return [
+        replace(item, customer=customers[item.handle]) if item.customer is None else item for item in items
+    ]
+
+
+def _existing(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Message]:
+    if not keys:
+        return {}
+    rows = Message.objects.filter(
+        channel__in={channel for channel, _ in keys}, external_id__in={ext for _, ext in keys}
     )
+    return {(m.channel, m.external_id): m for m in rows if (m.channel, m.external_id) in keys}
+
+
+def _store_inbound(items: list[Inbound]) -> list[signals.Arrival]:
+    """Find or open each message's conversation, insert the messages, move the counters: set-wise."""
+    if not items:
+        return []
+    now = timezone.now()
+    active, locked = _locked_conversations(items)
+    opened: dict[int, Conversation] = {}
+    conversations = []
+    for item in items:
+        key = (item.customer.pk, item.channel)
+        conversation = locked[item.conversation.pk] if item.conversation else None
+        if conversation is None and not item.open_new:
+            conversation = active.get(key)
+        if conversation is None:
+            conversation = _new_conversation(item, item.sent_at or now)
+            opened[id(conversation)] = conversation
+        conversation.customer = item.customer
+        active[key] = conversation
+        conversations.append(conversation)
+        _count_inbound(conversation, item.sent_at or now)
+    last_body = {id(c): item.body for c, item in zip(conversations, items, strict=True)}
+    touched = {id(c): c for c in conversations}
+    for key, conversation in touched.items():
+        conversation.preview = mask(last_body[key])[:PREVIEW_LENGTH]
+    Conversation.objects.bulk_create(list(opened.values()))
+    Conversation.objects.bulk_update([c for k, c in touched.items() if k not in opened], COUNTED_FIELDS)
+    messages = Message.objects.bulk_create(
+        [_inbound_message(c, item, now) for c, item in zip(conversations, items, strict=True)]
+    )
+    arrivals, seen = [], set()
+    for message, conversation in zip(messages, conversations, strict=True):
+        new = id(conversation) in opened and id(conversation) not in seen
+        seen.add(id(conversation))
+        arrivals.append(signals.Arrival(message, conversation, new))
+    signals.messages_received.send(sender=Message, arrivals=arrivals)
+    publish_conversation_events(
+        [(c.pk, "conversation.created" if k in opened else "message.new", {}) for k, c in touched.items()]
+    )
+    return arrivals
+
+
+COUNTED_FIELDS = [
+    "last_message_at",
+    "last_inbound_at",
+    "message_count",
+    "preview",
+    "status",
+    "resolved_at",
+    "closed_at",
+]
+
+
+def _locked_conversations(
+    items: list[Inbound],
+) -> tuple[dict[tuple[int, str], Conversation], dict[int, Conversation]]:
+    """The active conversation per (customer, channel) and the explicitly named ones, locked, fresh."""
+    wanted = {(i.customer.pk, i.channel) for i in items if i.conversation is None and not i.open_new}
+    named = {i.conversation.pk for i in items if i.conversation is not None}
+    if not wanted and not named:
+        return {}, {}
+    candidates = Q(pk__in=named) | Q(
+        customer_id__in={customer for customer, _ in wanted},
+        channel__in={channel for _, channel in wanted},
+        status__in=[Status.OPEN, Status.PENDING],
+    )
+    active: dict[tuple[int, str], Conversation] = {}
+    locked: dict[int, Conversation] = {}
+    rows = (
+        Conversation.objects.select_for_update(of=("self",)).filter(candidates).order_by("-last_message_at")
+    )
+    for conversation in rows:
+        locked[conversation.pk] = conversation
+        key = (conversation.customer_id, conversation.channel)
+        if key in wanted and conversation.status in (Status.OPEN, Status.PENDING):
+            active.setdefault(key, conversation)
+    return active, locked
+
+
+def _new_conversation(item: Inbound, sent_at: datetime) -> Conversation:
+    return Conversation(
+        customer=item.customer,
+        channel=item.channel,
+        subject=item.subject[:255],
+        is_public=item.is_public,
+        last_message_at=sent_at,
+        message_count=0,
+    )
+
+
+def _count_inbound(conversation: Conversation, sent_at: datetime) -> None:
+    """A customer wrote: the conversation is open again and its counters move."""
     conversation.last_message_at = max(conversation.last_message_at, sent_at)
     conversation.last_inbound_at = sent_at
-    conversation.message_count = F("message_count") + 1
-    conversation.preview = mask(body)[:PREVIEW_LENGTH]
+    conversation.message_count += 1
     if conversation.status != Status.OPEN:
         conversation.status = Status.OPEN
         conversation.resolved_at = None
         conversation.closed_at = None
-    conversation.save()
-    conversation.refresh_from_db(fields=["message_count"])
-    signals.messages_received.send(
-        sender=Message, arrivals=[signals.Arrival(message, conversation, new_conversation)]
+
+
+def _inbound_message(conversation: Conversation, item: Inbound, now: datetime) -> Message:
+    return Message(
+        conversation=conversation,
+        direction=Direction.INBOUND,
+        channel=item.channel,
+        external_id=item.external_id or None,
+        body=item.body,
+        raw_payload=item.raw_payload,
+        sent_at=item.sent_at or now,
     )
-    return message, new_conversation
 
 
-def _after_inbound(message: Message, new_conversation: bool) -> None:
-    from dabai.conversations.tasks import analyse_message
+def _queue_analysis(message_ids: list[int]) -> None:
+    from dabai.conversations.tasks import analyse_messages
 
-    transaction.on_commit(lambda: analyse_message.enqueue(message.pk))
-    publish_conversation_event(
-        message.conversation_id, "conversation.created" if new_conversation else "message.new"
-    )
+    transaction.on_commit(lambda: analyse_messages.enqueue(message_ids))
+
+
+def read_messages(messages: list[Message]) -> list[Insight]:
+    """The filter reads a batch of customer messages (one vectorised pass) and their insights are stored."""
+    analyses = analyse_many([(m.body, m.channel) for m in messages])
+    return store_insights([(m, a.to_dict()) for m, a in zip(messages, analyses, strict=True)])
 
 
 def store_insight(message: Message, analysis: dict[str, Any]) -> Insight:
-    """Save the filter's reading of a message (replacing an earlier one) and raise priority if urgent."""
+    """Save the filter's reading of one message (see ``store_insights``)."""
+    return store_insights([(message, analysis)])[0]
+
+
+def store_insights(readings: list[tuple[Message, dict[str, Any]]], attempts: int = 3) -> list[Insight]:
+    """Save the filter's readings (replacing earlier ones), raise urgent conversations' priority: set-wise.
+
+    Two workers reading the same message at once (a sweep re-queued it) collide on the unique message; the
+    loser reads again and replaces the winner's row.
+    """
+    readings = list({message.pk: (message, analysis) for message, analysis in readings}.values())
+    try:
+        with transaction.atomic():
+            insights = _write_insights(readings)
+            _raise_priorities(insights)
+            signals.insights_stored.send(sender=Insight, insights=insights)
+    except IntegrityError:
+        if attempts <= 1:
+            raise
+        return store_insights(readings, attempts - 1)
+    publish_conversation_events(
+        [(m.conversation_id, "insight.new", {"message_id": m.pk}) for m, _ in readings]
+    )
+    return insights
+
+
+INSIGHT_FIELDS = [
+    "sentiment",
+    "sentiment_score",
+    "intent",
+    "voice",
+    "urgency",
+    "escalation_risk",
+    "is_spam",
+    "has_personal_data",
+    "masked_text",
+    "analysis",
+    "model_version",
+]
+
+
+def _write_insights(readings: list[tuple[Message, dict[str, Any]]]) -> list[Insight]:
+    earlier = Insight.objects.in_bulk([m.pk for m, _ in readings], field_name="message_id")
+    insights = []
+    for message, analysis in readings:
+        insight = earlier.get(message.pk) or Insight(message=message)
+        insight.message = message
+        _read_into(insight, analysis)
+        insights.append(insight)
+    Insight.objects.bulk_create([i for i in insights if i.pk is None])
+    Insight.objects.bulk_update([i for i in insights if i.message_id in earlier], INSIGHT_FIELDS)
+    return insights
+
+
+def _read_into(insight: Insight, analysis: dict[str, Any]) -> None:
     intent = analysis.get("intent") or {}
     voice = analysis.get("voice") or {}
-    with transaction.atomic():
-        insight, _ = Insight.objects.update_or_create(
-            message=message,
-            defaults={
-                "sentiment": analysis["sentiment"]["label"],
-                "sentiment_score": float(analysis["sentiment"]["score"]),
-                "intent": intent.get("label") or "",
-                "voice": voice.get("label") or "",
-                "urgency": analysis["urgency"]["label"],
-                "escalation_risk": bool(analysis["escalation"]["risk"]),
-                "is_spam": bool(analysis["spam"]["is_spam"]),
-                "has_personal_data": bool(analysis.get("pii")),
-                "masked_text": analysis.get("masked_text", ""),
-                "analysis": analysis,
-                "model_version": str(analysis.get("model_version", "")),
-            },
-        )
+    insight.sentiment = analysis["sentiment"]["label"]
+    insight.sentiment_score = float(analysis["sentiment"]["score"])
+    insight.intent = intent.get("label") or ""
+    insight.voice = voice.get("label") or ""
+    insight.urgency = analysis["urgency"]["label"]
+    insight.escalation_risk = bool(analysis["escalation"]["risk"])
+    insight.is_spam = bool(analysis["spam"]["is_spam"])
+    insight.has_personal_data = bool(analysis.get("pii"))
+    insight.masked_text = analysis.get("masked_text", "")
+    insight.analysis = analysis
+    insight.model_version = str(analysis.get("model_version", ""))
+
+
+def _raise_priorities(insights: list[Insight]) -> None:
+    """An urgent message lifts its conversation's priority (never lowers it): one UPDATE per level."""
+    by_priority: dict[int, set[int]] = {}
+    for insight in insights:
         priority = URGENCY_PRIORITY.get(insight.urgency, Priority.NORMAL)
-        Conversation.objects.filter(pk=message.conversation_id, priority__lt=priority).update(
-            priority=priority
-        )
-        insight.message = message
-        signals.insights_stored.send(sender=Insight, insights=[insight])
-    publish_conversation_event(message.conversation_id, "insight.new", message_id=message.pk)
-    return insight
+        by_priority.setdefault(priority, set()).add(insight.message.conversation_id)
+    for priority, conversation_ids in by_priority.items():
+        Conversation.objects.filter(pk__in=conversation_ids, priority__lt=priority).update(priority=priority)
 
 
 def post_reply(conversation: Conversation, author: User, body: str) -> Message:

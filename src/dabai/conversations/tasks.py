@@ -5,25 +5,23 @@ import logging
 from django_tasks import task
 
 from dabai.conversations.models import Message
-from dabai.conversations.services import store_insight
+from dabai.conversations.services import read_messages
 from dabai.core.tasking import retry_later
-from dabai.filter import analyse
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def analyse_message(message_id: int, attempt: int = 0) -> str:
-    """Run the filter on one message and store its Insight; retried with back-off on failure."""
-    message = Message.objects.filter(pk=message_id).select_related("conversation").first()
-    if message is None:
+def analyse_messages(message_ids: list[int], attempt: int = 0) -> str:
+    """Run the filter on a batch of messages and store their Insights; retried with back-off on failure."""
+    messages = list(Message.objects.filter(pk__in=message_ids).select_related("conversation__customer"))
+    if not messages:
         return "missing"
     try:
-        analysis = analyse(message.body, channel=message.channel).to_dict()
-        store_insight(message, analysis)
+        read_messages(messages)
     except Exception:
-        logger.exception("analysis of message %s failed (attempt %d)", message_id, attempt)
-        if not retry_later(analyse_message, attempt, message_id):
-            logger.error("gave up analysing message %s after %d attempts", message_id, attempt + 1)
+        logger.exception("analysis of %d messages failed (attempt %d)", len(messages), attempt)
+        if not retry_later(analyse_messages, attempt, message_ids):
+            logger.error("gave up analysing messages %s after %d attempts", message_ids, attempt + 1)
         raise
     return "ok"

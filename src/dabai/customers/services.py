@@ -1,5 +1,7 @@
 """State changes for customers: identity resolution first, so every voice lands in one history."""
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,40 +14,74 @@ from dabai.customers.models import ChannelIdentity, Customer, CustomerMerge
 SHARED_HANDLES = {"sms": ("phone",), "phone": ("sms",)}
 
 
-def resolve_customer(channel: str, external_id: str, *, display_name: str = "", handle: str = "") -> Customer:
-    """Return the customer behind a channel handle, creating both on first contact.
+@dataclass(frozen=True)
+class Handle:
+    """Who wrote, as a channel knows them, before we know which customer that is."""
 
-    Safe under concurrency: two deliveries racing on a new handle end with one identity.
+    channel: str
+    external_id: str
+    display_name: str = ""
+    handle: str = ""
+
+
+def resolve_customer(channel: str, external_id: str, *, display_name: str = "", handle: str = "") -> Customer:
+    """Return the customer behind a channel handle, creating both on first contact."""
+    who = Handle(channel, external_id, display_name, handle)
+    return resolve_customers([who])[who]
+
+
+def resolve_customers(handles: list[Handle], attempts: int = 3) -> dict[Handle, Customer]:
+    """The customers behind a batch of handles, creating them on first contact, in a few queries.
+
+    Safe under concurrency: when another process created one of the handles first (an IntegrityError), we
+    read again and use theirs, so two deliveries racing on a new handle end with one identity.
     """
-    external_id = external_id.strip()
-    identity = (
-        ChannelIdentity.objects.select_related("customer")
-        .filter(channel=channel, external_id=external_id)
-        .first()
+    keys = {(h.channel, h.external_id.strip()) for h in handles}
+    known = _identities(keys)
+    missing = {(h.channel, h.external_id.strip()): h for h in handles}
+    missing = {key: h for key, h in missing.items() if key not in known}
+    if missing:
+        try:
+            with transaction.atomic():
+                known |= _create_identities(missing)
+        except IntegrityError:
+            if attempts <= 1:
+                raise
+            return resolve_customers(handles, attempts - 1)
+    return {h: known[(h.channel, h.external_id.strip())] for h in handles}
+
+
+def _identities(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Customer]:
+    if not keys:
+        return {}
+    rows = ChannelIdentity.objects.select_related("customer").filter(
+        channel__in={channel for channel, _ in keys}, external_id__in={ext for _, ext in keys}
     )
-    if identity is not None:
-        return identity.customer
-    sibling = (
-        ChannelIdentity.objects.select_related("customer")
-        .filter(channel__in=SHARED_HANDLES.get(channel, ()), external_id=external_id)
-        .first()
+    return {(i.channel, i.external_id): i.customer for i in rows if (i.channel, i.external_id) in keys}
+
+
+def _create_identities(missing: dict[tuple[str, str], Handle]) -> dict[tuple[str, str], Customer]:
+    """New customers (or the sibling channel's for a shared handle, like a mobile number) and handles."""
+    siblings = _identities(
+        {(other, ext) for channel, ext in missing for other in SHARED_HANDLES.get(channel, ())}
     )
-    try:
-        with transaction.atomic():
-            if sibling is not None:
-                customer = sibling.customer
-            else:
-                customer = Customer.objects.create(display_name=display_name or handle or external_id)
-            ChannelIdentity.objects.create(
-                customer=customer, channel=channel, external_id=external_id, handle=handle or display_name
-            )
-            return customer
-    except IntegrityError:
-        return (
-            ChannelIdentity.objects.select_related("customer")
-            .get(channel=channel, external_id=external_id)
-            .customer
+    customers: dict[tuple[str, str], Customer] = {}
+    for (channel, ext), h in missing.items():
+        others = [(other, ext) for other in SHARED_HANDLES.get(channel, ())]
+        shared = [found[key] for found in (siblings, customers) for key in others if key in found]
+        customers[(channel, ext)] = (
+            shared[0] if shared else Customer(display_name=h.display_name or h.handle or ext)
         )
+    Customer.objects.bulk_create(list({id(c): c for c in customers.values() if c.pk is None}.values()))
+    ChannelIdentity.objects.bulk_create(
+        [
+            ChannelIdentity(
+                customer=customers[key], channel=key[0], external_id=key[1], handle=h.handle or h.display_name
+            )
+            for key, h in missing.items()
+        ]
+    )
+    return customers
 
 
 def merge_customers(source: Customer, target: Customer, *, actor: User) -> CustomerMerge:

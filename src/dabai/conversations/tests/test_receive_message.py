@@ -89,18 +89,18 @@ def test_urgent_message_raises_conversation_priority(customer, django_capture_on
 def test_failed_analysis_is_retried_later_and_not_lost(
     customer, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from dabai.conversations import tasks
+    from dabai.conversations import services
 
     calls = {"n": 0}
-    real = tasks.analyse
+    real = services.analyse_many
 
-    def flaky(text, channel=None):
+    def flaky(items):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("model file briefly unavailable")
-        return real(text, channel=channel)
+        return real(items)
 
-    monkeypatch.setattr(tasks, "analyse", flaky)
+    monkeypatch.setattr(services, "analyse_many", flaky)
     with django_capture_on_commit_callbacks(execute=True):
         received = receive(customer)
     run_queued_tasks()
