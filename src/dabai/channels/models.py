@@ -46,6 +46,20 @@ class InboundPayload(models.Model):
         return f"{self.channel}/{self.source} #{self.pk} ({self.status})"
 
 
+class DrainRequest(models.Model):
+    """At most one row: a drain of received payloads is queued (since ``queued_at``).
+
+    A burst of a thousand webhooks then enqueues one task, not a thousand; the drain deletes the row when it
+    starts, so whatever arrives after that asks for the next one.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    queued_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"drain queued at {self.queued_at:%H:%M:%S}"
+
+
 class EmailHeader(models.Model):
     """The threading headers of one email, inbound or sent by us, so replies find their conversation."""
 

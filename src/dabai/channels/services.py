@@ -1,24 +1,31 @@
 """State changes of the channels app: store a raw delivery, process it, record delivery state.
 
-Every inbound path runs ``ingest``: the raw bytes are committed first, then parsed by the channel's handler;
-a handler crash leaves a ``failed`` payload that a task processes again, so nothing behind it is blocked.
+Every inbound path stores the raw bytes first. Busy gateways (SMS) are acknowledged right then
+(``accept_payload``) and a drain task processes what arrived in batches: a few queries per batch instead of
+dozens per message. Other paths ``ingest`` at once. Either way a handler crash leaves a ``failed`` payload
+that a task processes again, so nothing behind it is blocked.
 """
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from dabai.channels.models import Delivery, InboundPayload, PayloadStatus, Subscription
+from dabai.channels.models import Delivery, DrainRequest, InboundPayload, PayloadStatus, Subscription
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import DeliveryStatus, Message
+from dabai.conversations.services import Inbound, Received, read_messages, receive_messages
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[InboundPayload], Message | None]
+# A handler turns one raw payload into a parsed ``Inbound`` (stored with the rest of its batch) or stores
+# what it needs itself and returns the Message (email threading, call records), or None (events).
+Handler = Callable[[InboundPayload], Message | Inbound | None]
 HANDLERS: dict[tuple[str, str], Handler] = {}
+DRAIN_STALE_AFTER = timedelta(seconds=60)
 
 
 class PayloadError(ValueError):
@@ -42,39 +49,176 @@ def register_handler(channel: str, source: str) -> Callable[[Handler], Handler]:
 def store_payload(
     channel: str, source: str, raw: bytes, meta: dict[str, Any] | None = None
 ) -> InboundPayload:
-    """Commit the delivery exactly as received before anything else looks at it."""
+    """Commit the delivery exactly as received before anything else looks at it (one INSERT, atomic alone)."""
+    return InboundPayload.objects.create(channel=channel, source=source, raw=raw, meta=meta or {})
+
+
+def store_rejected(channel: str, source: str, raw: bytes, reason: str) -> InboundPayload:
+    """A delivery refused at the door is kept too, with why, for whoever runs the gateway to look at."""
+    return InboundPayload.objects.create(
+        channel=channel, source=source, raw=raw, status=PayloadStatus.REJECTED, error=reason[:2000]
+    )
+
+
+def accept_payload(
+    channel: str, source: str, raw: bytes, meta: dict[str, Any] | None = None
+) -> InboundPayload:
+    """Store the delivery and leave the rest to the drain: the sender has its answer within milliseconds."""
+    payload = store_payload(channel, source, raw, meta)
+    request_drain()
+    return payload
+
+
+def request_drain() -> bool:
+    """Queue one drain task unless one is queued already (or the queued one is so old it must have been lost).
+
+    One statement, whatever the burst: an upsert that only writes (and returns a row) when no fresh request
+    exists. The task is enqueued after commit, so it always finds the payload that asked for it.
+    """
+    from dabai.channels.tasks import drain_inbound
+
+    now = timezone.now()
+    table = connection.ops.quote_name(DrainRequest._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, queued_at) VALUES (1, %s) ON CONFLICT (id) DO UPDATE "
+            f"SET queued_at = excluded.queued_at WHERE {table}.queued_at < %s RETURNING id",
+            [adapt(now), adapt(now - DRAIN_STALE_AFTER)],
+        )
+        queued = cursor.fetchone() is not None
+    if queued:
+        transaction.on_commit(drain_inbound.enqueue)
+    return queued
+
+
+def drain_started() -> None:
+    """The drain runs now: payloads arriving from here on ask for the next one."""
+    DrainRequest.objects.all().delete()
+
+
+def drain_batch(limit: int) -> int:
+    """Process up to ``limit`` received payloads together, then let the filter read their messages together.
+
+    Returns how many payloads were claimed. Claiming skips rows another worker holds, so several workers
+    can drain side by side. A crash after the commit leaves messages without insights; the sweep reads them.
+    """
     with transaction.atomic():
-        return InboundPayload.objects.create(channel=channel, source=source, raw=raw, meta=meta or {})
+        payloads = list(
+            InboundPayload.objects.select_for_update(skip_locked=True)
+            .filter(status=PayloadStatus.RECEIVED)
+            .order_by("received_at", "pk")[:limit]
+        )
+        results = process_payloads(payloads, analyse=False)
+    _retry_failed([p for p in payloads if p.status == PayloadStatus.FAILED])
+    created = [r.message for r in results if isinstance(r, Received) and r.created]
+    if created:
+        _read_now_or_later(created)
+    return len(payloads)
 
 
-def process_payload(payload: InboundPayload) -> Message | None:
-    """Run the channel's handler on a stored payload; raises PayloadError for hopeless ones."""
+def _retry_failed(payloads: list[InboundPayload]) -> None:
+    from dabai.channels.tasks import reprocess_payload
+    from dabai.core.tasking import retry_later
+
+    for payload in payloads:
+        retry_later(reprocess_payload, 0, payload.pk)
+
+
+def _read_now_or_later(messages: list[Message]) -> None:
+    from dabai.conversations.tasks import analyse_messages
+
+    try:
+        read_messages(messages)
+    except Exception:
+        logger.exception("reading %d drained messages failed; queued for retry", len(messages))
+        analyse_messages.enqueue([m.pk for m in messages])
+
+
+Outcome = Received | Message | None
+
+
+def process_payloads(payloads: list[InboundPayload], *, analyse: bool = True) -> list[Outcome]:
+    """Run each payload's handler, store every parsed message in one go, record each payload's fate.
+
+    A payload whose handler fails is marked (``rejected`` for hopeless ones, ``failed`` to retry) without
+    holding up the others. The outcomes line up with ``payloads`` (None for rejected or failed ones).
+    """
+    outcomes: list[Outcome] = []
+    parsed: list[tuple[int, Inbound]] = []
+    for index, payload in enumerate(payloads):
+        payload.attempts += 1
+        outcome = _run_handler(payload)
+        if isinstance(outcome, Inbound):
+            parsed.append((index, outcome))
+            outcome = None
+        outcomes.append(outcome)
+    for (index, _), received in zip(parsed, _receive([p for _, p in parsed], analyse), strict=True):
+        if isinstance(received, Exception):
+            _mark(payloads[index], PayloadStatus.FAILED, error=f"{type(received).__name__}: {received}")
+        else:
+            outcomes[index] = received
+            _mark(payloads[index], PayloadStatus.PROCESSED, message=received.message)
+    InboundPayload.objects.bulk_update(payloads, ["status", "error", "message", "processed_at", "attempts"])
+    return outcomes
+
+
+def _run_handler(payload: InboundPayload) -> Outcome | Inbound:
     handler = HANDLERS[(payload.channel, payload.source)]
-    payload.attempts += 1
     try:
         with transaction.atomic():
-            message = handler(payload)
+            result = handler(payload)
     except PayloadError as exc:
-        _finish(payload, PayloadStatus.REJECTED, None, str(exc))
         logger.warning("rejected %s payload #%s: %s", payload.channel, payload.pk, exc)
-        raise
+        _mark(payload, PayloadStatus.REJECTED, error=str(exc))
+        return None
     except Exception as exc:
-        _finish(payload, PayloadStatus.FAILED, None, f"{type(exc).__name__}: {exc}")
-        raise
-    _finish(payload, PayloadStatus.PROCESSED, message, "")
-    return message
+        logger.exception("processing %s payload #%s failed; it will be retried", payload.channel, payload.pk)
+        _mark(payload, PayloadStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
+        return None
+    if not isinstance(result, Inbound):
+        _mark(payload, PayloadStatus.PROCESSED, message=result)
+    return result
 
 
-def _finish(payload: InboundPayload, status: str, message: Message | None, error: str) -> None:
+def _receive(items: list[Inbound], analyse: bool) -> list[Received | Exception]:
+    """All parsed messages in one go; if that fails, one by one, so a bad one holds up nobody."""
+    if not items:
+        return []
+    try:
+        with transaction.atomic():
+            return list(receive_messages(items, analyse=analyse))
+    except Exception:
+        logger.exception("storing %d parsed messages together failed; storing them one by one", len(items))
+    results: list[Received | Exception] = []
+    for item in items:
+        try:
+            with transaction.atomic():
+                results.append(receive_messages([item], analyse=analyse)[0])
+        except Exception as exc:
+            results.append(exc)
+    return results
+
+
+def _mark(payload: InboundPayload, status: str, *, message: Message | None = None, error: str = "") -> None:
     payload.status = status
     payload.error = error[:2000]
     payload.message = message
     payload.processed_at = timezone.now()
-    payload.save(update_fields=["status", "error", "message", "processed_at", "attempts"])
+
+
+def process_payload(payload: InboundPayload) -> Message | None:
+    """Process one stored payload now; raises PayloadError for a hopeless one, RuntimeError to retry."""
+    outcome = process_payloads([payload])[0]
+    if payload.status == PayloadStatus.REJECTED:
+        raise PayloadError(payload.error)
+    if payload.status == PayloadStatus.FAILED:
+        raise RuntimeError(payload.error)
+    return outcome.message if isinstance(outcome, Received) else outcome
 
 
 def ingest(channel: str, source: str, raw: bytes, meta: dict[str, Any] | None = None) -> Message | None:
-    """Store, then process; an unexpected failure is retried by a task and reported as accepted."""
+    """Store, then process at once; an unexpected failure is retried by a task and reported as accepted."""
     from dabai.channels.tasks import reprocess_payload
 
     payload = store_payload(channel, source, raw, meta)
@@ -83,7 +227,6 @@ def ingest(channel: str, source: str, raw: bytes, meta: dict[str, Any] | None = 
     except PayloadError:
         raise
     except Exception:
-        logger.exception("processing %s payload #%s failed; retrying in the background", channel, payload.pk)
         reprocess_payload.enqueue(payload.pk)
         return None
 

@@ -13,10 +13,9 @@ from django.utils import timezone
 from dabai.channels import conf
 from dabai.channels.models import InboundPayload
 from dabai.channels.services import PayloadError, register_handler, set_subscription
-from dabai.conversations.models import Message
-from dabai.conversations.services import receive_message
+from dabai.conversations.services import Inbound
 from dabai.core.choices import Channel
-from dabai.customers.services import resolve_customer
+from dabai.customers.services import Handle
 
 SEGMENT_LENGTH = 70
 UNSUBSCRIBE_WORDS = {"退订", "TD", "T", "取消", "UNSUBSCRIBE", "STOP"}
@@ -48,28 +47,34 @@ def is_unsubscribe(text: str) -> bool:
     return text.strip().upper() in UNSUBSCRIBE_WORDS
 
 
-@register_handler(Channel.SMS, "webhook")
-def handle_sms(payload: InboundPayload) -> Message:
+def check(raw: bytes) -> dict:
+    """The gateway's JSON with from, text and id, or PayloadError: checked at the door, before storing."""
     try:
-        data = json.loads(bytes(payload.raw))
+        data = json.loads(raw)
         number, text, sms_id = normalise_phone(str(data["from"])), str(data["text"]), str(data["id"])
+        timestamp = int(data["timestamp"]) if data.get("timestamp") else None
     except (ValueError, KeyError, TypeError) as exc:
         raise PayloadError(f"expected JSON with from, text and id: {exc}") from exc
     if not number:
         raise PayloadError("empty sender number")
+    return {**data, "from": number, "text": text, "id": sms_id, "timestamp": timestamp}
+
+
+@register_handler(Channel.SMS, "webhook")
+def handle_sms(payload: InboundPayload) -> Inbound:
+    data = check(bytes(payload.raw))
+    number, text = data["from"], data["text"]
     if is_unsubscribe(text):
         set_subscription(Channel.SMS, number, False)
-    timestamp = data.get("timestamp")
-    sent_at = datetime.fromtimestamp(int(timestamp), tz=UTC) if timestamp else timezone.now()
-    customer = resolve_customer(Channel.SMS, number, handle=number)
-    return receive_message(
+    timestamp = data["timestamp"]
+    return Inbound(
         channel=Channel.SMS,
-        customer=customer,
+        handle=Handle(Channel.SMS, number, handle=number),
         body=text,
-        external_id=sms_id,
-        raw_payload={"payload_id": payload.pk, **data},
-        sent_at=sent_at,
-    ).message
+        external_id=data["id"],
+        raw_payload={"payload_id": payload.pk, **json.loads(bytes(payload.raw))},
+        sent_at=datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else timezone.now(),
+    )
 
 
 class SmsProvider(Protocol):

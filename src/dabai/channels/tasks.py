@@ -1,6 +1,7 @@
 """Background work of the channels: re-processing failed payloads, delivering replies, polling, imports."""
 
 import logging
+import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -9,12 +10,22 @@ from django_tasks import task
 from django_tasks.base import Task
 
 from dabai.channels.models import InboundPayload, PayloadStatus, PeriodicRun
-from dabai.channels.services import PayloadError, PermanentDeliveryError, process_payload, set_delivery_status
+from dabai.channels.services import (
+    PayloadError,
+    PermanentDeliveryError,
+    drain_batch,
+    drain_started,
+    process_payload,
+    request_drain,
+    set_delivery_status,
+)
 from dabai.conversations.models import DeliveryStatus, Direction, Insight, Message
 from dabai.core.tasking import retry_later
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 1000
+DRAIN_BATCH = 200
+DRAIN_SLICE_SECONDS = 5
 ANALYSIS_BATCH = 200
 
 
@@ -34,6 +45,26 @@ def reprocess_payload(payload_id: int, attempt: int = 0) -> str:
             logger.error("gave up on payload #%s; it stays stored as failed", payload_id)
         return "failed"
     return "ok"
+
+
+@task()
+def drain_inbound() -> int:
+    """Process accepted payloads in batches until none are left or this turn's time is up.
+
+    The time slice lets other work (replies, polls) through under a sustained burst; the next turn is
+    queued behind it.
+    """
+    drain_started()
+    deadline = time.monotonic() + DRAIN_SLICE_SECONDS
+    drained = 0
+    while True:
+        claimed = drain_batch(DRAIN_BATCH)
+        drained += claimed
+        if claimed < DRAIN_BATCH:
+            return drained
+        if time.monotonic() > deadline:
+            request_drain()
+            return drained
 
 
 @task()
@@ -114,13 +145,13 @@ def sweep_inbound() -> dict[str, int]:
 
     grace = timezone.now() - timedelta(seconds=conf.sweep_grace_seconds())
     since = timezone.now() - timedelta(days=1)
-    stuck = InboundPayload.objects.filter(
-        status__in=[PayloadStatus.RECEIVED, PayloadStatus.FAILED],
-        received_at__lt=grace,
-        received_at__gt=since,
-    ).values_list("pk", flat=True)[:SWEEP_BATCH]
-    for payload_id in stuck:
+    late = InboundPayload.objects.filter(received_at__lt=grace, received_at__gt=since)
+    failed = list(late.filter(status=PayloadStatus.FAILED).values_list("pk", flat=True)[:SWEEP_BATCH])
+    for payload_id in failed:
         reprocess_payload.enqueue(payload_id)
+    waiting = late.filter(status=PayloadStatus.RECEIVED).exists()
+    if waiting:
+        request_drain()
     cutoff = _analysis_cutoff(grace, timedelta(seconds=conf.sweep_grace_seconds()))
     unread = list(
         Message.objects.filter(
@@ -130,7 +161,7 @@ def sweep_inbound() -> dict[str, int]:
     for start in range(0, len(unread), ANALYSIS_BATCH):
         analyse_messages.enqueue(unread[start : start + ANALYSIS_BATCH])
     schedule_next(sweep_inbound, "sweep_inbound", conf.sweep_interval_seconds())
-    return {"payloads": len(stuck), "messages": len(unread)}
+    return {"payloads": len(failed) + waiting, "messages": len(unread)}
 
 
 def _analysis_cutoff(grace: datetime, grace_span: timedelta) -> datetime:

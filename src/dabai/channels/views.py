@@ -19,7 +19,7 @@ from dabai.accounts.permissions import require_desk_user, require_supervisor
 from dabai.channels import chat, conf, importer, phone, sms, wechat, weibo
 from dabai.channels.forms import ImportForm, LogCallForm, WeiboExportForm
 from dabai.channels.models import ImportJob
-from dabai.channels.services import PayloadError, ingest
+from dabai.channels.services import PayloadError, accept_payload, ingest, store_rejected
 from dabai.core.choices import Channel
 
 logger = logging.getLogger(__name__)
@@ -95,7 +95,14 @@ def email_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
 
 @signed_webhook(conf.sms_secret)
 def sms_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
-    return _store(request, Channel.SMS, "webhook", body, {})
+    """Checked for shape at the door, stored, acknowledged; the drain stores the message moments later."""
+    try:
+        sms.check(body)
+    except PayloadError as exc:
+        store_rejected(Channel.SMS, "webhook", body, str(exc))
+        return _reject(request, 400, str(exc))
+    payload = accept_payload(Channel.SMS, "webhook", body)
+    return JsonResponse({"status": "accepted", "payload_id": payload.pk}, status=202)
 
 
 @signed_webhook(conf.webhook_secret)

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from dabai.channels import sms
-from dabai.channels.models import Subscription
-from dabai.conversations.models import Conversation, DeliveryStatus, Message
+from dabai.channels.models import InboundPayload, PayloadStatus, Subscription
+from dabai.conversations.models import Conversation, DeliveryStatus, Insight, Message
 from dabai.conversations.services import post_reply
 from dabai.testing import run_queued_tasks
 
@@ -19,29 +19,50 @@ def sms_json(text: str, sms_id: str = "gw-1", sender: str = "+86 139 0000 1111")
     ).encode()
 
 
-def test_signed_sms_is_stored_once_under_one_customer_per_number(post_signed, db):
-    assert post_signed(URL, sms_json("话费多扣了50元")).status_code == 200
-    assert post_signed(URL, sms_json("话费多扣了50元")).status_code == 200
-    post_signed(URL, sms_json("怎么还没退", "gw-2", sender="13900001111"))
+@pytest.fixture
+def deliver(post_signed, commit):
+    """The gateway posts one SMS; the drain the webhook asked for runs, as the worker would run it."""
+
+    def post(body: bytes):
+        with commit():
+            response = post_signed(URL, body)
+        run_queued_tasks()
+        return response
+
+    return post
+
+
+def test_signed_sms_is_acknowledged_at_once_then_stored_once_per_number(post_signed, commit, db):
+    with commit():
+        first = post_signed(URL, sms_json("话费多扣了50元"))
+        assert post_signed(URL, sms_json("话费多扣了50元")).status_code == 202
+        post_signed(URL, sms_json("怎么还没退", "gw-2", sender="13900001111"))
+    assert first.status_code == 202 and first.json()["status"] == "accepted"
+    assert InboundPayload.objects.filter(status=PayloadStatus.RECEIVED).count() == 3
+    assert Message.objects.count() == 0, "acknowledged before processing"
+    assert run_queued_tasks() == 1, "one drain for the whole burst"
 
     assert Message.objects.count() == 2
+    assert Insight.objects.count() == 2, "the drain has the filter read what it stored"
     conversation = Conversation.objects.get()
     assert conversation.customer.identities.get().external_id == "13900001111"
 
 
-def test_bad_sms_webhooks_get_4xx_and_do_not_block_the_next(client, post_signed, db):
+def test_bad_sms_webhooks_get_4xx_and_do_not_block_the_next(client, post_signed, deliver, db):
     assert client.post(URL, data=sms_json("x"), content_type="application/json").status_code == 401
     response = post_signed(URL, b'{"from": "139"}')
     assert response.status_code == 400 and "from, text and id" in response.json()["error"]
     assert post_signed(URL, b"not json").status_code == 400
-    assert post_signed(URL, sms_json("好的")).status_code == 200
+    assert deliver(sms_json("好的")).status_code == 202
     assert Message.objects.count() == 1
+    rejected = InboundPayload.objects.filter(status=PayloadStatus.REJECTED)
+    assert [bytes(p.raw) for p in rejected.order_by("pk")] == [b'{"from": "139"}', b"not json"]
 
 
 @pytest.mark.parametrize("word", ["退订", "TD", " td "])
-def test_unsubscribe_words_stop_further_sms(post_signed, db, agent, settings, stand_in, word, commit):
+def test_unsubscribe_words_stop_further_sms(deliver, db, agent, settings, stand_in, word, commit):
     settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
-    post_signed(URL, sms_json(word))
+    deliver(sms_json(word))
     assert not Subscription.objects.get(channel="sms", external_id="13900001111").subscribed
 
     with commit():
@@ -53,13 +74,11 @@ def test_unsubscribe_words_stop_further_sms(post_signed, db, agent, settings, st
     assert stand_in.requests == []
 
 
-def test_long_reply_goes_out_in_70_character_signed_segments(
-    post_signed, db, agent, settings, stand_in, commit
-):
+def test_long_reply_goes_out_in_70_character_signed_segments(deliver, db, agent, settings, stand_in, commit):
     settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
     settings.DABAI_SMS_GATEWAY_KEY = "gateway-key"
     stand_in.routes["/send"] = lambda r: (200, {"id": f"out-{len(stand_in.requests)}"})
-    post_signed(URL, sms_json("退款什么时候到账？"))
+    deliver(sms_json("退款什么时候到账？"))
     text = "您好，" + "退款将原路退回，" * 20
     with commit():
         reply = post_reply(Conversation.objects.get(), agent, text)
@@ -78,11 +97,11 @@ def test_long_reply_goes_out_in_70_character_signed_segments(
     assert reply.delivery.provider_id == "out-1,out-2,out-3"
 
 
-def test_gateway_outage_is_retried_until_it_recovers(post_signed, db, agent, settings, stand_in, commit):
+def test_gateway_outage_is_retried_until_it_recovers(deliver, db, agent, settings, stand_in, commit):
     settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
     outage = {"on": True}
     stand_in.routes["/send"] = lambda r: (503, {"error": "busy"}) if outage["on"] else (200, {"id": "ok-1"})
-    post_signed(URL, sms_json("在吗"))
+    deliver(sms_json("在吗"))
     with commit():
         reply = post_reply(Conversation.objects.get(), agent, "在的")
     run_queued_tasks()
@@ -102,7 +121,7 @@ def test_segments_and_phone_numbers():
 
 
 def test_retry_after_a_failure_half_way_does_not_resend_delivered_segments(
-    post_signed, db, agent, settings, stand_in, commit
+    deliver, db, agent, settings, stand_in, commit
 ):
     settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
     state = {"calls": 0}
@@ -112,7 +131,7 @@ def test_retry_after_a_failure_half_way_does_not_resend_delivered_segments(
         return (503, {"error": "busy"}) if state["calls"] == 2 else (200, {"id": f"s{state['calls']}"})
 
     stand_in.routes["/send"] = flaky
-    post_signed(URL, sms_json("在吗"))
+    deliver(sms_json("在吗"))
     with commit():
         reply = post_reply(Conversation.objects.get(), agent, "长" * 140)
     run_queued_tasks()
