@@ -1,12 +1,16 @@
 """Routing listens to conversations (conversations never import routing): clocks, assignment, complaints.
 
-Each receiver runs in its own savepoint and logs instead of raising: a routing bug must never roll back the
-customer's message or the filter's insight. The minute sweep starts missing clocks and routes what is left.
+Arrivals and insights come in batches (a webhook burst is stored and read in one go), so each batch is handled
+set-wise: a fixed number of queries however many items it holds. A routing bug must never roll back the
+customer's message or the filter's insight: the batch runs in a savepoint, and if it raises it is logged and
+each item is handled again on its own (each in its own savepoint, logging instead of raising), so one bad
+item blocks nothing. The minute sweep starts missing clocks and routes what is left.
 """
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from django.db import transaction
 from django.dispatch import receiver
@@ -18,7 +22,9 @@ from dabai.routing import services
 from dabai.routing.models import ClockKind, ClockState
 
 ANSWERED = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
+OPENING = (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
 logger = logging.getLogger(__name__)
+Item = TypeVar("Item")
 
 
 def contained(handler: Callable[..., None]) -> Callable[..., None]:
@@ -33,17 +39,46 @@ def contained(handler: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
+def batch_or_each(
+    batch: Callable[[Sequence[Item]], None], items: Sequence[Item], each: Callable[[Item], None]
+) -> None:
+    """Handle the whole batch in one savepoint; if that raises, log it and handle the items one by one."""
+    if not items:
+        return
+    try:
+        with transaction.atomic():
+            batch(items)
+    except Exception:
+        logger.exception(
+            "routing: %s failed for %d items; handling them one by one", batch.__name__, len(items)
+        )
+        for item in items:
+            each(item)
+
+
 @receiver(signals.messages_received, dispatch_uid="routing.messages_received")
 def on_messages_received(sender, arrivals: list[signals.Arrival], **kwargs) -> None:
+    """New conversations get their clocks together; a message joining a conversation (rare) goes alone."""
+    batch_or_each(start_opening_clocks, [a for a in arrivals if a.new_conversation], on_arrival)
     for arrival in arrivals:
-        on_message_received(arrival.message, arrival.conversation, arrival.new_conversation)
+        if not arrival.new_conversation:
+            on_arrival(arrival)
+
+
+def start_opening_clocks(arrivals: Sequence[signals.Arrival]) -> None:
+    """First-response and resolution clocks for conversations the batch opened, from each message's time."""
+    services.start_clocks_for([(a.conversation, a.message.sent_at) for a in arrivals], OPENING)
+
+
+def on_arrival(arrival: signals.Arrival) -> None:
+    on_message_received(arrival.message, arrival.conversation, arrival.new_conversation)
 
 
 @contained
 def on_message_received(message: Message, conversation: Conversation, new_conversation: bool) -> None:
     """A customer wrote: start the first-response clock, or resume paused clocks and start next-response."""
     if new_conversation:
-        services.start_clocks(conversation, [ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION], message.sent_at)
+        services.start_clocks(conversation, OPENING, message.sent_at)
         return
     now = timezone.now()
     if conversation.sla_clocks.filter(state=ClockState.PAUSED).exists():
@@ -56,8 +91,45 @@ def on_message_received(message: Message, conversation: Conversation, new_conver
 
 @receiver(signals.insights_stored, dispatch_uid="routing.insights_stored")
 def on_insights_stored(sender, insights: list[Insight], **kwargs) -> None:
-    for insight in insights:
-        on_insight_stored(insight, insight.message)
+    batch_or_each(act_on_insights, insights, on_insight)
+
+
+def act_on_insights(insights: Sequence[Insight]) -> None:
+    """``on_insight_stored`` for a batch in a fixed number of queries: retarget, route, open complaints.
+
+    Decisions are made in memory in the batch's order, as one call per insight would make them; each queued
+    conversation is routed once, by the intent of its latest message in the batch (the insight ``route``
+    would read). Everything is written at the end.
+    """
+    ids = list(dict.fromkeys(i.message.conversation_id for i in insights))
+    found = Conversation.objects.select_related("customer").in_bulk(ids)
+    conversations = [found[pk] for pk in ids if pk in found]
+    rules = services.SlaRules({c.channel for c in conversations})
+    services.retarget_clocks_for(conversations, rules)
+    now = timezone.now()
+    contacts = services.recent_contacts({c.customer_id for c in conversations}, now)
+    items = [(i, found[i.message.conversation_id]) for i in insights if i.message.conversation_id in found]
+    triggered = [(c, services.complaint_triggers(c, i, now, contacts)) for i, c in items]
+    latest = {
+        i.message.conversation_id: i
+        for i in sorted(insights, key=lambda i: (i.message.sent_at, i.message_id))
+    }
+    queued = {c.pk for c in conversations if c.status == Status.OPEN and c.assignee_id is None}
+    router = services.BatchRouter({found[pk].team_id for pk in queued})
+    complaints = services.ComplaintBatch([c for c, why in triggered if why], now, rules)
+    for c, why in triggered:
+        if c.pk in queued:
+            queued.discard(c.pk)
+            router.decide(c, latest[c.pk].intent)
+        before = c.assignee_id
+        if why and complaints.open(c, why) is not None and c.assignee_id != before:
+            router.hand_over(c, before, c.assignee_id)
+    router.write()
+    complaints.write()
+
+
+def on_insight(insight: Insight) -> None:
+    on_insight_stored(insight, insight.message)
 
 
 @contained

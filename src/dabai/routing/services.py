@@ -4,7 +4,7 @@ Decisions recorded here (issue 7):
 - SLA clocks start in the ``messages_received`` handler, inside the conversation's own transaction, because
   the customer's wait starts when they write, not when our analysis finishes.
 - Routing happens in the ``insights_stored`` handler, directly (no extra task): skill matching needs the
-  filter's intent, and that handler already runs inside the worker's ``analyse_message`` task, so the web
+  filter's intent, and that handler already runs inside the worker's ``analyse_messages`` task, so the web
   request never pays for it. The minute sweep routes whatever is still queued (analysis failed, nobody free),
   so nothing waits forever.
 - Routing writes the assignee with a queryset update and a ``RoutingDecision`` row rather than
@@ -15,17 +15,17 @@ Decisions recorded here (issue 7):
 import csv
 import io
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection, models, transaction
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dabai.accounts.models import Role, User
+from dabai.accounts.models import AuditEntry, Role, User
 from dabai.accounts.services import record_audit
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import Conversation, Insight, Status
@@ -135,6 +135,26 @@ def policy_for(
     )
 
 
+class SlaRules:
+    """Active policies and working calendars, read once: a batch then costs what one conversation does."""
+
+    def __init__(self, channels: Iterable[str] | None = None) -> None:
+        policies = SlaPolicy.objects.filter(is_active=True)
+        if channels is not None:
+            policies = policies.filter(channel__in=set(channels))
+        self.policies = list(policies)
+        self.calendars = Calendars()
+
+    def policy(self, conversation: Conversation) -> SlaPolicy:
+        return policy_for(
+            conversation.channel,
+            conversation.priority,
+            conversation.customer.tier,
+            conversation.is_public,
+            self.policies,
+        )
+
+
 def _target(policy: SlaPolicy, kind: str) -> int:
     return {
         ClockKind.FIRST_RESPONSE: policy.first_response_minutes,
@@ -168,18 +188,32 @@ def _new_clock(
 
 def start_clocks(conversation: Conversation, kinds: Iterable[str], at: datetime) -> list[SlaClock]:
     """Start the named clocks unless one of that kind is running or paused (idempotent)."""
-    existing = set(
-        conversation.sla_clocks.filter(state__in=[ClockState.RUNNING, ClockState.PAUSED]).values_list(
-            "kind", flat=True
-        )
-    )
-    policy = policy_for(
-        conversation.channel, conversation.priority, conversation.customer.tier, conversation.is_public
-    )
-    calendars = Calendars()
-    clocks = [_new_clock(conversation, k, at, policy, calendars) for k in kinds if k not in existing]
+    return start_clocks_for([(conversation, at)], kinds)
+
+
+def start_clocks_for(
+    starts: Sequence[tuple[Conversation, datetime]], kinds: Iterable[str], rules: SlaRules | None = None
+) -> list[SlaClock]:
+    """Start the named clocks for many conversations (each from its own moment) in a fixed number of queries.
+
+    A webhook burst opens hundreds of conversations at once; policies, calendars and the clocks already open
+    are read once, the clocks are inserted together and the inbox's deadline rows are computed in memory.
+    """
+    kinds = list(kinds)
+    if not starts:
+        return []
+    rules = rules or SlaRules(c.channel for c, _ in starts)
+    open_clocks = _open_clocks(c.pk for c, _ in starts)
+    clocks = []
+    for conversation, at in starts:
+        mine = open_clocks[conversation.pk]
+        started = {c.kind for c in mine}
+        policy = rules.policy(conversation)
+        new = [_new_clock(conversation, k, at, policy, rules.calendars) for k in kinds if k not in started]
+        mine.extend(new)
+        clocks.extend(new)
     SlaClock.objects.bulk_create(clocks)
-    refresh_conversation_sla(conversation.pk)
+    _save_slas(open_clocks)
     return clocks
 
 
@@ -229,51 +263,95 @@ def resume_clocks(conversation: Conversation, at: datetime) -> int:
     return resumed
 
 
+TIGHTENED = ["due_at", "warn_at", "warned_at", "target_minutes", "policy"]
+
+
+def _tighten(clocks: Iterable[SlaClock], kind: str, due_at: datetime) -> list[SlaClock]:
+    """Bring running deadlines of ``kind`` forward to ``due_at`` (never back) in memory; returns the moved."""
+    moved = []
+    for clock in clocks:
+        if clock.kind == kind and clock.state == ClockState.RUNNING and clock.due_at > due_at:
+            shift = clock.due_at - clock.warn_at
+            clock.due_at, clock.warn_at, clock.warned_at = due_at, due_at - shift, None
+            moved.append(clock)
+    return moved
+
+
 def tighten_clock(conversation: Conversation, kind: str, due_at: datetime) -> None:
     """Bring a running deadline forward (never back), e.g. when a complaint case opens."""
-    for clock in conversation.sla_clocks.filter(kind=kind, state=ClockState.RUNNING, due_at__gt=due_at):
-        shift = clock.due_at - clock.warn_at
-        clock.due_at, clock.warn_at, clock.warned_at = due_at, due_at - shift, None
-        clock.save(update_fields=["due_at", "warn_at", "warned_at"])
-    refresh_conversation_sla(conversation.pk)
+    open_clocks = _open_clocks([conversation.pk])
+    SlaClock.objects.bulk_update(_tighten(open_clocks[conversation.pk], kind, due_at), TIGHTENED)
+    _save_slas(open_clocks)
 
 
 def retarget_clocks(conversation: Conversation) -> None:
     """After the filter raised the priority, a stricter policy may apply: bring running deadlines forward."""
-    policy = policy_for(
-        conversation.channel, conversation.priority, conversation.customer.tier, conversation.is_public
+    retarget_clocks_for([conversation])
+
+
+def retarget_clocks_for(conversations: Sequence[Conversation], rules: SlaRules | None = None) -> None:
+    """``retarget_clocks`` for a batch: one read of the running clocks, writes only for those that tighten."""
+    by_id = {c.pk: c for c in conversations}
+    if not by_id:
+        return
+    rules = rules or SlaRules(c.channel for c in conversations)
+    open_clocks = _open_clocks(by_id)
+    changed: dict[int, SlaClock] = {}
+    retargeted: dict[int, list[SlaClock]] = {}
+    for conversation_id, clocks in open_clocks.items():
+        policy = rules.policy(by_id[conversation_id])
+        for clock in [c for c in clocks if c.state == ClockState.RUNNING and c.remaining_seconds is None]:
+            target = _target(policy, clock.kind)
+            if target >= clock.target_minutes:
+                continue
+            due = rules.calendars.get(clock.team_id, policy.always_open).add(clock.started_at, target * 60)
+            changed.update((c.pk, c) for c in _tighten(clocks, clock.kind, due))
+            clock.target_minutes, clock.policy = target, policy if policy.pk else None
+            changed[clock.pk] = clock
+            retargeted[conversation_id] = clocks
+    SlaClock.objects.bulk_update(list(changed.values()), TIGHTENED)
+    _save_slas(retargeted)
+
+
+def _open_clocks(conversation_ids: Iterable[int]) -> dict[int, list[SlaClock]]:
+    """Running and paused clocks per conversation (every given id present), nearest deadline first."""
+    by_conversation: dict[int, list[SlaClock]] = {pk: [] for pk in conversation_ids}
+    for clock in SlaClock.objects.filter(
+        conversation_id__in=list(by_conversation), state__in=[ClockState.RUNNING, ClockState.PAUSED]
+    ).order_by("due_at"):
+        by_conversation[clock.conversation_id].append(clock)
+    return by_conversation
+
+
+def _sla_row(conversation_id: int, clocks: Iterable[SlaClock]) -> ConversationSla:
+    """The inbox row of one conversation from its open (running or paused) clocks."""
+    clocks = list(clocks)
+    running = [c for c in clocks if c.state == ClockState.RUNNING]
+    nearest = min(running, key=lambda c: c.due_at) if running else None
+    return ConversationSla(
+        conversation_id=conversation_id,
+        next_due_at=nearest.due_at if nearest else None,
+        next_kind=nearest.kind if nearest else "",
+        warn_at=nearest.warn_at if nearest else None,
+        is_paused=bool(clocks) and not running,
+        breached=any(c.breached_at is not None for c in running),
     )
-    calendars = Calendars()
-    for clock in conversation.sla_clocks.filter(state=ClockState.RUNNING, remaining_seconds__isnull=True):
-        target = _target(policy, clock.kind)
-        if target < clock.target_minutes:
-            due = calendars.get(clock.team_id, policy.always_open).add(clock.started_at, target * 60)
-            tighten_clock(conversation, clock.kind, due)
-            SlaClock.objects.filter(pk=clock.pk).update(
-                target_minutes=target, policy=policy if policy.pk else None
-            )
+
+
+def _save_slas(clocks_by_conversation: Mapping[int, Iterable[SlaClock]]) -> list[ConversationSla]:
+    """Write the inbox rows of many conversations with one upsert (insert, or update the existing row)."""
+    rows = [_sla_row(pk, clocks) for pk, clocks in clocks_by_conversation.items()]
+    return ConversationSla.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["conversation"],
+        update_fields=["next_due_at", "next_kind", "warn_at", "is_paused", "breached"],
+    )
 
 
 def refresh_conversation_sla(conversation_id: int) -> ConversationSla:
     """Recompute the nearest deadline the inbox sorts by."""
-    clocks = list(
-        SlaClock.objects.filter(
-            conversation_id=conversation_id, state__in=[ClockState.RUNNING, ClockState.PAUSED]
-        ).order_by("due_at")
-    )
-    running = [c for c in clocks if c.state == ClockState.RUNNING]
-    nearest = running[0] if running else None
-    sla, _ = ConversationSla.objects.update_or_create(
-        conversation_id=conversation_id,
-        defaults={
-            "next_due_at": nearest.due_at if nearest else None,
-            "next_kind": nearest.kind if nearest else "",
-            "warn_at": nearest.warn_at if nearest else None,
-            "is_paused": bool(clocks) and not running,
-            "breached": any(c.breached_at is not None for c in running),
-        },
-    )
-    return sla
+    return _save_slas(_open_clocks([conversation_id]))[0]
 
 
 # ---------------------------------------------------------------------------------------------- sweep
@@ -426,6 +504,17 @@ def _write_assignees(rows: list[tuple[int, int, int | None]]) -> None:
             cursor.execute(sql, [value for row in part for value in row])
 
 
+def _stamp_last_assigned(last: dict[int, datetime]) -> None:
+    """Write each seat's last-assignment time (round robin's order) with one UPDATE per chunk of seats."""
+    users = list(last)
+    for start in range(0, len(users), CHUNK):
+        ids = users[start : start + CHUNK]
+        times = {last[u] for u in ids}
+        whens = [When(user_id=u, then=Value(last[u])) for u in ids]
+        stamp = times.pop() if len(times) == 1 else Case(*whens, output_field=models.DateTimeField())
+        AgentRouting.objects.filter(user_id__in=ids).update(last_assigned_at=stamp)
+
+
 def _apply(decisions: list[tuple[int, int | None, Decision]], at: datetime, record_queued: bool) -> None:
     """Write assignees, each seat's last-assigned time and the decision rows in bulk."""
     assigned = [(cid, team_id, d) for cid, team_id, d in decisions if d.seat is not None]
@@ -435,10 +524,7 @@ def _apply(decisions: list[tuple[int, int | None, Decision]], at: datetime, reco
             for cid, team_id, d in assigned
         ]
     )
-    last: dict[int, datetime] = {d.seat.user_id: at for _, _, d in assigned}
-    for start in range(0, len(last), CHUNK):
-        ids = list(last)[start : start + CHUNK]
-        AgentRouting.objects.filter(user_id__in=ids).update(last_assigned_at=at)
+    _stamp_last_assigned({d.seat.user_id: d.seat.last_assigned_at or at for _, _, d in assigned})
     RoutingDecision.objects.bulk_create(
         [
             RoutingDecision(
@@ -455,32 +541,85 @@ def _apply(decisions: list[tuple[int, int | None, Decision]], at: datetime, reco
     )
 
 
+def _need(
+    channel: str, team_id: int | None, intent: str | None, preview: str, tier: str, expert_tiers: set[str]
+) -> Need:
+    """What a conversation asks of its agent, from the columns both the single and the bulk router read."""
+    return Need(channel, team_id, intent or "", _language(preview), tier in expert_tiers)
+
+
 def route(conversation: Conversation, *, rule_override: str | None = None) -> Decision:
     """Choose an agent for one unassigned conversation and record why (or that it stays queued)."""
-    now = timezone.now()
     intent = (
         Insight.objects.filter(message__conversation=conversation)
         .order_by("-message__sent_at", "-message_id")
         .values_list("intent", flat=True)
         .first()
-    ) or ""
-    need = Need(
-        channel=conversation.channel,
-        team_id=conversation.team_id,
-        intent=intent,
-        language=_language(conversation.preview),
-        expert_tier=conversation.customer.tier in _expert_tiers(),
     )
-    router = Router(load_seats([conversation.team_id] if conversation.team_id else None))
-    decision = router.decide(need, now)
-    if rule_override and decision.seat is not None:
-        decision = Decision(decision.seat, rule_override, decision.reason)
-    with transaction.atomic():
-        _apply([(conversation.pk, conversation.team_id, decision)], now, record_queued=True)
-    conversation.refresh_from_db(fields=["assignee", "team"])
-    if decision.seat is not None:
-        publish_conversation_event(conversation.pk, "conversation.assigned")
-    return decision
+    return route_many([(conversation, intent or "")], rule_override=rule_override)[0]
+
+
+def route_many(
+    items: Sequence[tuple[Conversation, str]], *, rule_override: str | None = None
+) -> list[Decision]:
+    """Route unassigned conversations, each with the intent of its latest message, and record why."""
+    batch = BatchRouter({c.team_id for c, _ in items})
+    decisions = [batch.decide(c, intent, rule_override) for c, intent in items]
+    batch.write()
+    return decisions
+
+
+class BatchRouter:
+    """Routes a batch as one ``route`` call per conversation would, with one read of the seats and one write.
+
+    Decisions are made in memory in the batch's order: the router keeps each seat's load current, and
+    decisions are stamped a microsecond apart so round robin sees them in order, as separate calls did.
+    ``hand_over`` keeps the loads right when a complaint case gives a conversation to its expert owner.
+    """
+
+    def __init__(self, team_ids: set[int | None]) -> None:
+        self.now = timezone.now()
+        self.router = Router(load_seats(None if None in team_ids else team_ids) if team_ids else [])
+        self.seats = {s.user_id: s for s in self.router.seats}
+        self.expert_tiers = _expert_tiers() if team_ids else set()
+        self.decided: list[tuple[Conversation, Decision]] = []
+
+    def decide(self, c: Conversation, intent: str, rule_override: str | None = None) -> Decision:
+        """Choose an agent (assignee and team are set on ``c`` at once; ``write`` reads them back)."""
+        need = _need(c.channel, c.team_id, intent, c.preview, c.customer.tier, self.expert_tiers)
+        decision = self.router.decide(need, self.now + timedelta(microseconds=len(self.decided)))
+        if decision.seat is not None:
+            if rule_override:
+                decision = Decision(decision.seat, rule_override, decision.reason)
+            c.assignee_id = decision.seat.user_id
+            c.team_id = c.team_id if c.team_id is not None else min(decision.seat.team_ids, default=None)
+        self.decided.append((c, decision))
+        return decision
+
+    def hand_over(self, c: Conversation, old: int | None, new: int) -> None:
+        """``c`` went from ``old`` to ``new`` outside the router: the loads follow, as a fresh read would."""
+        if c.status not in ACTIVE:
+            return
+        for user_id, change in ((old, -1), (new, 1)):
+            if user_id in self.seats:
+                load = self.seats[user_id].load
+                load[c.channel] = load.get(c.channel, 0) + change
+
+    def write(self) -> None:
+        """Assignees, seats and decision rows in bulk; then the assignees as stored (an agent may have been
+        quicker) are read back onto the conversations, and the assigned ones announced after commit."""
+        if not self.decided:
+            return
+        with transaction.atomic():
+            _apply([(c.pk, c.team_id, d) for c, d in self.decided], self.now, record_queued=True)
+        by_id = {c.pk: c for c, _ in self.decided}
+        for pk, assignee_id, team_id in Conversation.objects.filter(pk__in=list(by_id)).values_list(
+            "id", "assignee_id", "team_id"
+        ):
+            by_id[pk].assignee_id, by_id[pk].team_id = assignee_id, team_id
+        for c, decision in self.decided:
+            if decision.seat is not None:
+                publish_conversation_event(c.pk, "conversation.assigned")
 
 
 def route_queued(*, batch_size: int = 5000, limit: int | None = None) -> int:
@@ -504,7 +643,7 @@ def route_queued(*, batch_size: int = 5000, limit: int | None = None) -> int:
             break
         decisions = []
         for cid, channel, team_id, tier, preview, intent in rows:
-            need = Need(channel, team_id, intent or "", _language(preview), tier in expert_tiers)
+            need = _need(channel, team_id, intent, preview, tier, expert_tiers)
             decisions.append((cid, team_id, router.decide(need, now)))
         with transaction.atomic():
             _apply(decisions, now, record_queued=False)
@@ -614,73 +753,167 @@ def import_tiers(text: str, *, actor: User | None) -> TierImport:
 # ---------------------------------------------------------------------------------------------- complaints
 
 
-def complaint_triggers(conversation: Conversation, insight: Insight, now: datetime) -> list[str]:
-    """Why this message makes a hard complaint: escalation risk, a regulator named, or repeated contact."""
+def recent_contacts(customer_ids: Iterable[int], now: datetime) -> dict[int, int]:
+    """Conversations each customer opened within the repeat window: one grouped COUNT for a whole batch."""
+    rows = (
+        Conversation.objects.filter(customer_id__in=set(customer_ids), created_at__gte=now - REPEAT_WINDOW)
+        .order_by()
+        .values("customer_id")
+        .annotate(n=Count("id"))
+        .values_list("customer_id", "n")
+    )
+    return dict(rows)
+
+
+def complaint_triggers(
+    conversation: Conversation, insight: Insight, now: datetime, contacts: Mapping[int, int] | None = None
+) -> list[str]:
+    """Why this message makes a hard complaint: escalation risk, a regulator named, or repeated contact.
+
+    ``contacts`` (from ``recent_contacts``) lets a batch count every customer's contacts in one query.
+    """
     triggers = []
     if insight.escalation_risk:
         triggers.append("escalation_risk")
     cues = (insight.analysis.get("why") or {}).get("escalation") or []
     if any(c.get("category") == "esc_regulator" for c in cues if isinstance(c, dict)):
         triggers.append("regulator")
-    recent = Conversation.objects.filter(
-        customer_id=conversation.customer_id, created_at__gte=now - REPEAT_WINDOW
-    )
-    if recent.count() >= REPEAT_CONTACTS:
+    if contacts is None:
+        contacts = recent_contacts([conversation.customer_id], now)
+    if contacts.get(conversation.customer_id, 0) >= REPEAT_CONTACTS:
         triggers.append("repeated_contact")
     return triggers
 
 
-def _senior_owner(conversation: Conversation) -> tuple[User | None, bool]:
-    """An available expert seat with the fewest open cases, else the team's supervisor."""
-    open_cases = Count("owned_complaints", filter=~Q(owned_complaints__stage=ComplaintStage.CONFIRMED))
-    experts = User.objects.filter(
-        is_active=True, routing__is_expert_seat=True, routing__state=AgentState.AVAILABLE
-    ).annotate(cases=open_cases)
-    if conversation.team_id:
-        experts = experts.filter(agent_profile__teams=conversation.team_id)
-    expert = experts.order_by("cases", "id").first()
-    if expert is not None:
+class SeniorOwners:
+    """Who may own complaint cases, read once per batch: available expert seats with their open cases and
+    teams, and the supervisors by team. Handing out a case counts it at once, so the next case of the same
+    batch goes to the expert who now has the fewest."""
+
+    def __init__(self) -> None:
+        open_cases = Count("owned_complaints", filter=~Q(owned_complaints__stage=ComplaintStage.CONFIRMED))
+        self.cases: dict[int, int] = {}
+        self.teams: dict[int, set[int]] = {}
+        for user_id, team_id, cases in (
+            User.objects.filter(
+                is_active=True, routing__is_expert_seat=True, routing__state=AgentState.AVAILABLE
+            )
+            .order_by()
+            .values_list("id", "agent_profile__teams")
+            .annotate(cases=open_cases)
+        ):
+            self.cases[user_id] = cases
+            self.teams.setdefault(user_id, set()).add(team_id)
+        self.by_team, self.fallback = _supervisors_by_team()
+
+    def take(self, team_id: int | None) -> tuple[int | None, bool]:
+        """The expert seat (of the team, if any) with the fewest open cases, else the team's supervisor."""
+        experts = [u for u in self.cases if team_id is None or team_id in self.teams[u]]
+        if not experts:
+            return self.by_team.get(team_id, self.fallback), False
+        expert = min(experts, key=lambda u: (self.cases[u], u))
+        self.cases[expert] += 1
         return expert, True
-    by_team, fallback = _supervisors_by_team()
-    owner_id = by_team.get(conversation.team_id, fallback)
-    return (User.objects.filter(pk=owner_id).first() if owner_id else None), False
+
+
+def _audit_system(action: str, entries: Iterable[tuple[models.Model, dict]]) -> None:
+    """Audit entries written by the system (no actor, no request) for a whole batch in one INSERT.
+
+    Same rows as ``accounts.services.record_audit``, which writes one row per call and has no bulk form.
+    """
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk), detail=detail)
+            for obj, detail in entries
+        ]
+    )
 
 
 def open_complaint(conversation: Conversation, triggers: list[str], now: datetime) -> ComplaintCase | None:
     """Open a complaint case (once per conversation) with a senior owner and halved deadlines."""
-    if ComplaintCase.objects.filter(conversation=conversation).exists():
-        return None
-    owner, is_expert = _senior_owner(conversation)
-    policy = policy_for(
-        conversation.channel, conversation.priority, conversation.customer.tier, conversation.is_public
-    )
-    calendar = Calendars().get(conversation.team_id, policy.always_open)
-    case = ComplaintCase.objects.create(
-        conversation=conversation,
-        customer_id=conversation.customer_id,
-        triggers=triggers,
-        owner=owner,
-        opened_at=now,
-        due_at=calendar.add(now, policy.resolution_minutes * 30),
-    )
-    tighten_clock(
-        conversation, ClockKind.FIRST_RESPONSE, calendar.add(now, policy.first_response_minutes * 30)
-    )
-    tighten_clock(conversation, ClockKind.RESOLUTION, case.due_at)
-    if is_expert and owner is not None and conversation.assignee_id != owner.pk:
-        Conversation.objects.filter(pk=conversation.pk).update(assignee=owner)
-        RoutingDecision.objects.create(
-            conversation=conversation,
-            agent=owner,
-            rule=RoutingRule.COMPLAINT,
-            reason=_("complaint case: %(why)s") % {"why": ", ".join(triggers)},
-            at=now,
-        )
-    record_audit(
-        None, "routing.complaint_opened", case, {"triggers": triggers, "owner": owner.pk if owner else None}
-    )
-    publish_conversation_event(conversation.pk, "complaint.opened")
+    batch = ComplaintBatch([conversation], now)
+    case = batch.open(conversation, triggers)
+    batch.write()
     return case
+
+
+class ComplaintBatch:
+    """Opens complaint cases as separate ``open_complaint`` calls would, in a fixed number of queries.
+
+    Existing cases, owners, policies, calendars and clocks are read once; ``open`` decides in memory (in the
+    batch's order, so owners' open-case counts stay fair); ``write`` stores everything in bulk.
+    """
+
+    def __init__(
+        self, conversations: Sequence[Conversation], now: datetime, rules: SlaRules | None = None
+    ) -> None:
+        ids = {c.pk for c in conversations}
+        self.now = now
+        self.taken = set(
+            ComplaintCase.objects.filter(conversation_id__in=ids).values_list("conversation_id", flat=True)
+        )
+        new = ids - self.taken
+        # Nothing more to read when every conversation has its case already.
+        self.owners = SeniorOwners() if new else None
+        self.rules = rules or (SlaRules(c.channel for c in conversations) if new else None)
+        self.clocks = _open_clocks(new) if new else {}
+        self.cases: list[ComplaintCase] = []
+        self.moved: dict[int, SlaClock] = {}
+        self.handed: list[tuple[Conversation, int]] = []
+        self.decisions: list[RoutingDecision] = []
+
+    def open(self, conversation: Conversation, triggers: list[str]) -> ComplaintCase | None:
+        """The new case, or None if the conversation has one; an expert owner takes the conversation too."""
+        if conversation.pk in self.taken or self.owners is None or self.rules is None:
+            return None
+        self.taken.add(conversation.pk)
+        owner_id, is_expert = self.owners.take(conversation.team_id)
+        policy = self.rules.policy(conversation)
+        calendar = self.rules.calendars.get(conversation.team_id, policy.always_open)
+        case = ComplaintCase(
+            conversation=conversation,
+            customer_id=conversation.customer_id,
+            triggers=triggers,
+            owner_id=owner_id,
+            opened_at=self.now,
+            due_at=calendar.add(self.now, policy.resolution_minutes * 30),
+        )
+        self.cases.append(case)
+        clocks = self.clocks[conversation.pk]
+        first_due = calendar.add(self.now, policy.first_response_minutes * 30)
+        self.moved.update((c.pk, c) for c in _tighten(clocks, ClockKind.FIRST_RESPONSE, first_due))
+        self.moved.update((c.pk, c) for c in _tighten(clocks, ClockKind.RESOLUTION, case.due_at))
+        if is_expert and owner_id is not None and conversation.assignee_id != owner_id:
+            conversation.assignee_id = owner_id
+            self.handed.append((conversation, owner_id))
+            self.decisions.append(
+                RoutingDecision(
+                    conversation=conversation,
+                    agent_id=owner_id,
+                    rule=RoutingRule.COMPLAINT,
+                    reason=_("complaint case: %(why)s") % {"why": ", ".join(triggers)},
+                    at=self.now,
+                )
+            )
+        return case
+
+    def write(self) -> None:
+        """Cases, tightened clocks, deadline rows, hand-overs, decisions and audit entries in bulk."""
+        if not self.cases:
+            return
+        ComplaintCase.objects.bulk_create(self.cases)
+        SlaClock.objects.bulk_update(list(self.moved.values()), TIGHTENED)
+        _save_slas({case.conversation_id: self.clocks[case.conversation_id] for case in self.cases})
+        Conversation.objects.bulk_update(
+            [Conversation(pk=c.pk, assignee_id=owner_id) for c, owner_id in self.handed], ["assignee"]
+        )
+        for c, owner_id in self.handed:
+            c.assignee_id = owner_id
+        RoutingDecision.objects.bulk_create(self.decisions)
+        opened = [(case, {"triggers": case.triggers, "owner": case.owner_id}) for case in self.cases]
+        _audit_system("routing.complaint_opened", opened)
+        for case in self.cases:
+            publish_conversation_event(case.conversation_id, "complaint.opened")
 
 
 STAGE_ORDER = list(ComplaintStage.values)

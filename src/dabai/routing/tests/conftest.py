@@ -1,7 +1,7 @@
 import pytest
 
 from dabai.accounts.models import Role
-from dabai.routing.models import AgentRouting, Skill, SkillKind
+from dabai.routing.models import AgentRouting, Skill, SkillKind, SlaPolicy
 from dabai.testing import UserFactory
 
 
@@ -19,5 +19,23 @@ def seat():
             ]
         )
         return user
+
+    return make
+
+
+@pytest.fixture
+def sla_policy(db):
+    """``sla_policy(name, channel, first, following, resolution, **narrowing)``: an active 24/7 policy."""
+
+    def make(name, channel, first, following, resolution, **narrowing):
+        return SlaPolicy.objects.create(
+            name=name,
+            channel=channel,
+            first_response_minutes=first,
+            next_response_minutes=following,
+            resolution_minutes=resolution,
+            always_open=True,
+            **narrowing,
+        )
 
     return make

@@ -17,7 +17,6 @@ from dabai.routing.models import (
     ConversationSla,
     SlaBreach,
     SlaClock,
-    SlaPolicy,
     SweepChain,
 )
 from dabai.routing.tasks import start_sla_sweep
@@ -170,16 +169,10 @@ def test_sweep_starts_clocks_that_never_started():
     assert first_response(conversation).target_minutes == 5
 
 
-def test_urgent_message_gets_the_stricter_policy_once_the_filter_reads_it(django_capture_on_commit_callbacks):
-    SlaPolicy.objects.create(
-        name="Urgent email",
-        channel=Channel.EMAIL,
-        priority=Priority.URGENT,
-        first_response_minutes=30,
-        next_response_minutes=60,
-        resolution_minutes=240,
-        always_open=True,
-    )
+def test_urgent_message_gets_the_stricter_policy_once_the_filter_reads_it(
+    django_capture_on_commit_callbacks, sla_policy
+):
+    sla_policy("Urgent email", Channel.EMAIL, 30, 60, 240, priority=Priority.URGENT)
     with django_capture_on_commit_callbacks(execute=True):
         conversation = write(Channel.EMAIL, body="家里老人突然停水停电，已经一整天了，急死了！马上派人来！")
     with django_capture_on_commit_callbacks(execute=True):
