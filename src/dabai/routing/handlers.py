@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from dabai.conversations import signals
 from dabai.conversations.models import Conversation, Insight, Message, Status
-from dabai.routing import services
+from dabai.routing import selectors, services
 from dabai.routing.models import ClockKind, ClockState
 
 ANSWERED = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
@@ -58,16 +58,32 @@ def batch_or_each(
 
 @receiver(signals.messages_received, dispatch_uid="routing.messages_received")
 def on_messages_received(sender, arrivals: list[signals.Arrival], **kwargs) -> None:
-    """New conversations get their clocks together; a message joining a conversation (rare) goes alone."""
-    batch_or_each(start_opening_clocks, [a for a in arrivals if a.new_conversation], on_arrival)
-    for arrival in arrivals:
-        if not arrival.new_conversation:
-            on_arrival(arrival)
+    batch_or_each(start_clocks_on_arrival, arrivals, on_arrival)
 
 
-def start_opening_clocks(arrivals: Sequence[signals.Arrival]) -> None:
-    """First-response and resolution clocks for conversations the batch opened, from each message's time."""
-    services.start_clocks_for([(a.conversation, a.message.sent_at) for a in arrivals], OPENING)
+def start_clocks_on_arrival(arrivals: Sequence[signals.Arrival]) -> None:
+    """``on_message_received`` for a batch: one read finds the conversations waiting on the customer (their
+    clocks resume one by one: they are few), then every arrival's clocks start in one ``start_clocks_for``."""
+    now = timezone.now()
+    waiting = selectors.paused_conversations(a.conversation.pk for a in arrivals if not a.new_conversation)
+    for conversation in {a.conversation.pk: a.conversation for a in arrivals}.values():
+        if conversation.pk in waiting:
+            services.resume_clocks(conversation, now)
+    services.start_clocks_for(
+        [
+            (a.conversation, a.message.sent_at, clocks_to_start(a.conversation, a.new_conversation))
+            for a in arrivals
+        ]
+    )
+
+
+def clocks_to_start(conversation: Conversation, new_conversation: bool) -> list[str]:
+    """A new conversation starts first response and resolution; a follow-up starts resolution (unless it is
+    running) and first response while never answered, else next response."""
+    if new_conversation:
+        return list(OPENING)
+    answered = conversation.first_response_at is not None
+    return [ClockKind.RESOLUTION, ClockKind.NEXT_RESPONSE if answered else ClockKind.FIRST_RESPONSE]
 
 
 def on_arrival(arrival: signals.Arrival) -> None:
@@ -77,16 +93,9 @@ def on_arrival(arrival: signals.Arrival) -> None:
 @contained
 def on_message_received(message: Message, conversation: Conversation, new_conversation: bool) -> None:
     """A customer wrote: start the first-response clock, or resume paused clocks and start next-response."""
-    if new_conversation:
-        services.start_clocks(conversation, OPENING, message.sent_at)
-        return
-    now = timezone.now()
-    if conversation.sla_clocks.filter(state=ClockState.PAUSED).exists():
-        services.resume_clocks(conversation, now)
-    # Never answered yet: the first-response clock (if it is not already running); else next-response.
-    answered = conversation.first_response_at is not None
-    kinds = [ClockKind.RESOLUTION, ClockKind.NEXT_RESPONSE if answered else ClockKind.FIRST_RESPONSE]
-    services.start_clocks(conversation, kinds, message.sent_at)
+    if not new_conversation and conversation.sla_clocks.filter(state=ClockState.PAUSED).exists():
+        services.resume_clocks(conversation, timezone.now())
+    services.start_clocks(conversation, clocks_to_start(conversation, new_conversation), message.sent_at)
 
 
 @receiver(signals.insights_stored, dispatch_uid="routing.insights_stored")

@@ -1,5 +1,6 @@
 """Reads for the routing dashboard and the SLA reports."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -59,6 +60,15 @@ def agent_seats() -> QuerySet[AgentRouting]:
             )
         )
         .order_by("user__username")
+    )
+
+
+def paused_conversations(conversation_ids: Iterable[int]) -> set[int]:
+    """Which of these conversations wait on the customer (a paused clock): one query for a whole batch."""
+    return set(
+        SlaClock.objects.filter(
+            conversation_id__in=set(conversation_ids), state=ClockState.PAUSED
+        ).values_list("conversation_id", flat=True)
     )
 
 

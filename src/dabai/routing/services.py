@@ -188,24 +188,23 @@ def _new_clock(
 
 def start_clocks(conversation: Conversation, kinds: Iterable[str], at: datetime) -> list[SlaClock]:
     """Start the named clocks unless one of that kind is running or paused (idempotent)."""
-    return start_clocks_for([(conversation, at)], kinds)
+    return start_clocks_for([(conversation, at, kinds)])
 
 
 def start_clocks_for(
-    starts: Sequence[tuple[Conversation, datetime]], kinds: Iterable[str], rules: SlaRules | None = None
+    starts: Sequence[tuple[Conversation, datetime, Iterable[str]]], rules: SlaRules | None = None
 ) -> list[SlaClock]:
-    """Start the named clocks for many conversations (each from its own moment) in a fixed number of queries.
+    """``start_clocks`` for many (conversation, from when, which kinds) in a fixed number of queries.
 
     A webhook burst opens hundreds of conversations at once; policies, calendars and the clocks already open
     are read once, the clocks are inserted together and the inbox's deadline rows are computed in memory.
     """
-    kinds = list(kinds)
     if not starts:
         return []
-    rules = rules or SlaRules(c.channel for c, _ in starts)
-    open_clocks = _open_clocks(c.pk for c, _ in starts)
+    rules = rules or SlaRules(c.channel for c, _, _ in starts)
+    open_clocks = _open_clocks(c.pk for c, _, _ in starts)
     clocks = []
-    for conversation, at in starts:
+    for conversation, at, kinds in starts:
         mine = open_clocks[conversation.pk]
         started = {c.kind for c in mine}
         policy = rules.policy(conversation)

@@ -17,6 +17,7 @@ from dabai.customers.models import Tier
 from dabai.routing import handlers, services
 from dabai.routing.models import (
     ClockKind,
+    ClockState,
     ComplaintCase,
     ConversationSla,
     RoutingDecision,
@@ -116,21 +117,36 @@ def test_a_burst_of_new_conversations_gets_the_clocks_one_at_a_time_would_give(h
     assert burst[0][0].sla.next_due_at == public_weibo.due_at
 
 
-def test_a_message_joining_an_open_conversation_in_the_burst_keeps_its_running_clocks(hotline):
-    conversation, first = opened(Channel.WECHAT)
-    arrive([(conversation, first)])
-    second = MessageFactory(conversation=conversation)
-    newcomer, message = opened(Channel.CHAT)
+def follow_up(conversation) -> signals.Arrival:
+    return signals.Arrival(MessageFactory(conversation=conversation), conversation, False)
+
+
+def test_follow_ups_in_a_burst_resume_waiting_clocks_and_start_next_response(agent):
+    answered, waiting, newcomer = opened(Channel.WECHAT), opened(Channel.WECHAT), opened(Channel.CHAT)
+    arrive([answered, waiting])
+    answered, waiting = answered[0], waiting[0]
+    services.stop_clocks(answered, [ClockKind.FIRST_RESPONSE], timezone.now())
+    Conversation.objects.filter(pk=answered.pk).update(first_response_at=timezone.now())
+    answered.refresh_from_db()
+    services.pause_clocks(waiting, timezone.now())
     with transaction.atomic():
         signals.messages_received.send(
             sender=Message,
             arrivals=[
-                signals.Arrival(second, conversation, False),
-                signals.Arrival(message, newcomer, True),
+                follow_up(answered),
+                follow_up(waiting),
+                signals.Arrival(newcomer[1], newcomer[0], True),
+                follow_up(newcomer[0]),  # the newcomer's second message in the same burst
             ],
         )
-    assert conversation.sla_clocks.count() == 2  # first response and resolution were running already
-    assert newcomer.sla_clocks.count() == 2
+
+    assert (
+        answered.sla_clocks.get(kind=ClockKind.NEXT_RESPONSE, state=ClockState.RUNNING).target_minutes == 15
+    )
+    assert not waiting.sla_clocks.filter(state=ClockState.PAUSED).exists()
+    assert waiting.sla_clocks.filter(state=ClockState.RUNNING).count() == 2
+    assert ConversationSla.objects.get(conversation=waiting).is_paused is False
+    assert newcomer[0].sla_clocks.count() == 2
 
 
 def queries(receive) -> int:
@@ -143,16 +159,19 @@ def queries(receive) -> int:
 CHUNKS = 2
 
 
-def test_clocks_for_a_burst_cost_the_same_queries_for_5_or_50_conversations(hotline, caplog):
+def test_clocks_for_a_burst_cost_the_same_queries_for_5_or_50_arrivals(hotline, caplog):
     def cost(n: int) -> int:
+        """``n`` new conversations and ``n`` follow-ups to conversations opened before."""
+        earlier = [opened(Channel.WECHAT, team=hotline) for _ in range(n)]
+        arrive(earlier)
         pairs = [opened(Channel.WECHAT, team=hotline) for _ in range(n)]
-        arrivals = [signals.Arrival(m, c, True) for c, m in pairs]
+        arrivals = [signals.Arrival(m, c, True) for c, m in pairs] + [follow_up(c) for c, _ in earlier]
         return queries(lambda: handlers.on_messages_received(sender=Message, arrivals=arrivals))
 
     small, large = cost(5), cost(50)
     assert large <= small + CHUNKS
-    assert SlaClock.objects.count() == 2 * 55
-    assert ConversationSla.objects.count() == 55
+    assert SlaClock.objects.count() == 2 * 110
+    assert ConversationSla.objects.count() == 110
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # the batch path, no fallback
 
 
