@@ -18,6 +18,7 @@ from dabai.channels.models import Delivery, DrainRequest, InboundPayload, Payloa
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import DeliveryStatus, Message
 from dabai.conversations.services import Inbound, Received, read_messages, receive_messages
+from dabai.core.bulk import update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[InboundPayload], Message | Inbound | None]
 HANDLERS: dict[tuple[str, str], Handler] = {}
 DRAIN_STALE_AFTER = timedelta(seconds=60)
+PAYLOAD_OUTCOME = ["status", "error", "message", "processed_at", "attempts"]
 
 
 class PayloadError(ValueError):
@@ -146,9 +148,9 @@ def process_payloads(payloads: list[InboundPayload], *, analyse: bool = True) ->
     """
     outcomes: list[Outcome] = []
     parsed: list[tuple[int, Inbound]] = []
-    for index, payload in enumerate(payloads):
+    for payload in payloads:
         payload.attempts += 1
-        outcome = _run_handler(payload)
+    for index, outcome in enumerate(_run_handlers(payloads)):
         if isinstance(outcome, Inbound):
             parsed.append((index, outcome))
             outcome = None
@@ -159,8 +161,35 @@ def process_payloads(payloads: list[InboundPayload], *, analyse: bool = True) ->
         else:
             outcomes[index] = received
             _mark(payloads[index], PayloadStatus.PROCESSED, message=received.message)
-    InboundPayload.objects.bulk_update(payloads, ["status", "error", "message", "processed_at", "attempts"])
+    update_rows(
+        InboundPayload,
+        PAYLOAD_OUTCOME,
+        [(p.pk, p.status, p.error, p.message_id, p.processed_at, p.attempts) for p in payloads],
+    )
     return outcomes
+
+
+def _run_handlers(payloads: list[InboundPayload]) -> list[Outcome | Inbound]:
+    """All handlers in one savepoint; only if one of them raises, again one savepoint each.
+
+    A savepoint per payload is two statements each; in a clean batch of two hundred that is most of the
+    batch's round trips.
+    """
+    try:
+        with transaction.atomic():
+            return [
+                _handled(payload, HANDLERS[(payload.channel, payload.source)](payload))
+                for payload in payloads
+            ]
+    except Exception:
+        logger.info("a payload in a batch of %d failed; handling them one by one", len(payloads))
+    return [_run_handler(payload) for payload in payloads]
+
+
+def _handled(payload: InboundPayload, result: Message | Inbound | None) -> Outcome | Inbound:
+    if not isinstance(result, Inbound):
+        _mark(payload, PayloadStatus.PROCESSED, message=result)
+    return result
 
 
 def _run_handler(payload: InboundPayload) -> Outcome | Inbound:
@@ -176,9 +205,7 @@ def _run_handler(payload: InboundPayload) -> Outcome | Inbound:
         logger.exception("processing %s payload #%s failed; it will be retried", payload.channel, payload.pk)
         _mark(payload, PayloadStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         return None
-    if not isinstance(result, Inbound):
-        _mark(payload, PayloadStatus.PROCESSED, message=result)
-    return result
+    return _handled(payload, result)
 
 
 def _receive(items: list[Inbound], analyse: bool) -> list[Received | Exception]:

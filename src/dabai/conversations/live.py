@@ -34,14 +34,20 @@ def publish_conversation_events(events: list[tuple[int, str, dict]]) -> None:
 
 
 def _send(messages: list[tuple[dict, str]]) -> None:
-    """One trip into the event loop for all groups: each ``async_to_sync`` call costs milliseconds."""
+    """One trip into the event loop for the whole batch: each ``async_to_sync`` call costs milliseconds.
+
+    Every event reaches its conversation's page (a conversation that has only just been created has no page
+    open yet). Open inboxes get one event per batch: any event makes them re-fetch the list, and two hundred
+    re-fetches for a burst of two hundred messages would help nobody.
+    """
     layer = get_channel_layer()
     if layer is None:
         return
 
     async def send_all() -> None:
         for event, group in messages:
-            await layer.group_send(group, event)
-            await layer.group_send(INBOX_GROUP, event)
+            if event["kind"] != "conversation.created":
+                await layer.group_send(group, event)
+        await layer.group_send(INBOX_GROUP, messages[-1][0])
 
     async_to_sync(send_all)()

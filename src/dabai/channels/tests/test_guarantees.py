@@ -160,3 +160,19 @@ def test_worker_heartbeat_starts_the_sweep_chain_once(db):
     assert PeriodicRun.objects.filter(name="sweep_inbound").count() == 1
     pending = DBTaskResult.objects.filter(task_path__endswith="sweep_inbound", status="READY")
     assert pending.count() == 1, "one chain, re-enqueued with run_after"
+
+
+def test_a_payload_that_breaks_in_a_drained_batch_is_rejected_and_the_rest_stored(db):
+    from dabai.channels.services import accept_payload, drain_batch
+
+    accept_payload("sms", "webhook", sms_json("第一条", "gw-a"))
+    accept_payload("sms", "webhook", b'{"from": "13900001111"}')  # got past the door some other way
+    accept_payload("sms", "webhook", sms_json("第三条", "gw-c"))
+    assert drain_batch(10) == 3
+    assert list(InboundPayload.objects.order_by("pk").values_list("status", flat=True)) == [
+        PayloadStatus.PROCESSED,
+        PayloadStatus.REJECTED,
+        PayloadStatus.PROCESSED,
+    ]
+    assert set(Message.objects.values_list("external_id", flat=True)) == {"gw-a", "gw-c"}
+    assert Insight.objects.count() == 2
