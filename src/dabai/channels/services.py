@@ -19,6 +19,7 @@ from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import DeliveryStatus, Message
 from dabai.conversations.services import Inbound, Received, read_messages, receive_messages
 from dabai.core.bulk import update_rows
+from dabai.core.tasking import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def request_drain() -> bool:
         )
         queued = cursor.fetchone() is not None
     if queued:
-        transaction.on_commit(drain_inbound.enqueue)
+        enqueue_on_commit(drain_inbound)
     return queued
 
 

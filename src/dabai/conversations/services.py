@@ -22,6 +22,7 @@ from dabai.conversations.models import (
     Priority,
     Status,
 )
+from dabai.core.tasking import enqueue_on_commit
 from dabai.customers.models import Customer
 from dabai.customers.services import Handle, resolve_customers
 from dabai.filter import analyse_many, mask
@@ -243,7 +244,7 @@ def _inbound_message(conversation: Conversation, item: Inbound, now: datetime) -
 def _queue_analysis(message_ids: list[int]) -> None:
     from dabai.conversations.tasks import analyse_messages
 
-    transaction.on_commit(lambda: analyse_messages.enqueue(message_ids))
+    enqueue_on_commit(analyse_messages, message_ids)
 
 
 def read_messages(messages: list[Message]) -> list[Insight]:
