@@ -134,10 +134,63 @@ class ArticleVersion(models.Model):
         return f"{self.article} v{self.number}"
 
 
+class ArticleDraft(models.Model):
+    """A change to a published article by someone who may not publish: it waits for a publisher.
+
+    The help centre keeps showing the published article until a publisher publishes the draft (it then
+    becomes the article's next version) or rejects it.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting review")
+        PUBLISHED = "published", _("Published")
+        REJECTED = "rejected", _("Rejected")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="drafts")
+    state = models.CharField(
+        _("State"), max_length=10, choices=State.choices, default=State.PENDING, db_index=True
+    )
+    base_version = models.PositiveIntegerField(help_text="The article version the draft was written against.")
+    title = models.CharField(_("Title"), max_length=200)
+    summary = models.CharField(_("Summary"), max_length=300, blank=True)
+    body = models.TextField(_("Body"))
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=10, choices=Language.choices, default=Language.ZH_HANS)
+    translation_of = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tags = models.JSONField(default=list, blank=True)
+    related = models.JSONField(default=list, blank=True, help_text="Primary keys of related articles.")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Article draft")
+        verbose_name_plural = _("Article drafts")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.article} ({self.get_state_display()})"
+
+
 class Attachment(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("File"), upload_to="knowledge/%Y/%m/")
     name = models.CharField(_("Name"), max_length=200)
+    content_type = models.CharField(max_length=100, blank=True, help_text="Sniffed from the content.")
+    size = models.PositiveIntegerField(default=0)
+    approved = models.BooleanField(
+        default=True, help_text="Attachments to a published article by someone who may not publish wait."
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

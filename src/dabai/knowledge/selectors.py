@@ -14,6 +14,7 @@ from dabai.knowledge import search as search_index
 from dabai.knowledge.links import article_message, short_url
 from dabai.knowledge.models import (
     Article,
+    ArticleDraft,
     ArticleStatus,
     ArticleVersion,
     BotEvent,
@@ -145,6 +146,28 @@ def version_diff(article: Article, old: int, new: int) -> list[str]:
 
     return list(
         difflib.unified_diff(lines(versions[old]), lines(versions[new]), f"v{old}", f"v{new}", lineterm="")
+    )
+
+
+def pending_drafts():
+    """Drafts of published articles waiting for a publisher, oldest first."""
+    return (
+        ArticleDraft.objects.filter(state=ArticleDraft.State.PENDING)
+        .select_related("article", "author")
+        .order_by("created_at", "id")
+    )
+
+
+def draft_diff(draft: ArticleDraft) -> list[str]:
+    """What publishing the draft would change in the article as it is now."""
+
+    def lines(item: Article | ArticleDraft) -> list[str]:
+        return [item.title, item.summary, "", *item.body.splitlines()]
+
+    return list(
+        difflib.unified_diff(
+            lines(draft.article), lines(draft), f"v{draft.article.version}", "draft", lineterm=""
+        )
     )
 
 

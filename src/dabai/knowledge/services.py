@@ -16,11 +16,12 @@ from dabai.conversations.services import post_reply
 from dabai.core.choices import Channel
 from dabai.customers.models import Customer
 from dabai.filter import mask
+from dabai.knowledge import policy, text
 from dabai.knowledge import search as search_index
-from dabai.knowledge import text
 from dabai.knowledge.links import article_message
 from dabai.knowledge.models import (
     Article,
+    ArticleDraft,
     ArticleStatus,
     ArticleVersion,
     Category,
@@ -71,8 +72,12 @@ def save_article(
     article: Article | None = None,
     translation_of: Article | None = None,
     status: str | None = None,
+    author: User | None = None,
 ) -> Article:
-    """Create an article or change it; every save is a new numbered version in the history."""
+    """Create an article or change it; every save is a new numbered version in the history.
+
+    ``author`` is whose words the version holds when that is not the actor (a published draft).
+    """
     creating = article is None
     if article is None:
         article = Article(created_by=actor, slug=_unique_slug(title, None))
@@ -90,7 +95,12 @@ def save_article(
     if tags is not None:
         article.tags.set([Tag.objects.get_or_create(name=t.strip()[:50])[0] for t in tags if t.strip()])
     ArticleVersion.objects.create(
-        article=article, number=article.version, title=title, summary=summary, body=body, author=actor
+        article=article,
+        number=article.version,
+        title=title,
+        summary=summary,
+        body=body,
+        author=author or actor,
     )
     index_article(article)
     record_audit(actor, "knowledge.article.create" if creating else "knowledge.article.edit", article)
@@ -111,6 +121,130 @@ def set_article_status(article: Article, status: str, *, actor: User | None) -> 
 
 def set_related(article: Article, related: list[Article]) -> None:
     article.related.set([a for a in related if a.pk != article.pk])
+
+
+def edit_article(
+    *,
+    actor: User,
+    article: Article,
+    title: str,
+    body: str,
+    summary: str = "",
+    category: Category | None = None,
+    language: str = "zh-hans",
+    translation_of: Article | None = None,
+    tags: list[str] | None = None,
+    related: list[Article] | None = None,
+) -> Article | ArticleDraft:
+    """Change an article from the desk.
+
+    Publishers (and anyone editing an unpublished article) change it at once. Someone who may not publish
+    cannot change what the help centre shows: their edit of a published article becomes a draft that waits
+    for a publisher (:func:`publish_draft`, :func:`reject_draft`).
+    """
+    if article.is_published and not policy.can_publish(actor):
+        return submit_draft(
+            actor=actor,
+            article=article,
+            title=title,
+            body=body,
+            summary=summary,
+            category=category,
+            language=language,
+            translation_of=translation_of,
+            tags=tags,
+            related=related,
+        )
+    with transaction.atomic():
+        saved = save_article(
+            actor=actor,
+            article=article,
+            title=title,
+            body=body,
+            summary=summary,
+            category=category,
+            language=language,
+            translation_of=translation_of,
+            tags=tags,
+        )
+        if related is not None:
+            set_related(saved, related)
+    return saved
+
+
+@transaction.atomic
+def submit_draft(
+    *,
+    actor: User,
+    article: Article,
+    title: str,
+    body: str,
+    summary: str = "",
+    category: Category | None = None,
+    language: str = "zh-hans",
+    translation_of: Article | None = None,
+    tags: list[str] | None = None,
+    related: list[Article] | None = None,
+) -> ArticleDraft:
+    """Keep a proposed change to an article for a publisher to review; the article itself is untouched."""
+    if tags is None:
+        tags = list(article.tags.values_list("name", flat=True))
+    if related is None:
+        related = list(article.related.all())
+    draft = ArticleDraft.objects.create(
+        article=article,
+        base_version=article.version,
+        title=title,
+        summary=summary,
+        body=body,
+        category=category,
+        language=language,
+        translation_of=translation_of if translation_of != article else None,
+        tags=[t.strip()[:50] for t in tags if t.strip()],
+        related=[a.pk for a in related if a.pk != article.pk],
+        author=actor,
+    )
+    record_audit(actor, "knowledge.draft.submit", draft, {"article": article.pk})
+    return draft
+
+
+@transaction.atomic
+def publish_draft(draft: ArticleDraft, *, actor: User) -> Article:
+    """A publisher accepts a draft: it becomes the article's next version (the author's words)."""
+    policy.require(policy.can_publish(actor))
+    draft = ArticleDraft.objects.select_for_update().get(pk=draft.pk)
+    if draft.state != ArticleDraft.State.PENDING:
+        return draft.article
+    article = save_article(
+        actor=actor,
+        article=draft.article,
+        title=draft.title,
+        body=draft.body,
+        summary=draft.summary,
+        category=draft.category,
+        language=draft.language,
+        translation_of=draft.translation_of,
+        tags=draft.tags,
+        author=draft.author,
+    )
+    set_related(article, list(Article.objects.filter(pk__in=draft.related)))
+    draft.state, draft.decided_by, draft.decided_at = ArticleDraft.State.PUBLISHED, actor, timezone.now()
+    draft.save(update_fields=["state", "decided_by", "decided_at"])
+    record_audit(actor, "knowledge.draft.publish", draft, {"article": article.pk, "version": article.version})
+    return article
+
+
+@transaction.atomic
+def reject_draft(draft: ArticleDraft, *, actor: User) -> ArticleDraft:
+    """A publisher turns a draft down; the article stays as it is."""
+    policy.require(policy.can_publish(actor))
+    draft = ArticleDraft.objects.select_for_update().get(pk=draft.pk)
+    if draft.state != ArticleDraft.State.PENDING:
+        return draft
+    draft.state, draft.decided_by, draft.decided_at = ArticleDraft.State.REJECTED, actor, timezone.now()
+    draft.save(update_fields=["state", "decided_by", "decided_at"])
+    record_audit(actor, "knowledge.draft.reject", draft, {"article": draft.article_id})
+    return draft
 
 
 def draft_from_conversation(conversation: Conversation, *, actor: User) -> Article:

@@ -11,7 +11,7 @@ from dabai.accounts.permissions import require_desk_user
 from dabai.conversations.views import desk_conversation_or_404
 from dabai.knowledge import policy, selectors, services
 from dabai.knowledge.forms import ArticleForm, AttachmentForm, SynonymForm
-from dabai.knowledge.models import Article, ArticleStatus, Synonym
+from dabai.knowledge.models import Article, ArticleDraft, ArticleStatus, Synonym
 
 
 @login_required
@@ -24,17 +24,25 @@ def article_list(request: HttpRequest) -> HttpResponse:
         articles = [h.article for h in hits]
     else:
         articles = Article.objects.select_related("category").order_by("-updated_at")[:200]
-    return render(request, "knowledge/list.html", {"articles": articles, "query": query})
+    context = {"articles": articles, "query": query, "can_publish": policy.can_publish(request.user)}
+    if context["can_publish"]:
+        context["pending_count"] = selectors.pending_drafts().count()
+    return render(request, "knowledge/list.html", context)
 
 
 @login_required
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require_desk_user(request.user)
     article = get_object_or_404(Article.objects.select_related("category", "translation_of"), pk=pk)
+    can_publish = policy.can_publish(request.user)
+    pending = list(selectors.pending_drafts().filter(article=article))
+    for draft in pending:
+        draft.diff = selectors.draft_diff(draft)
     context = {
         "article": article,
         "versions": article.versions.select_related("author")[:50],
-        "can_publish": policy.can_publish(request.user),
+        "can_publish": can_publish,
+        "pending_drafts": pending,
         "attachment_form": AttachmentForm(),
     }
     return render(request, "knowledge/detail.html", context)
@@ -59,21 +67,60 @@ def article_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = ArticleForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        saved = services.save_article(
-            actor=request.user,
-            article=article,
-            title=data["title"],
-            summary=data["summary"],
-            body=data["body"],
-            category=data["category"],
-            language=data["language"],
-            translation_of=data["translation_of"],
-            tags=form.tag_list(),
-        )
-        services.set_related(saved, list(data["related"]))
+        fields = {
+            "title": data["title"],
+            "summary": data["summary"],
+            "body": data["body"],
+            "category": data["category"],
+            "language": data["language"],
+            "translation_of": data["translation_of"],
+            "tags": form.tag_list(),
+        }
+        if article is None:
+            saved = services.save_article(actor=request.user, **fields)
+            services.set_related(saved, list(data["related"]))
+        else:
+            saved = services.edit_article(
+                actor=request.user, article=article, related=list(data["related"]), **fields
+            )
+        if isinstance(saved, ArticleDraft):
+            messages.success(
+                request,
+                _("Your change was saved as a draft; the help centre shows it once a publisher approves it."),
+            )
+            return redirect("knowledge:detail", pk=saved.article_id)
         messages.success(request, _("Saved as version %(number)s.") % {"number": saved.version})
         return redirect("knowledge:detail", pk=saved.pk)
-    return render(request, "knowledge/edit.html", {"form": form, "article": article})
+    context = {
+        "form": form,
+        "article": article,
+        "needs_review": article is not None and article.is_published and not policy.can_publish(request.user),
+    }
+    return render(request, "knowledge/edit.html", context)
+
+
+@login_required
+def drafts(request: HttpRequest) -> HttpResponse:
+    """Publishers: every draft of a published article that waits for review."""
+    require_desk_user(request.user)
+    policy.require(policy.can_publish(request.user))
+    return render(request, "knowledge/drafts.html", {"drafts": selectors.pending_drafts()})
+
+
+@login_required
+@require_POST
+def draft_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    require_desk_user(request.user)
+    policy.require(policy.can_publish(request.user))
+    draft = get_object_or_404(ArticleDraft, pk=pk)
+    decision = request.POST.get("decision")
+    if decision == "publish":
+        article = services.publish_draft(draft, actor=request.user)
+        messages.success(request, _("Published as version %(number)s.") % {"number": article.version})
+    elif decision == "reject":
+        services.reject_draft(draft, actor=request.user)
+        messages.success(request, _("The draft was rejected."))
+    return redirect("knowledge:detail", pk=draft.article_id)
 
 
 @login_required
