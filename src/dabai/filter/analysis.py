@@ -20,7 +20,7 @@ from .entities import find_entities
 from .features import URL_RE
 from .model import Model, featurize, load_model
 from .normalise import normalise, normalise_many
-from .pii import Span, apply_mask, find_codes, find_pii
+from .pii import Span, apply_mask, find_codes, find_pii, find_pii_lenient
 
 INTENTS = (
     "billing",
@@ -75,6 +75,9 @@ class Analysis:
     address_form: dict[str, Any] | None
     why: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     model_version: str = RULES_VERSION
+    # Signals whose label the model is not sure of (score below the model's calibrated floor): the desk shows
+    # them as uncertain instead of a confident badge.  Not part of the CLI contract; the scores are.
+    uncertain: tuple[str, ...] = ()
 
     @property
     def masked_text(self) -> str:
@@ -102,20 +105,26 @@ class Analysis:
         }
 
 
-def mask(text: str) -> str:
-    """Display-safe *text*: every personal-data span masked (``138****5678``, IDs keep the last 4)."""
-    return apply_mask(text, _all_pii(normalise(text)))
+def mask(text: str, *, lenient: bool = False) -> str:
+    """Display-safe *text*: every personal-data span masked (``138****5678``, IDs keep the last 4).
+
+    ``lenient=True`` is for text that leaves the agent's desk (departments, exports, public replies): it also
+    masks what only has the shape of personal data (``138 1234 5678``, an ID with a wrong check digit, a
+    card-shaped run failing Luhn), never order or courier numbers.  The default stays strict (validated).
+    """
+    return apply_mask(text, _all_pii(normalise(text), lenient=lenient))
 
 
-def _all_pii(norm: str, head_codes: list[Span] | None = None) -> list[Span]:
+def _all_pii(norm: str, head_codes: list[Span] | None = None, *, lenient: bool = False) -> list[Span]:
     """Personal data in the whole text, window by window, so a long text is never masked only in part."""
+    find_pii_in = find_pii_lenient if lenient else find_pii
     if len(norm) <= MAX_CHARS:
-        return find_pii(norm, find_codes(norm) if head_codes is None else head_codes)
+        return find_pii_in(norm, find_codes(norm) if head_codes is None else head_codes)
     found: list[Span] = []
     for start in range(0, len(norm), MAX_CHARS - _OVERLAP):
         window = norm[start : start + MAX_CHARS]
         last = start + MAX_CHARS >= len(norm)
-        for s in find_pii(window, find_codes(window)):
+        for s in find_pii_in(window, find_codes(window)):
             if (s.start == 0 and start > 0) or (s.end == len(window) and not last):
                 continue  # cut by the window edge: the overlapping neighbour window sees it whole
             span = Span(s.kind, s.start + start, s.end + start)
@@ -378,7 +387,14 @@ def _finish(
         address = {"term": text[s:e], "register": register}
         why["address_form"] = [_cue(text, s, e)]
 
+    floors = model.floors if model else {}
+    uncertain = tuple(
+        name
+        for name, value in (("sentiment", sentiment), ("intent", intent), ("voice", voice))
+        if value is not None and model is not None and value["score"] < floors.get(name, 0.0)
+    )
     return Analysis(
+        uncertain=uncertain,
         text=text,
         sentiment=sentiment,
         emotions=emotions,

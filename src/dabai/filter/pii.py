@@ -4,6 +4,11 @@ Rule of the module: validate, never guess.  A number is personal data only when 
 (GB 11643 for resident IDs, Luhn for bank cards) or its numbering plan (mobile prefixes, area codes) say so.
 Order and courier tracking numbers are found first; a number inside one of them is never personal data.
 All patterns run on the normalised text (same length as the original), so spans index the original text.
+
+``find_pii_lenient`` is the other mode, for text that leaves the agent's desk (departments, exports, public
+replies): there a miss costs more than a false alarm, so it also masks digit runs broken up by spaces, dots or
+dashes that have the *shape* of a mobile, a resident ID (even with a wrong check digit) or a bank card (even
+failing Luhn).  Order and courier numbers stay readable in both modes.
 """
 
 from __future__ import annotations
@@ -226,6 +231,97 @@ def find_pii(norm: str, codes: list[Span] | None = None) -> list[Span]:
                 found.append(Span("address", m.start(), m.end()))
     found = [s for s in found if not any(s.overlaps(b) for b in blocked)]
     return _dedupe(found)
+
+
+# ------------------------------------------------------------------------------------------- lenient mode
+
+# What people type between digit groups, after normalisation (full-width forms are already half-width):
+# space, dot, hyphen, underscore, middle dots, the CJK full stop, and every dash.
+_SEP = " ._\\-\u00b7\u2010-\u2015\u2022\u2027\u2212\u3002\u30fb\ufe58\ufe63\uff65"
+_RUN_RE = re.compile(
+    r"(?<![0-9])[0-9](?:[" + _SEP + r"]{0,3}[0-9])*(?:[" + _SEP + r"]{0,3}[Xx](?![A-Za-z]))?"
+)
+_GROUP_RE = re.compile(r"[0-9]+|[Xx]")
+_CODE_BEFORE_RE = re.compile(
+    r"(?:快递单号|运单号|物流单号|快递号|运单编号|订单号|订单编号|订单|单号|编号|"
+    r"tracking\s*(?:number|no\.?|#)?|order\s*(?:number|no\.?|id|#)?)\s*[:：是为#]?\s*$",
+    re.I,
+)
+_MOBILE_DIGITS_RE = re.compile(r"(?:0086|86)?1[3-9][0-9]{9}")
+_LONGEST = 19  # no personal number of interest has more digits (a 19-digit card)
+
+
+def _shape(digits: str, groups: list[str], whole: bool) -> str | None:
+    """The kind of personal number these digits have the shape of, checksums ignored; None if none."""
+    n = len(digits)
+    if _MOBILE_DIGITS_RE.fullmatch(digits):
+        return "phone"
+    if n == 18 and looks_like_id18(digits):
+        return "id_card"
+    if n == 15 and valid_id15(digits):
+        return "id_card"
+    if whole and 16 <= n <= 19 and digits.isdigit():
+        if len(groups) == 1:
+            return "bank_card" if luhn_ok(digits) or digits[0] in "3456" else None
+        if all(len(g) == 4 for g in groups[:-1]) or digits[0] in "3456":
+            return "bank_card"
+    return None
+
+
+def _run_spans(run: re.Match[str]) -> list[Span]:
+    """Personal numbers inside one digit run: the whole run if it has a shape, else its longest group
+    sequences shaped like a mobile or an ID."""
+    base = run.start()
+    groups = [(base + g.start(), base + g.end(), g.group()) for g in _GROUP_RE.finditer(run.group())]
+    texts = [g[2] for g in groups]
+    kind = _shape("".join(texts), texts, whole=True)
+    if kind is not None:
+        return [Span(kind, groups[0][0], groups[-1][1])]
+    out: list[Span] = []
+    i = 0
+    while i < len(groups):
+        found = None
+        width, j = 0, i
+        ends: list[int] = []
+        while j < len(groups) and width + len(texts[j]) <= _LONGEST:
+            width += len(texts[j])
+            j += 1
+            ends.append(j)
+        for end in reversed(ends):  # the longest shape first: an ID before a mobile inside it
+            kind = _shape("".join(texts[i:end]), texts[i:end], whole=False)
+            if kind is not None:
+                found = (kind, end)
+                break
+        if found is None:
+            i += 1
+            continue
+        out.append(Span(found[0], groups[i][0], groups[found[1] - 1][1]))
+        i = found[1]
+    return out
+
+
+def find_pii_lenient(norm: str, codes: list[Span] | None = None) -> list[Span]:
+    """Everything :func:`find_pii` finds, plus numbers that only have the shape of personal data.
+
+    For text leaving the agent's desk.  Digit groups joined by spaces, dots or dashes are read as one number;
+    a mobile, an 18-digit ID with a real birth date (any check digit) or a card-shaped run of 16–19 digits is
+    personal data.  Runs inside or right after an order or courier number stay readable.
+    """
+    if codes is None:
+        codes = find_codes(norm)
+    strict = find_pii(norm, codes)
+    if _DIGIT.search(norm) is None:
+        return strict
+    extra: list[Span] = []
+    for run in _RUN_RE.finditer(norm):
+        if _CODE_BEFORE_RE.search(norm[max(0, run.start() - 24) : run.start()]):
+            continue
+        for span in _run_spans(run):
+            if not any(span.overlaps(c) for c in codes):
+                extra.append(span)
+    if not extra:
+        return strict
+    return _dedupe([*strict, *extra])
 
 
 def _mask_digits(s: str, keep_head: int, keep_tail: int) -> str:
