@@ -18,7 +18,7 @@ def _require_voc_reader(user) -> None:
 def cases(request: HttpRequest) -> HttpResponse:
     _require_voc_reader(request.user)
     page = Paginator(selectors.case_list(), 25).get_page(request.GET.get("page", 1))
-    return render(request, "insights/cases.html", {"page": page})
+    return render(request, "insights/cases.html", {"page": page, "cases": selectors.masked_previews(page)})
 
 
 @login_required
