@@ -18,7 +18,8 @@ def test_case_library_masks_spaced_dotted_and_invalid_personal_numbers(db, depar
     conversation = ConversationFactory(status=Status.RESOLVED)
     for typed in VARIANTS:
         MessageFactory(conversation=conversation, body=f"我的号码 {typed} 请记下")
-    MessageFactory(conversation=conversation, direction=Direction.OUTBOUND, body="您的订单号20240307123456789已发货")
+    answer = "您的订单号20240307123456789已发货"
+    MessageFactory(conversation=conversation, direction=Direction.OUTBOUND, body=answer)
     conversation.preview = "电话 139.1234.5678"
     conversation.save()
     client = client_for(department_member)
