@@ -22,7 +22,15 @@ def main(argv: list[str] | None = None) -> int:
         print("\nAll Django management commands work too, e.g. `dabai createsuperuser`.")
         return 0
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dabai.config.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 -- load the settings now: unsafe settings refuse to start here
+    except ImproperlyConfigured as refused:
+        print(f"dabai: refusing to start: {refused}", file=sys.stderr)
+        return 2
 
     execute_from_command_line(["dabai", *args])
     return 0

@@ -5,9 +5,12 @@ Zero set-up by default (SQLite, database task queue, in-memory channel layer); P
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DABAI_VAR_DIR", Path.cwd() / "var"))
@@ -25,12 +28,17 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+# Development mode is switched on explicitly (`make run` and the tests do); anything else is production.
+DABAI_DEV = env_bool("DABAI_DEV", False)
 DEBUG = env_bool("DEBUG", False)
+DEVELOPMENT_SECRET_KEY = "dabai-development-only-key-do-not-use-in-production"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not (DEBUG or env_bool("DABAI_DEV", True)):
-        raise RuntimeError("SECRET_KEY must be set in the environment in production (DABAI_DEV=0).")
-    SECRET_KEY = "dabai-development-only-key-do-not-use-in-production"
+if not DABAI_DEV and SECRET_KEY in {"", DEVELOPMENT_SECRET_KEY}:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set in the environment (a long random string) in production; "
+        "for development only, set DABAI_DEV=1."
+    )
+SECRET_KEY = SECRET_KEY or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -49,6 +57,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_rq",
+    "axes",
     "dabai.core",
     "dabai.accounts",
     "dabai.customers",
@@ -63,6 +72,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the sign-in page with a clear message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dabai.config.urls"
@@ -118,6 +130,21 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Sign-in throttling (django-axes): the throttle backend comes first and only refuses locked-out sign-ins.
+AUTHENTICATION_BACKENDS = [
+    "dabai.accounts.backends.SignInThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DABAI_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DABAI_LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one over the limit locks
+AXES_LOCKOUT_CALLABLE = "dabai.accounts.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# A success never clears failures: it would let anyone with an account reset the count from their address.
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins need no second log; failures are kept (AccessAttempt)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -135,6 +162,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Media is always served through permission-checked views (dabai.core.media); behind nginx, set this to an
+# internal location (e.g. /protected-media/) and nginx sends the bytes after the check.
+MEDIA_ACCEL_REDIRECT = os.environ.get("DABAI_MEDIA_ACCEL_REDIRECT", "")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -143,6 +173,37 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+# Content Security Policy (django-csp): scripts and styles from our origin, inline ones only with the
+# request's nonce ({{ request.csp_nonce }}), no inline event handlers, no eval. DABAI_CSP=report-only reports
+# violations (to DABAI_CSP_REPORT_URI) without blocking; DABAI_CSP=off sends no policy.
+DABAI_CSP = os.environ.get("DABAI_CSP", "enforce").strip().lower()
+if DABAI_CSP not in {"enforce", "report-only", "off"}:
+    raise ImproperlyConfigured("DABAI_CSP must be enforce, report-only or off.")
+_csp_policy = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+if os.environ.get("DABAI_CSP_REPORT_URI"):
+    _csp_policy["DIRECTIVES"]["report-uri"] = [os.environ["DABAI_CSP_REPORT_URI"]]
+if DABAI_CSP == "enforce":
+    CONTENT_SECURITY_POLICY = _csp_policy
+elif DABAI_CSP == "report-only":
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp_policy
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
