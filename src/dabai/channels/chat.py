@@ -1,20 +1,39 @@
-"""Web chat: visitors known by a signed cookie, messages in over WebSocket, replies out live or by email."""
+"""Web chat: visitors known by a signed token, messages in over WebSocket, replies out live or by email.
 
+The widget runs on the company's own website, another origin than dabai: third-party cookies do not cross
+over, so the session endpoint hands the widget a signed visitor token that it keeps and shows again (in the
+session request's body and as a WebSocket subprotocol, never in a URL that access logs would print). dabai's
+own demo page also gets the same token as a first-party cookie.
+"""
+
+import re
 import secrets
+import time
+import unicodedata
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db.models import F
+from django.utils.translation import gettext as _
 
+from dabai.channels import conf
 from dabai.channels.models import ChatVisitor
 from dabai.conversations.models import DeliveryStatus, Direction, Message
 from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
+from dabai.core.origins import is_own_origin, origin_matches
 from dabai.customers.services import resolve_customer
 
 COOKIE_SALT = "dabai.channels.chat.visitor"
 MAX_MESSAGE_LENGTH = 4000
+MAX_NAME_LENGTH = 100
+SUBPROTOCOL = "dabai.chat"
+TOKEN_SUBPROTOCOL_PREFIX = "dabai.visitor."
+_SIGNER = signing.Signer(salt=COOKIE_SALT, sep=".")  # "." keeps the token a valid WebSocket subprotocol
 
 
 def visitor_group(visitor_id: int) -> str:
@@ -22,35 +41,111 @@ def visitor_group(visitor_id: int) -> str:
 
 
 def sign_visitor(visitor: ChatVisitor) -> str:
-    return signing.dumps(visitor.token, salt=COOKIE_SALT)
+    """The visitor's token: what the widget keeps and shows again, and the demo page's cookie."""
+    return _SIGNER.sign(visitor.token)
 
 
-def visitor_from_cookie(value: str | None) -> ChatVisitor | None:
-    """The visitor behind a cookie, or None if it is missing or was tampered with."""
-    if not value:
+def visitor_from_token(value: str | None) -> ChatVisitor | None:
+    """The visitor behind a token (or an older cookie), or None if it is missing or was tampered with."""
+    if not value or len(value) > 512:
         return None
     try:
-        token = signing.loads(value, salt=COOKIE_SALT)
+        token = signing.loads(value, salt=COOKIE_SALT) if ":" in value else _SIGNER.unsign(value)
     except signing.BadSignature:
+        return None
+    if not isinstance(token, str):
         return None
     return ChatVisitor.objects.select_related("customer").filter(token=token).first()
 
 
+visitor_from_cookie = visitor_from_token
+
+
+def token_from_subprotocols(subprotocols: list[str]) -> str:
+    """The widget offers ``["dabai.chat", "dabai.visitor.<token>"]``; browsers cannot set other headers."""
+    for offered in subprotocols:
+        if offered.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+            return offered[len(TOKEN_SUBPROTOCOL_PREFIX) :]
+    return ""
+
+
+def claim_new_session(address: str) -> int:
+    """Count a new visitor from this address: 0 when allowed, else the seconds to wait (cache-based window).
+
+    Starting a visitor costs one row and nothing else (the customer comes with the first message), but a
+    script posting in a loop should still be told to slow down.
+    """
+    window, limit = max(1, conf.chat_session_window_seconds()), conf.chat_sessions_per_ip()
+    now = time.time()
+    slot = int(now // window)
+    key = f"dabai:chat-sessions:{address or '-'}:{slot}"
+    cache.add(key, 0, timeout=window + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window + 5)
+        count = 1
+    if count <= limit:
+        return 0
+    return max(1, int((slot + 1) * window - now + 0.999))
+
+
 def start_visitor() -> ChatVisitor:
-    """A new anonymous visitor with their own customer record (the chat identity is the token)."""
-    token = secrets.token_urlsafe(24)
-    customer = resolve_customer(Channel.CHAT, token, display_name="访客 " + token[:6].upper())
-    return ChatVisitor.objects.create(token=token, customer=customer)
+    """A new anonymous visitor; their customer record waits for their first message."""
+    return ChatVisitor.objects.create(token=secrets.token_urlsafe(24))
 
 
-def identify_visitor(visitor: ChatVisitor, *, email: str = "", phone: str = "") -> ChatVisitor:
-    """Remember how to reach a visitor after they leave (the answer goes there if they are gone)."""
+def _placeholder_name(visitor: ChatVisitor) -> str:
+    return "访客 " + visitor.token[:6].upper()
+
+
+def clean_name(value: str) -> str:
+    """A name fit for a mail header: control characters (CR, LF, tabs…) become spaces, runs of space one."""
+    value = "".join(" " if unicodedata.category(ch)[0] in {"C", "Z"} else ch for ch in str(value))
+    return re.sub(r" +", " ", value).strip()[:MAX_NAME_LENGTH]
+
+
+def clean_email(value: str) -> str:
+    """A single valid address in lower case, or a ValidationError the visitor can read."""
+    value = str(value).strip().lower()
+    try:
+        if len(value) > 254:
+            raise ValidationError("too long")
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(_("Please enter a valid email address."), code="invalid_email") from None
+    return value
+
+
+def identify_visitor(
+    visitor: ChatVisitor, *, email: str = "", phone: str = "", name: str = ""
+) -> ChatVisitor:
+    """Remember how to reach a visitor after they leave (the answer goes there if they are gone).
+
+    A bad email is refused with a ValidationError and nothing is changed.
+    """
     if email:
-        visitor.email = email.strip().lower()[:254]
+        visitor.email = clean_email(email)
     if phone:
-        visitor.phone = phone.strip()[:30]
-    visitor.save(update_fields=["email", "phone", "last_seen_at"])
+        visitor.phone = clean_name(phone)[:30]
+    if name and clean_name(name):
+        visitor.name = clean_name(name)
+        if visitor.customer_id is not None and visitor.customer.display_name == _placeholder_name(visitor):
+            visitor.customer.display_name = visitor.name
+            visitor.customer.save(update_fields=["display_name"])
+    visitor.save(update_fields=["email", "phone", "name", "last_seen_at"])
     return visitor
+
+
+def _ensure_customer(visitor: ChatVisitor) -> None:
+    """The visitor's customer record, created with their first message (the chat identity is the token)."""
+    if visitor.customer_id is not None:
+        return
+    customer = resolve_customer(
+        Channel.CHAT, visitor.token, display_name=visitor.name or _placeholder_name(visitor)
+    )
+    ChatVisitor.objects.filter(pk=visitor.pk, customer__isnull=True).update(customer=customer)
+    visitor.customer = customer
 
 
 def visitor_connected(visitor_id: int, delta: int) -> None:
@@ -64,6 +159,7 @@ def receive_chat_message(visitor: ChatVisitor, text: str, client_id: str) -> Mes
     text = text.strip()[:MAX_MESSAGE_LENGTH]
     if not text:
         raise ValueError("empty message")
+    _ensure_customer(visitor)
     return receive_message(
         channel=Channel.CHAT,
         customer=visitor.customer,
@@ -75,6 +171,8 @@ def receive_chat_message(visitor: ChatVisitor, text: str, client_id: str) -> Mes
 
 def history(visitor: ChatVisitor, limit: int = 50) -> list[dict]:
     """The visitor's own chat, oldest first: what the widget shows when it opens again."""
+    if visitor.customer_id is None:
+        return []
     messages = (
         Message.objects.filter(conversation__customer=visitor.customer, channel=Channel.CHAT)
         .exclude(direction=Direction.NOTE)
@@ -124,3 +222,18 @@ def send_chat_reply(message: Message) -> str:
     if visitor is not None:
         _push(visitor, message)
     return f"chat:{message.pk}"
+
+
+def check_origin(origin: str, host: str) -> tuple[bool, str]:
+    """May a page from ``origin`` use the chat? (allowed, the origin to name in CORS headers or "").
+
+    dabai's own pages (the demo) and callers that send no Origin (not a browser) need no CORS; the websites
+    in ``DABAI_WIDGET_ORIGINS`` get it; any other site is refused.
+    """
+    if not origin:
+        return True, ""
+    if is_own_origin(origin, host):
+        return True, ""
+    if origin_matches(origin, conf.widget_origins()):
+        return True, origin
+    return False, ""

@@ -78,3 +78,23 @@ def support_address() -> str:
 
 def chat_cookie_name() -> str:
     return "dabai_visitor"
+
+
+def widget_origins() -> list[str]:
+    """Websites that embed the chat widget (``DABAI_WIDGET_ORIGINS``, comma-separated).
+
+    Each entry is an origin such as ``https://shop.example.cn`` (scheme, host and port must match), or
+    ``https://.example.cn`` for the domain and all its subdomains. dabai's own pages are always allowed.
+    """
+    value = _get("DABAI_WIDGET_ORIGINS", "")
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return [item.strip().rstrip("/") for item in items if item.strip()]
+
+
+def chat_sessions_per_ip() -> int:
+    """How many new chat visitors one address may start per throttle window."""
+    return get_int("DABAI_CHAT_SESSIONS_PER_IP", 20)
+
+
+def chat_session_window_seconds() -> int:
+    return get_int("DABAI_CHAT_SESSION_WINDOW_SECONDS", 600)

@@ -105,10 +105,17 @@ class MailboxState(models.Model):
 
 
 class ChatVisitor(models.Model):
-    """A web-chat visitor, known by a signed cookie; optionally an email to answer to once they leave."""
+    """A web-chat visitor, known by a signed token; optionally an email to answer to once they leave.
+
+    The customer record comes with the first message: a visitor who opens the widget and never writes leaves
+    no customer behind.
+    """
 
     token = models.CharField(max_length=64, unique=True)
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="chat_visitors")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="chat_visitors", null=True, blank=True
+    )
+    name = models.CharField(_("Name"), max_length=100, blank=True)
     email = models.EmailField(_("Email"), blank=True)
     phone = models.CharField(_("Phone"), max_length=30, blank=True)
     connections = models.PositiveIntegerField(default=0)

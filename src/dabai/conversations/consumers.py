@@ -9,7 +9,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from dabai.accounts.permissions import is_desk_user, visible_conversations
-from dabai.conversations.live import INBOX_GROUP, conversation_group
+from dabai.conversations.live import conversation_group, inbox_groups
 from dabai.conversations.models import Conversation
 
 
@@ -24,7 +24,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if not (user and await database_sync_to_async(is_desk_user)(user)):
             await self.close(code=4403)
             return
-        self.groups_joined = [INBOX_GROUP, user_group(user.pk)]
+        # Only the audiences this person belongs to: never another team's conversation ids.
+        self.groups_joined = [*await database_sync_to_async(inbox_groups)(user), user_group(user.pk)]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()

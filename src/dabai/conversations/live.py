@@ -1,10 +1,45 @@
-"""Live events for the inbox and the conversation page, sent only after the transaction commits."""
+"""Live events for the inbox and the conversation page, sent only after the transaction commits.
+
+An inbox hears only about conversations its person may open (``dabai.accounts.permissions``): it joins the
+groups of its audiences (everything; each of its teams; unrouted conversations; conversations assigned to it)
+and each event goes to the groups of its conversation's team and assignee. An agent of one team never learns
+another team's conversation ids.
+"""
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-INBOX_GROUP = "inbox"
+from dabai.accounts.models import User
+from dabai.accounts.permissions import is_desk_user, sees_all_conversations, team_ids
+
+INBOX_ALL_GROUP = "inbox-all"
+INBOX_UNROUTED_GROUP = "inbox-unrouted"
+
+
+def inbox_team_group(team_id: int) -> str:
+    return f"inbox-team-{team_id}"
+
+
+def inbox_user_group(user_id: int) -> str:
+    return f"inbox-assignee-{user_id}"
+
+
+def inbox_groups(user: User) -> list[str]:
+    """The groups a person's inbox joins: mirrors ``permissions.visible_conversations``."""
+    if not is_desk_user(user):
+        return []
+    if sees_all_conversations(user):
+        return [INBOX_ALL_GROUP]
+    return [INBOX_UNROUTED_GROUP, inbox_user_group(user.pk), *(inbox_team_group(t) for t in team_ids(user))]
+
+
+def audience_groups(team_id: int | None, assignee_id: int | None) -> list[str]:
+    """The inbox groups that may hear about a conversation of this team and assignee."""
+    groups = [INBOX_ALL_GROUP, inbox_team_group(team_id) if team_id else INBOX_UNROUTED_GROUP]
+    if assignee_id:
+        groups.append(inbox_user_group(assignee_id))
+    return groups
 
 
 def conversation_group(conversation_id: int) -> str:
@@ -37,17 +72,39 @@ def _send(messages: list[tuple[dict, str]]) -> None:
     """One trip into the event loop for the whole batch: each ``async_to_sync`` call costs milliseconds.
 
     Every event reaches its conversation's page (a conversation that has only just been created has no page
-    open yet). Open inboxes get one event per batch: any event makes them re-fetch the list, and two hundred
-    re-fetches for a burst of two hundred messages would help nobody.
+    open yet). Open inboxes get one event per batch and audience: any event makes them re-fetch the list, and
+    two hundred re-fetches for a burst of two hundred messages would help nobody.
     """
     layer = get_channel_layer()
     if layer is None:
         return
+    inbox_events = _inbox_events(messages)
 
     async def send_all() -> None:
         for event, group in messages:
             if event["kind"] != "conversation.created":
                 await layer.group_send(group, event)
-        await layer.group_send(INBOX_GROUP, messages[-1][0])
+        for group, event in inbox_events.items():
+            await layer.group_send(group, event)
 
     async_to_sync(send_all)()
+
+
+def _inbox_events(messages: list[tuple[dict, str]]) -> dict[str, dict]:
+    """The last event of the batch for each inbox group allowed to hear about it (one query)."""
+    from dabai.conversations.models import Conversation
+
+    ids = {event["conversation_id"] for event, _ in messages}
+    owners = dict(
+        (pk, (team_id, assignee_id))
+        for pk, team_id, assignee_id in Conversation.objects.filter(pk__in=ids).values_list(
+            "pk", "team_id", "assignee_id"
+        )
+    )
+    latest: dict[str, dict] = {}
+    for event, _ in messages:
+        owner = owners.get(event["conversation_id"])
+        if owner is not None:
+            for group in audience_groups(*owner):
+                latest[group] = event
+    return latest
