@@ -1,8 +1,9 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
+
+from dabai.channels import media_views as channel_media
+from dabai.knowledge import views as knowledge_views
 
 urlpatterns = [
     path("healthz", include("dabai.core.health_urls")),
@@ -21,4 +22,8 @@ urlpatterns = [
     path("voc/", include("dabai.insights.urls")),
     path("", include("dabai.core.urls")),
 ]
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) if settings.DEBUG else []
+# Uploaded files: the owning app checks who may read each one (dabai.core.media); the rest of /media/ is 404.
+urlpatterns += [
+    path("media/knowledge/<path:name>", knowledge_views.attachment_file, name="knowledge-media"),
+    path("media/channels/attachments/<path:name>", channel_media.attachment_file, name="channels-media"),
+]

@@ -81,7 +81,11 @@ def conversation_for(user: User, pk: int) -> Conversation | None:
 
 
 def thread(conversation: Conversation) -> list[Message]:
-    return list(conversation.messages.select_related("author", "insight").order_by("sent_at", "id"))
+    return list(
+        conversation.messages.select_related("author", "insight")
+        .prefetch_related("attachments")
+        .order_by("sent_at", "id")
+    )
 
 
 def customer_conversations(user: User, customer_id: int) -> QuerySet[Conversation]:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dabai.knowledge.models import Article, Attachment, Category, Language
+from dabai.knowledge.models import Article, Category, Language
 
 
 class ArticleForm(forms.Form):
@@ -24,10 +24,12 @@ class ArticleForm(forms.Form):
         return [t.strip() for t in self.cleaned_data["tags"].replace("，", ",").split(",") if t.strip()]
 
 
-class AttachmentForm(forms.ModelForm):
-    class Meta:
-        model = Attachment
-        fields = ["name", "file"]
+class AttachmentForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("Images (PNG, JPEG, GIF, WebP), PDF, Word, Excel, PowerPoint or plain text."),
+    )
 
 
 class SynonymForm(forms.Form):

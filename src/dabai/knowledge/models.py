@@ -6,6 +6,8 @@ jieba-segmented, normalised text; the database keeps its own full-text structure
 both created in migration 0002).
 """
 
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -199,6 +201,12 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def download_name(self) -> str:
+        """The name the reader's browser saves the file under: its title with the stored extension."""
+        extension = PurePosixPath(self.file.name).suffix
+        return self.name if self.name.lower().endswith(extension.lower()) else f"{self.name}{extension}"
 
 
 class Synonym(models.Model):

@@ -9,6 +9,8 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from dabai.accounts.models import User
+from dabai.accounts.permissions import is_desk_user
 from dabai.conversations.models import Conversation, Direction
 from dabai.knowledge import search as search_index
 from dabai.knowledge.links import article_message, short_url
@@ -17,6 +19,7 @@ from dabai.knowledge.models import (
     ArticleDraft,
     ArticleStatus,
     ArticleVersion,
+    Attachment,
     BotEvent,
     Category,
     Language,
@@ -73,10 +76,23 @@ def readable_article(slug: str) -> Article | None:
     return (
         published_articles()
         .select_related("category", "translation_of")
-        .prefetch_related("attachments", "tags")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.filter(approved=True)), "tags")
         .filter(slug=slug)
         .first()
     )
+
+
+def readable_attachment(stored_name: str, user: User) -> Attachment | None:
+    """The attachment stored under this name if the reader may have it: the desk reads every article's files;
+    everyone else only approved files of published articles."""
+    attachment = Attachment.objects.select_related("article").filter(file=stored_name).first()
+    if attachment is None:
+        return None
+    if is_desk_user(user):
+        return attachment
+    if attachment.approved and attachment.article.is_published:
+        return attachment
+    return None
 
 
 def translations_of(article: Article) -> list[Article]:

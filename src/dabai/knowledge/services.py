@@ -2,7 +2,10 @@
 
 import logging
 import secrets
+from typing import IO
 
+from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -13,6 +16,7 @@ from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation, Direction, Status
 from dabai.conversations.services import post_reply
+from dabai.core import files
 from dabai.core.choices import Channel
 from dabai.customers.models import Customer
 from dabai.filter import mask
@@ -24,6 +28,7 @@ from dabai.knowledge.models import (
     ArticleDraft,
     ArticleStatus,
     ArticleVersion,
+    Attachment,
     Category,
     Feedback,
     SearchEntry,
@@ -245,6 +250,66 @@ def reject_draft(draft: ArticleDraft, *, actor: User) -> ArticleDraft:
     draft.save(update_fields=["state", "decided_by", "decided_at"])
     record_audit(actor, "knowledge.draft.reject", draft, {"article": draft.article_id})
     return draft
+
+
+def max_attachment_bytes() -> int:
+    return getattr(settings, "KNOWLEDGE_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+
+
+@transaction.atomic
+def add_attachment(
+    article: Article, *, name: str, upload: IO[bytes], filename: str, actor: User
+) -> Attachment:
+    """Attach a file to an article: images, PDF, office documents or plain text, judged by their content.
+
+    Raises :class:`dabai.core.files.RefusedFile` for anything else. The stored name is random with the
+    accepted extension, so nothing the uploader chose reaches the file system. A file added to a published
+    article by someone who may not publish waits for a publisher before the help centre shows it.
+    """
+    kind = files.identify(upload, filename, max_bytes=max_attachment_bytes())
+    upload.seek(0)
+    attachment = Attachment(
+        article=article,
+        name=name[:200],
+        content_type=kind.content_type,
+        uploaded_by=actor,
+        approved=not article.is_published or policy.can_publish(actor),
+    )
+    attachment.file.save(f"{secrets.token_hex(8)}.{kind.extensions[0]}", File(upload), save=False)
+    attachment.size = attachment.file.size
+    attachment.save()
+    record_audit(
+        actor,
+        "knowledge.attachment.add",
+        article,
+        {"attachment": attachment.pk, "type": kind.name, "approved": attachment.approved},
+    )
+    return attachment
+
+
+@transaction.atomic
+def approve_attachment(attachment: Attachment, *, actor: User) -> Attachment:
+    """A publisher lets a waiting attachment into the help centre."""
+    policy.require(policy.can_publish(actor))
+    attachment.approved = True
+    attachment.save(update_fields=["approved"])
+    record_audit(actor, "knowledge.attachment.approve", attachment.article, {"attachment": attachment.pk})
+    return attachment
+
+
+def remove_attachment(attachment: Attachment, *, actor: User) -> None:
+    """A publisher removes an attachment; the file goes with it once the removal is committed."""
+    policy.require(policy.can_publish(actor))
+    stored = attachment.file
+    with transaction.atomic():
+        record_audit(
+            actor,
+            "knowledge.attachment.remove",
+            attachment.article,
+            {"attachment": attachment.pk, "name": attachment.name},
+        )
+        attachment.delete()
+        transaction.on_commit(lambda: stored.storage.delete(stored.name))
 
 
 def draft_from_conversation(conversation: Conversation, *, actor: User) -> Article:

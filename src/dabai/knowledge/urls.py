@@ -13,6 +13,7 @@ urlpatterns = [
     path("drafts/", views.drafts, name="drafts"),
     path("drafts/<int:pk>/", views.draft_decide, name="draft_decide"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
+    path("attachments/<int:pk>/", views.attachment_decide, name="attachment_decide"),
     path("<int:pk>/sms/", views.article_sms, name="sms"),
     path("from-conversation/<int:conversation_pk>/", views.from_conversation, name="from_conversation"),
     path("suggestions/<int:conversation_pk>/", views.suggestions, name="suggestions"),

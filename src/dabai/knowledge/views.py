@@ -9,9 +9,11 @@ from django.views.decorators.http import require_POST
 
 from dabai.accounts.permissions import require_desk_user
 from dabai.conversations.views import desk_conversation_or_404
+from dabai.core import media
+from dabai.core.files import RefusedFile
 from dabai.knowledge import policy, selectors, services
 from dabai.knowledge.forms import ArticleForm, AttachmentForm, SynonymForm
-from dabai.knowledge.models import Article, ArticleDraft, ArticleStatus, Synonym
+from dabai.knowledge.models import Article, ArticleDraft, ArticleStatus, Attachment, Synonym
 
 
 @login_required
@@ -156,13 +158,45 @@ def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
     require_desk_user(request.user)
     article = get_object_or_404(Article, pk=pk)
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        attachment = form.save(commit=False)
-        attachment.article = article
-        attachment.save()
+    if not form.is_valid():
+        messages.error(request, _("The attachment needs a name and a file."), extra_tags="attachment-error")
+        return redirect("knowledge:detail", pk=pk)
+    upload = form.cleaned_data["file"]
+    try:
+        attachment = services.add_attachment(
+            article, name=form.cleaned_data["name"], upload=upload, filename=upload.name, actor=request.user
+        )
+    except RefusedFile as exc:
+        messages.error(request, " ".join(exc.messages), extra_tags="attachment-error")
     else:
-        messages.error(request, _("The attachment needs a name and a file."))
+        if not attachment.approved:
+            messages.success(
+                request, _("The attachment appears in the help centre once a publisher approves it.")
+            )
     return redirect("knowledge:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def attachment_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publishers approve a waiting attachment or remove one."""
+    require_desk_user(request.user)
+    policy.require(policy.can_publish(request.user))
+    attachment = get_object_or_404(Attachment, pk=pk)
+    decision = request.POST.get("decision")
+    if decision == "approve":
+        services.approve_attachment(attachment, actor=request.user)
+    elif decision == "remove":
+        services.remove_attachment(attachment, actor=request.user)
+    return redirect("knowledge:detail", pk=attachment.article_id)
+
+
+def attachment_file(request: HttpRequest, name: str) -> HttpResponse:
+    """``/media/knowledge/…``: the file of a published article for anyone, of any article for the desk."""
+    attachment = selectors.readable_attachment(media.stored_name(f"knowledge/{name}"), request.user)
+    if attachment is None:
+        raise Http404
+    return media.send(request, attachment.file, download_name=attachment.download_name)
 
 
 @login_required
