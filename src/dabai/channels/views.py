@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -160,20 +161,64 @@ def widget_js(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
-@require_POST
-def chat_session(request: HttpRequest) -> JsonResponse:
-    """Open (or resume) the visitor's chat: sets the signed cookie and returns their history."""
-    visitor = chat.visitor_from_cookie(request.COOKIES.get(conf.chat_cookie_name()))
+@require_http_methods(["POST", "OPTIONS"])
+def chat_session(request: HttpRequest) -> HttpResponse:
+    """Open (or resume) the visitor's chat: their token and history, for dabai's pages and the allowed sites.
+
+    The widget on another site shows its token in the body (no cookies cross sites); the demo page on dabai
+    itself also has it as a first-party cookie. Other sites are refused, preflight included.
+    """
+    allowed, cors_origin = chat.check_origin(request.headers.get("Origin", ""), request.get_host())
+    if not allowed:
+        logger.info("chat session refused for origin %.100r", request.headers.get("Origin", ""))
+        response: HttpResponse = JsonResponse(
+            {"error": "origin", "message": _("This website may not open a chat here.")}, status=403
+        )
+    elif request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Max-Age"] = "600"
+    else:
+        response = _open_chat(request)
+    if cors_origin:
+        response["Access-Control-Allow-Origin"] = cors_origin
+        response["Access-Control-Expose-Headers"] = "Retry-After"
+    patch_vary_headers(response, ["Origin"])
+    return response
+
+
+def _open_chat(request: HttpRequest) -> HttpResponse:
+    try:
+        shown = json.loads(request.body[:2048] or b"{}").get("visitor", "")
+    except (ValueError, AttributeError, RecursionError):
+        shown = ""
+    visitor = chat.visitor_from_token(shown if isinstance(shown, str) else "") or chat.visitor_from_token(
+        request.COOKIES.get(conf.chat_cookie_name())
+    )
     if visitor is None:
+        wait = chat.claim_new_session(request.META.get("REMOTE_ADDR", ""))
+        if wait:
+            logger.info("chat session throttled for %s", request.META.get("REMOTE_ADDR"))
+            response = JsonResponse(
+                {
+                    "error": "throttled",
+                    "message": _("Too many new chats from your network; try again later."),
+                },
+                status=429,
+            )
+            response["Retry-After"] = str(wait)
+            return response
         visitor = chat.start_visitor()
-    response = JsonResponse({"history": chat.history(visitor), "email": visitor.email})
+    token = chat.sign_visitor(visitor)
+    response = JsonResponse({"visitor": token, "history": chat.history(visitor), "email": visitor.email})
     response.set_cookie(
         conf.chat_cookie_name(),
-        chat.sign_visitor(visitor),
+        token,
         max_age=365 * 24 * 3600,
         httponly=True,
         secure=request.is_secure(),
-        samesite="None" if request.is_secure() else "Lax",
+        samesite="Lax",
     )
     return response
 
