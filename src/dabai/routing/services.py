@@ -18,8 +18,9 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -29,6 +30,7 @@ from dabai.accounts.models import AuditEntry, Role, User
 from dabai.accounts.services import record_audit
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import Conversation, Insight, Status
+from dabai.core.params import parse_id
 from dabai.customers.models import Customer, Tier
 from dabai.routing.assignment import Decision, Need, Router, Seat
 from dabai.routing.calendar import WorkingCalendar
@@ -722,6 +724,10 @@ class TierImport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
+# The yearly spend as the model stores it: finite, at least 0, at most 12 digits of which two decimals.
+_SPEND = CustomerValue._meta.get_field("annual_spend").formfield(min_value=0, localize=False)
+
+
 def import_tiers(text: str, *, actor: User | None) -> TierImport:
     """Import ``customer_id,tier[,annual_spend]`` rows; bad rows reported by line, good rows import."""
     result = TierImport()
@@ -730,17 +736,19 @@ def import_tiers(text: str, *, actor: User | None) -> TierImport:
     for line, row in enumerate(reader, start=2):
         raw_id, raw_tier = (row.get("customer_id") or "").strip(), (row.get("tier") or "").strip()
         tier = labels.get(raw_tier, raw_tier.lower())
-        customer = Customer.objects.filter(pk=int(raw_id)).first() if raw_id.isdigit() else None
+        customer_id = parse_id(raw_id)
+        customer = Customer.objects.filter(pk=customer_id).first() if customer_id is not None else None
         if customer is None:
             result.errors.append((line, _("unknown customer %(id)r") % {"id": raw_id}))
             continue
         if tier not in Tier.values:
             result.errors.append((line, _("unknown tier %(tier)r") % {"tier": raw_tier}))
             continue
+        raw_spend = (row.get("annual_spend") or "").strip()
         try:
-            spend = Decimal(row["annual_spend"]) if row.get("annual_spend") else None
-        except InvalidOperation:
-            result.errors.append((line, _("annual spend is not a number")))
+            spend = _SPEND.clean(raw_spend) if raw_spend else None
+        except ValidationError as exc:  # NaN, Infinity, 1e40, negative, more than two decimals
+            result.errors.append((line, _("annual spend: %(error)s") % {"error": " ".join(exc.messages)}))
             continue
         set_customer_tier(customer, tier, actor=actor, source=TierSource.IMPORT)
         if spend is not None:

@@ -1,7 +1,5 @@
 """Routing pages: the supervisor's dashboard, complaint cases, SLA reports and CSV export. Thin by design."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,6 +13,9 @@ from django.views.decorators.http import require_POST
 from dabai.accounts.models import User
 from dabai.accounts.permissions import require_desk_user
 from dabai.accounts.services import record_audit
+from dabai.core import csvsafe
+from dabai.core.csvsafe import csv_response
+from dabai.core.params import query_int
 from dabai.filter import mask
 from dabai.routing import selectors, services
 from dabai.routing.models import AgentState, ComplaintCase, ComplaintStage
@@ -22,8 +23,13 @@ from dabai.routing.policy import may_set_state_of, may_work_on_complaint, requir
 
 
 def _days(request: HttpRequest) -> int:
-    raw = request.GET.get("days", "30")
-    return int(raw) if raw.isdigit() else 30
+    """The report's window in days; a malformed value is a 400 (the selector clamps it to a year)."""
+    return query_int(request, "days", 30)
+
+
+def _group(request: HttpRequest) -> str:
+    group = request.GET.get("group", "channel")
+    return group if group in selectors.GROUPS else "channel"
 
 
 @login_required
@@ -125,14 +131,14 @@ def tiers(request: HttpRequest) -> HttpResponse:
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
     require_routing_manager(request.user)
-    group = request.GET.get("group", "channel")
+    group = _group(request)
     days = _days(request)
     since = selectors.report_since(days)
     return render(
         request,
         "routing/reports.html",
         {
-            "group": group if group in selectors.GROUPS else "channel",
+            "group": group,
             "days": days,
             "rows": selectors.attainment(group, since),
             "breaches": selectors.recent_breaches(100),
@@ -143,16 +149,17 @@ def reports(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_csv(request: HttpRequest, kind: str) -> HttpResponse:
-    """CSV export; customer names are masked because the file leaves the agent's desk."""
+    """CSV export: free text is masked leniently because the file leaves the agent's desk, and every cell goes
+    through the formula-safe writer."""
     require_routing_manager(request.user)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="dabai-{kind}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
+    if kind not in {"attainment", "breaches", "decisions"}:
+        raise Http404
+    response = csv_response(f"dabai-{kind}")
+    writer = csvsafe.writer(response)
     if kind == "attainment":
-        group = request.GET.get("group", "channel")
+        group, since = _group(request), selectors.report_since(_days(request))
         writer.writerow(["day", group, "met", "total", "rate_percent"])
-        for row in selectors.attainment(group, selectors.report_since(_days(request))):
+        for row in selectors.attainment(group, since):
             writer.writerow([row["day"], row["group"], row["met"], row["total"], row["rate"]])
     elif kind == "breaches":
         writer.writerow(["at", "conversation", "channel", "kind", "reason", "escalated_to"])
@@ -163,15 +170,20 @@ def report_csv(request: HttpRequest, kind: str) -> HttpResponse:
                     b.conversation_id,
                     b.clock.channel,
                     b.clock.kind,
-                    b.reason,
-                    b.escalated_to or "",
+                    mask(b.reason, lenient=True),
+                    str(b.escalated_to or ""),
                 ]
             )
     elif kind == "decisions":
         writer.writerow(["at", "conversation", "agent", "rule", "reason"])
         for d in selectors.recent_decisions(10_000):
-            writer.writerow([d.at.isoformat(), d.conversation_id, d.agent or "", d.rule, mask(d.reason)])
-    else:
-        raise Http404
+            row = [
+                d.at.isoformat(),
+                d.conversation_id,
+                str(d.agent or ""),
+                d.rule,
+                mask(d.reason, lenient=True),
+            ]
+            writer.writerow(row)
     record_audit(request.user, "routing.report_export", request.user, {"kind": kind}, request=request)
     return response
