@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +15,17 @@ from dabai.core.files import RefusedFile
 from dabai.knowledge import policy, selectors, services
 from dabai.knowledge.forms import ArticleForm, AttachmentForm, SynonymForm
 from dabai.knowledge.models import Article, ArticleDraft, ArticleStatus, Attachment, Synonym
+
+MAX_NUMBER = 2**31 - 1  # the largest id or version number every supported database stores
+
+
+def _number(value: str | None, *, default: int) -> int:
+    """A whole number from a query or form field: ASCII digits that fit the database, else a 400."""
+    if value is None or value == "":
+        return default
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_NUMBER:
+        raise BadRequest("not a number")
+    return int(value)
 
 
 @login_required
@@ -141,11 +153,8 @@ def article_status(request: HttpRequest, pk: int) -> HttpResponse:
 def article_diff(request: HttpRequest, pk: int) -> HttpResponse:
     require_desk_user(request.user)
     article = get_object_or_404(Article, pk=pk)
-    try:
-        new = int(request.GET.get("new", article.version))
-        old = int(request.GET.get("old", new - 1))
-    except ValueError as exc:
-        raise Http404 from exc
+    new = _number(request.GET.get("new"), default=article.version)
+    old = _number(request.GET.get("old"), default=max(new - 1, 0))
     lines = selectors.version_diff(article, old, new)
     return render(
         request, "knowledge/diff.html", {"article": article, "lines": lines, "old": old, "new": new}
@@ -227,7 +236,7 @@ def article_sms(request: HttpRequest, pk: int) -> HttpResponse:
     """Knowledge SMS: text the conversation's customer the article's short link and summary."""
     require_desk_user(request.user)
     article = get_object_or_404(Article, pk=pk, status=ArticleStatus.PUBLISHED)
-    conversation = desk_conversation_or_404(request, int(request.POST.get("conversation", 0) or 0))
+    conversation = desk_conversation_or_404(request, _number(request.POST.get("conversation"), default=0))
     try:
         sms = services.send_article_sms(
             article, customer=conversation.customer, actor=request.user, conversation=conversation
