@@ -66,6 +66,8 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     var = tmp_path_factory.mktemp("dabai-var")
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(DABAI_VAR_DIR=str(var), DABAI_HEARTBEAT_INTERVAL="2", PYTHONUNBUFFERED="1")
+    # The server is 127.0.0.1; a page on localhost is another site that embeds the chat widget.
+    env.update(DABAI_WIDGET_ORIGINS="localhost")
     subprocess.run([DABAI, "migrate", "--no-input", "-v", "0"], env=env, check=True)
     subprocess.run([DABAI, "demo", "--customers", "40", "--conversations", "150"], env=env, check=True)
     port = _free_port()

@@ -8,6 +8,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 
 from dabai.channels.models import ChatVisitor
@@ -18,6 +19,12 @@ from dabai.testing import PASSWORD, run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ORIGIN = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+
+
+@pytest.fixture(autouse=True)
+def fresh_throttle():
+    """New chats are counted per address in the cache; each test starts from zero."""
+    cache.clear()
 
 
 def visitor_cookie(client: Client | None = None) -> tuple[Client, str]:
