@@ -2,7 +2,7 @@
 
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from dabai.conversations import services as conversation_services
 from dabai.conversations.forms import ReplyForm
 from dabai.conversations.models import Message
 from dabai.conversations.views import conversation_context, desk_conversation_or_404
+from dabai.core.params import parse_id
 from dabai.replies import policy, selectors, services
 from dabai.replies.forms import MacroForm
 from dabai.replies.models import Macro
@@ -25,8 +26,11 @@ def macro_search(request: HttpRequest) -> JsonResponse:
     """The `/` search in the reply box: visible macros, filled in for the open conversation."""
     require_desk_user(request.user)
     values = {}
-    if request.GET.get("conversation", "").isdigit():
-        conversation = desk_conversation_or_404(request, int(request.GET["conversation"]))
+    if raw := request.GET.get("conversation", ""):
+        conversation_id = parse_id(raw)
+        if conversation_id is None:
+            raise BadRequest("conversation must be a conversation id")
+        conversation = desk_conversation_or_404(request, conversation_id)
         values = selectors.macro_values(conversation, request.user)
     results = [
         {"id": m.pk, "title": m.title, "text": selectors.render_macro(m, values), "scope": m.scope}

@@ -14,3 +14,10 @@ def test_a_public_reply_with_a_dotted_mobile_is_refused(db, agent, client_for, h
         response = client_for(agent).post(url, {"kind": "reply", "body": body}, HTTP_HX_REQUEST="true")
         assert body in response.content.decode()
     assert not conversation.messages.exists()
+
+
+def test_macro_search_answers_400_to_a_conversation_that_is_not_an_id(db, agent, client_for):
+    client = client_for(agent)
+    for value in ("²", "٣", "9" * 30, "-1"):
+        assert client.get(reverse("replies:macro-search"), {"conversation": value}).status_code == 400
+    assert client.get(reverse("replies:macro-search"), {"q": "您好"}).status_code == 200
