@@ -280,3 +280,18 @@ def test_visitor_who_gives_a_name_later_renames_their_anonymous_record():
 
     chat(token, [{"type": "identify", "name": "王小二\n"}])
     assert Customer.objects.get().display_name == "王小二"
+
+
+def test_visitor_with_an_older_cookie_keeps_their_chat():
+    from django.core import signing
+
+    token = new_visitor()
+    chat(token, [{"type": "message", "text": "老访客", "client_id": "o"}])
+    older = signing.dumps(ChatVisitor.objects.get().token, salt=chat_module.COOKIE_SALT)
+
+    client = Client()
+    client.cookies["dabai_visitor"] = older
+    again = open_session(client, origin="https://kefu.example.cn")
+
+    assert [m["text"] for m in again.json()["history"]] == ["老访客"]
+    assert again.json()["visitor"] == token
