@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from dabai.knowledge.models import (
     Article,
+    ArticleDraft,
     ArticleVersion,
     Attachment,
     BotEvent,
@@ -15,8 +16,22 @@ from dabai.knowledge.models import (
 
 
 class AttachmentInline(admin.TabularInline):
+    """Files are uploaded at the desk, where their type is checked; here they can be renamed or removed."""
+
     model = Attachment
     extra = 0
+    fields = ["name", "file", "content_type", "size", "approved", "uploaded_by"]
+    readonly_fields = ["file", "content_type", "size", "uploaded_by"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ArticleDraft)
+class ArticleDraftAdmin(admin.ModelAdmin):
+    list_display = ["article", "state", "author", "created_at", "decided_by"]
+    list_filter = ["state"]
+    readonly_fields = ["article", "base_version", "author", "decided_by", "decided_at"]
 
 
 @admin.register(Article)

@@ -189,3 +189,14 @@ def test_publisher_removes_an_attachment(client, published, supervisor, client_f
 def test_media_paths_without_a_readable_record_are_404(client, published, supervisor, client_for, path):
     assert client.get(path).status_code == 404
     assert client_for(supervisor).get(path).status_code == 404
+
+
+def test_the_admin_shows_attachments_but_takes_uploads_only_through_the_desk(
+    published, supervisor, admin_user, client_for
+):
+    _upload(client_for(supervisor), published, "sample.pdf", PDF)
+    page = client_for(admin_user).get(reverse("admin:knowledge_article_change", args=[published.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert Attachment.objects.get().file.name in html
+    assert 'name="attachments-0-file"' not in html and "attachments-__prefix__" not in html
