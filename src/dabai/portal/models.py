@@ -6,7 +6,11 @@ from dabai.customers.models import Customer
 
 
 class SignInCode(models.Model):
-    """A six-digit code sent to one address; stored as a keyed hash, single use, short-lived, few tries."""
+    """A six-digit code sent to one address; stored as a keyed hash, single use, short-lived, few tries.
+
+    The row is made by the sending task and the code chosen at each delivery attempt, so the hash is empty
+    until a code was handed to the mail server or SMS gateway.
+    """
 
     class Kind(models.TextChoices):
         EMAIL = "email", "email"
@@ -20,6 +24,10 @@ class SignInCode(models.Model):
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
+    # Sent by a task: a code counts towards the hourly limit while it is being sent or once sent, never after
+    # its delivery was given up; only a sent code can sign in.
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.kind} code #{self.pk}"

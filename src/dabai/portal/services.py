@@ -1,8 +1,11 @@
 """Portal state changes: sending and checking one-time sign-in codes, and opening a new request.
 
-The portal never says whether an address is known (the answer to "send me a code" is always the same), codes
-are stored as keyed hashes, expire after ten minutes, allow five tries, and an address gets at most five
-codes an hour.
+The portal never says whether an address is known: the answer to "send me a code" is the same, and so is the
+work done while the customer waits (the request only queues a task; the task looks the address up, makes the
+code and sends it, with retries). Codes are stored as keyed hashes, expire ten minutes after they were sent,
+allow five tries, and an address gets at most five codes an hour (a code whose delivery was given up does
+not count). Guessing is throttled with django-axes per address (``portal:<address>``) and per network
+address; one network address may ask for a limited number of codes an hour.
 """
 
 import hashlib
@@ -11,9 +14,13 @@ import logging
 import secrets
 from datetime import timedelta
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +29,7 @@ from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation, Status
 from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
+from dabai.core.tasking import enqueue_on_commit
 from dabai.customers.models import ChannelIdentity, Customer
 from dabai.filter import mask
 from dabai.portal.models import SignInCode
@@ -31,6 +39,7 @@ logger = logging.getLogger(__name__)
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 5
+MAX_CODE_REQUESTS_PER_IP_PER_HOUR = 20
 PORTAL_CHANNEL = Channel.CHAT
 
 
@@ -66,7 +75,12 @@ def _hash(code: str, address: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{address}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+class CannotDeliver(Exception):
+    """No way to send to this kind of address (e.g. no SMS gateway configured): retrying will not help."""
+
+
 def _deliver(kind: str, address: str, code: str) -> None:
+    """Hand the code to the mail server or SMS gateway; raises when that fails."""
     text = _("Your Dabai sign-in code is %(code)s. It expires in 10 minutes; never share it.") % {
         "code": code
     }
@@ -77,35 +91,91 @@ def _deliver(kind: str, address: str, code: str) -> None:
     from dabai.channels.sms import send_sms
 
     if not conf.sms_gateway()["url"]:
-        logger.warning("no SMS gateway configured: sign-in code for %s not sent", mask(address))
-        return
+        raise CannotDeliver("no SMS gateway configured")
     send_sms(address, text)
 
 
 def request_code(raw_address: str) -> bool:
-    """Send a sign-in code if the address belongs to a customer; returns False only for malformed input."""
+    """Queue the sending of a sign-in code; returns False only for malformed input.
+
+    Known and unknown addresses get the same treatment here: only the task finds out which one it is.
+    """
+    from dabai.portal.tasks import send_sign_in_code
+
     parsed = normalise_address(raw_address)
     if parsed is None:
         return False
     kind, address = parsed
+    enqueue_on_commit(send_sign_in_code, kind, address)
+    return True
+
+
+def allow_code_request(ip: str | None) -> bool:
+    """Count one code request from this network address; False once it asked too often this hour."""
+    key = f"portal:code-requests:{ip or 'unknown'}:{int(timezone.now().timestamp() // 3600)}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count <= MAX_CODE_REQUESTS_PER_IP_PER_HOUR
+
+
+def issue_code(kind: str, address: str) -> SignInCode | None:
+    """The code to send to this address, or None if it belongs to no customer or had its codes this hour."""
     customer = find_customer(kind, address)
     if customer is None:
         logger.info("portal code requested for an unknown %s", kind)
-        return True
-    recent = SignInCode.objects.filter(address=address, created_at__gte=timezone.now() - timedelta(hours=1))
-    if recent.count() >= MAX_CODES_PER_HOUR:
-        logger.warning("portal code limit reached for %s", mask(address))
-        return True
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    SignInCode.objects.create(
-        kind=kind,
-        address=address,
-        customer=customer,
-        code_hash=_hash(code, address),
-        expires_at=timezone.now() + CODE_LIFETIME,
+        return None
+    counted = SignInCode.objects.filter(
+        address=address, created_at__gte=timezone.now() - timedelta(hours=1), failed_at__isnull=True
     )
-    transaction.on_commit(lambda: _deliver(kind, address, code))
+    if counted.count() >= MAX_CODES_PER_HOUR:
+        logger.warning("portal code limit reached for %s", mask(address))
+        return None
+    return SignInCode.objects.create(
+        kind=kind, address=address, customer=customer, code_hash="", expires_at=timezone.now() + CODE_LIFETIME
+    )
+
+
+def deliver_code(code_id: int) -> bool:
+    """Choose a fresh code and send it; False if the code is gone, used or given up.
+
+    Raises if sending fails (the retry chooses another code).
+    """
+    pending = SignInCode.objects.filter(pk=code_id, used_at__isnull=True, failed_at__isnull=True).first()
+    if pending is None:
+        return False
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    _deliver(pending.kind, pending.address, code)
+    now = timezone.now()
+    SignInCode.objects.filter(pk=pending.pk).update(
+        code_hash=_hash(code, pending.address), sent_at=now, expires_at=now + CODE_LIFETIME
+    )
     return True
+
+
+def give_up_code(code_id: int) -> None:
+    """Delivery failed for good: the code can never be used and no longer counts towards the hourly limit."""
+    SignInCode.objects.filter(pk=code_id, sent_at__isnull=True).update(failed_at=timezone.now())
+
+
+def throttle_name(address: str) -> str:
+    """The name django-axes counts a portal address under (``dabai axes_reset_username portal:<address>``)."""
+    parsed = normalise_address(address)
+    return f"portal:{parsed[1] if parsed else address.strip().lower()}"
+
+
+def sign_in_locked(request: HttpRequest, address: str) -> bool:
+    """True while this address or this network address is locked out after too many wrong codes."""
+    return AxesProxyHandler.is_locked(request, {"username": throttle_name(address)})
+
+
+def record_failed_sign_in(request: HttpRequest, address: str) -> bool:
+    """Count a wrong code for the address and the network address; True if that locks them out."""
+    user_login_failed.send(sender=__name__, credentials={"username": throttle_name(address)}, request=request)
+    return bool(getattr(request, "axes_locked_out", False))
 
 
 def portal_user_for(customer: Customer) -> User:
@@ -131,7 +201,7 @@ def verify_code(raw_address: str, code: str) -> User | None:
     _kind, address = parsed
     pending = (
         SignInCode.objects.select_for_update()
-        .filter(address=address, used_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(address=address, used_at__isnull=True, sent_at__isnull=False, expires_at__gt=timezone.now())
         .order_by("-created_at", "-id")
         .first()
     )

@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -54,9 +55,19 @@ def customer_required(view):
     return wrapped
 
 
+def lockout_message() -> str:
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return _(
+        "Too many wrong codes. Please try again in %(minutes)d minutes, or contact customer service."
+    ) % {"minutes": minutes}
+
+
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = AddressForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        if not services.allow_code_request(request.META.get("REMOTE_ADDR")):
+            context = {"form": form, "throttled": _("Too many requests from your network. Please try later.")}
+            return render(request, "portal/sign_in.html", context, status=429)
         services.request_code(form.cleaned_data["address"])
         request.session[SESSION_ADDRESS] = form.cleaned_data["address"]
         return redirect("portal:verify")
@@ -69,11 +80,17 @@ def verify(request: HttpRequest) -> HttpResponse:
         return redirect("portal:sign_in")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.verify_code(address, form.cleaned_data["code"])
-        if user is not None:
-            request.session.pop(SESSION_ADDRESS, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("portal:home")
+        locked = services.sign_in_locked(request, address)
+        if not locked:
+            user = services.verify_code(address, form.cleaned_data["code"])
+            if user is not None:
+                request.session.pop(SESSION_ADDRESS, None)
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect("portal:home")
+            locked = services.record_failed_sign_in(request, address)
+        if locked:
+            context = {"form": CodeForm(), "address": address, "lockout": lockout_message()}
+            return render(request, "portal/verify.html", context, status=429)
         form.add_error("code", _("That code is wrong or has expired."))
     return render(request, "portal/verify.html", {"form": form, "address": address})
 

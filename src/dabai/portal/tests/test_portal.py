@@ -14,7 +14,13 @@ from dabai.conversations.models import Conversation, Direction
 from dabai.core.choices import Channel
 from dabai.portal.models import SignInCode
 from dabai.portal.services import portal_user_for
-from dabai.testing import ChannelIdentityFactory, ConversationFactory, CustomerFactory, MessageFactory
+from dabai.testing import (
+    ChannelIdentityFactory,
+    ConversationFactory,
+    CustomerFactory,
+    MessageFactory,
+    run_queued_tasks,
+)
 
 
 @pytest.fixture
@@ -41,6 +47,7 @@ def signed_in(customer) -> Client:
 def sign_in_by_email(client: Client, address: str, django_capture_on_commit_callbacks) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal:sign_in"), {"address": address})
+    run_queued_tasks()  # the code is sent by a task
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     response = client.post(reverse("portal:verify"), {"code": code})
     assert response.status_code == 302
@@ -54,14 +61,17 @@ def test_customer_signs_in_with_a_code_sent_to_their_email(client, alice, django
     assert "发票开错了" in client.get(reverse("portal:home")).content.decode()
 
 
-def test_sign_in_by_phone_number_with_country_code(client, alice):
-    client.post(reverse("portal:sign_in"), {"address": "+86 139 1234 5678"})
+def test_sign_in_by_phone_number_with_country_code(client, alice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:sign_in"), {"address": "+86 139 1234 5678"})
+    run_queued_tasks()
     assert SignInCode.objects.get().customer == alice
 
 
 def test_unknown_address_looks_the_same_and_sends_nothing(client, db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("portal:sign_in"), {"address": "nobody@example.cn"})
+    run_queued_tasks()
     assert response.status_code == 302
     assert mail.outbox == []
     assert not SignInCode.objects.exists()
@@ -70,6 +80,7 @@ def test_unknown_address_looks_the_same_and_sends_nothing(client, db, django_cap
 def test_wrong_code_fails_and_five_tries_lock_the_code(client, alice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal:sign_in"), {"address": "wangfang@example.cn"})
+    run_queued_tasks()
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
@@ -83,6 +94,7 @@ def test_wrong_code_fails_and_five_tries_lock_the_code(client, alice, django_cap
 def test_expired_code_does_not_sign_in(client, alice, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portal:sign_in"), {"address": "wangfang@example.cn"})
+    run_queued_tasks()
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     SignInCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
     client.post(reverse("portal:verify"), {"code": code})
