@@ -1,3 +1,9 @@
+// The Content Security Policy allows no inline event handlers: a select marked data-autosubmit submits its form.
+document.addEventListener("change", function (event) {
+  var field = event.target.closest && event.target.closest("[data-autosubmit]");
+  if (field && field.form) field.form.submit();
+});
+
 // Live updates: a WebSocket tells the page that something changed; the page re-fetches through htmx,
 // so every byte shown still passes the server's permission checks.
 (function () {
