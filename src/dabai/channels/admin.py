@@ -1,19 +1,43 @@
 from django.contrib import admin
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from dabai.channels.models import CallRecord, ChatVisitor, Delivery, ImportJob, InboundPayload, Subscription
+from dabai.channels.services import requeue_payloads
 
 
 @admin.register(InboundPayload)
 class InboundPayloadAdmin(admin.ModelAdmin):
-    """Raw deliveries are evidence: readable, never editable."""
+    """Raw deliveries are evidence: readable, never editable. Dead letters (filter by status) show why
+    they died and can be sent through the drain again."""
 
-    list_display = ("id", "channel", "source", "status", "attempts", "received_at", "message")
-    list_filter = ("channel", "status")
+    list_display = (
+        "id",
+        "channel",
+        "source",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "received_at",
+        "short_error",
+        "message",
+    )
+    list_filter = ("status", "channel", "source")
     readonly_fields = [f.name for f in InboundPayload._meta.fields]
     raw_id_fields = ("message",)
+    actions = ["retry_payloads"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.display(description=_("Error"))
+    def short_error(self, payload: InboundPayload) -> str:
+        return Truncator(payload.error).chars(120)
+
+    @admin.action(description=_("Retry: send through the drain again"))
+    def retry_payloads(self, request, queryset) -> None:
+        count = requeue_payloads(queryset, request.user)
+        self.message_user(request, _("%(count)d payload(s) queued again.") % {"count": count})
 
 
 @admin.register(Delivery)

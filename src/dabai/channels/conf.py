@@ -40,6 +40,11 @@ def wechat() -> dict[str, str]:
     }
 
 
+def wechat_max_age_seconds() -> int:
+    """How far a callback's timestamp may be from our clock; nonces are remembered for as long."""
+    return get_int("DABAI_WECHAT_MAX_AGE_SECONDS", 300)
+
+
 def sms_gateway() -> dict[str, str]:
     return {"url": str(_get("DABAI_SMS_GATEWAY_URL", "")), "key": str(_get("DABAI_SMS_GATEWAY_KEY", ""))}
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import decode_header
 from email.message import Message as MimeMessage
+from email.policy import Compat32
 from html.parser import HTMLParser
 from typing import Any
 
@@ -22,6 +23,7 @@ from django.utils.translation import gettext
 
 from dabai.channels import conf
 from dabai.channels.models import Attachment, EmailHeader, InboundPayload, MailboxState
+from dabai.channels.sanitise import base_name, clean_text, one_line, plausible
 from dabai.channels.services import PayloadError, ingest, register_handler
 from dabai.conversations.models import Conversation, Message, Status
 from dabai.conversations.services import receive_message
@@ -60,13 +62,54 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 def decode_header_value(value: str | None) -> str:
-    """Decode RFC 2047 encoded words (=?GB2312?B?…?=) into text, tolerating mislabelled charsets."""
+    """Decode RFC 2047 encoded words (=?GB2312?B?…?=) into one line of text, tolerating mislabelled charsets.
+
+    Line breaks and control characters an encoded word may hide become spaces: a header value is one line.
+    """
     if not value:
         return ""
     parts = []
     for chunk, charset in decode_header(str(value)):
         parts.append(decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk)
-    return re.sub(r"\s+", " ", "".join(parts)).strip()
+    return re.sub(r"\s+", " ", one_line("".join(parts))).strip()
+
+
+class _EightBitHeaders(Compat32):
+    """Headers sent as raw 8-bit bytes (no encoded words) are read as UTF-8, else GB18030, not as U+FFFD."""
+
+    def header_fetch_parse(self, name: str, value: str) -> str:
+        try:
+            value.encode("ascii")
+        except UnicodeEncodeError:
+            raw = value.encode("ascii", "surrogateescape")
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return raw.decode("gb18030", errors="replace")
+        return value
+
+
+EIGHT_BIT_HEADERS = _EightBitHeaders()
+ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]+)\s*>\s*$")
+ADDRESS = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+$")
+
+
+def parse_address(value: str | None) -> tuple[str, str]:
+    """(display name, address) of a From/To header, the address read before any encoded word is decoded.
+
+    Decoding first would let an encoded display name (``=?utf-8?q?v@evil.test=0D=0A?= <real@…>``) stand
+    in for the address and choose the customer.
+    """
+    value = (value or "").strip()
+    angle = ANGLE_ADDRESS.search(value)
+    if angle:
+        name, address = value[: angle.start()], angle[1]
+    else:
+        name, address = email.utils.parseaddr(value)
+    address = address.strip()
+    if not ADDRESS.match(address) or "=?" in address or len(address) > 254:
+        address = ""
+    return decode_header_value(name.strip().strip('"'))[:100], address.lower()
 
 
 class _TextExtractor(HTMLParser):
@@ -131,15 +174,22 @@ class ParsedEmail:
 
 
 def _ids(value: str | None) -> list[str]:
-    return re.findall(r"<[^<>\s]+>", value or "")
+    return [i for i in re.findall(r"<[^<>\s]+>", value or "") if len(i) <= 250]
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
     """Read one RFC 822 message; raises PayloadError when it has no sender at all."""
-    mime = email.message_from_bytes(raw)
-    from_name, from_address = email.utils.parseaddr(decode_header_value(mime.get("From")))
-    if not from_address or "@" not in from_address:
-        raise PayloadError("email without a valid From address")
+    try:
+        mime = email.message_from_bytes(raw, policy=EIGHT_BIT_HEADERS)
+        from_name, from_address = parse_address(mime.get("From"))
+        if not from_address:
+            raise PayloadError("email without a valid From address")
+        return _read(raw, mime, from_name, from_address)
+    except RecursionError as exc:
+        raise PayloadError("MIME parts nested too deeply") from exc
+
+
+def _read(raw: bytes, mime: MimeMessage, from_name: str, from_address: str) -> ParsedEmail:
     message_ids = _ids(mime.get("Message-ID"))
     message_id = message_ids[0] if message_ids else f"<sha256-{hashlib.sha256(raw).hexdigest()}@dabai>"
     try:
@@ -149,17 +199,17 @@ def parse_email(raw: bytes) -> ParsedEmail:
     if sent_at is not None and timezone.is_naive(sent_at):
         sent_at = sent_at.replace(tzinfo=UTC)
     plain, html, attachments = _walk(mime)
-    text = plain.strip() or html_to_text(html)
+    text = clean_text(plain.strip() or html_to_text(html))
     in_reply = _ids(mime.get("In-Reply-To"))
     return ParsedEmail(
         message_id=message_id,
         from_name=from_name,
-        from_address=from_address.lower(),
-        to_address=email.utils.parseaddr(decode_header_value(mime.get("To")))[1].lower(),
+        from_address=from_address,
+        to_address=parse_address(mime.get("To"))[1],
         subject=decode_header_value(mime.get("Subject")),
         in_reply_to=in_reply[0] if in_reply else "",
         references=_ids(mime.get("References")),
-        sent_at=sent_at,
+        sent_at=plausible(sent_at),
         text=text,
         body=strip_quotes_and_signature(text),
         attachments=attachments,
@@ -174,8 +224,8 @@ def _walk(mime: MimeMessage) -> tuple[str, str, list[tuple[str, str, bytes]]]:
         payload = part.get_payload(decode=True) or b""
         filename = part.get_filename()
         if filename or part.get_content_disposition() == "attachment":
-            name = decode_header_value(filename) or "attachment"
-            attachments.append((name, part.get_content_type(), payload))
+            name = base_name(decode_header_value(filename))
+            attachments.append((name, part.get_content_type()[:100], payload))
         elif part.get_content_type() == "text/plain":
             plain.append(decode_bytes(payload, part.get_content_charset()))
         elif part.get_content_type() == "text/html":
@@ -244,7 +294,7 @@ def handle_email(payload: InboundPayload) -> Message:
             attachment = Attachment(
                 message=received.message, filename=name[:255], content_type=content_type, size=len(data)
             )
-            attachment.file.save(name[-100:], ContentFile(data), save=True)
+            attachment.file.save(name, ContentFile(data), save=True)
     return received.message
 
 
@@ -284,7 +334,7 @@ def send_email_reply(message: Message, to_address: str) -> str:
     previous = (
         EmailHeader.objects.filter(message__conversation=conversation).order_by("-message__sent_at").first()
     )
-    subject = conversation.subject or (previous.subject if previous else "")
+    subject = one_line(conversation.subject or (previous.subject if previous else ""))
     subject = f"Re: {normalise_subject(subject)}" if subject else gettext("Reply to your enquiry")
     sender_domain = conf.support_address().rpartition("@")[2] or "dabai.local"
     message_id = email.utils.make_msgid(idstring=f"dabai{message.pk}", domain=sender_domain)

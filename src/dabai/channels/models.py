@@ -14,12 +14,15 @@ class PayloadStatus(models.TextChoices):
     PROCESSED = "processed", _("Processed")
     REJECTED = "rejected", _("Rejected")
     FAILED = "failed", _("Failed, will retry")
+    DEAD = "dead", _("Dead letter: retries used up")
 
 
 class InboundPayload(models.Model):
     """Every delivery exactly as it arrived, stored before it is parsed, so nothing is ever lost.
 
-    A parser bug or a database hiccup leaves the row ``failed``; a task re-processes it later.
+    A parser bug or a database hiccup leaves the row ``failed`` with its next attempt due at
+    ``next_attempt_at`` (one retry chain with back-off); after the last attempt it is a ``dead`` letter that
+    an admin can read and requeue.
     """
 
     channel = models.CharField(_("Channel"), max_length=20, choices=Channel.choices)
@@ -30,7 +33,8 @@ class InboundPayload(models.Model):
         _("Status"), max_length=10, choices=PayloadStatus.choices, default=PayloadStatus.RECEIVED
     )
     error = models.TextField(_("Error"), blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("Next attempt at"), null=True, blank=True)
     received_at = models.DateTimeField(_("Received at"), auto_now_add=True, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     message = models.ForeignKey(
@@ -40,7 +44,10 @@ class InboundPayload(models.Model):
     class Meta:
         verbose_name = _("Inbound payload")
         verbose_name_plural = _("Inbound payloads")
-        indexes = [models.Index(fields=["status", "received_at"], name="payload_status_received")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="payload_status_received"),
+            models.Index(fields=["status", "next_attempt_at"], name="payload_status_next_attempt"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel}/{self.source} #{self.pk} ({self.status})"
@@ -58,6 +65,26 @@ class DrainRequest(models.Model):
 
     def __str__(self) -> str:
         return f"drain queued at {self.queued_at:%H:%M:%S}"
+
+
+class SeenNonce(models.Model):
+    """A (timestamp, nonce) pair a signed callback used, kept while its timestamp is fresh, so a captured
+    request cannot be replayed with another body. The unique constraint makes the check hold across
+    processes; the sweep forgets pairs older than the window."""
+
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    timestamp = models.BigIntegerField()
+    nonce = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the body first seen with this pair.")
+    seen_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "timestamp", "nonce"], name="seen_nonce_unique_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.timestamp}/{self.nonce}"
 
 
 class EmailHeader(models.Model):

@@ -6,20 +6,30 @@ dozens per message. Other paths ``ingest`` at once. Either way a handler crash l
 that a task processes again, so nothing behind it is blocked.
 """
 
+import hashlib
 import logging
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from dabai.channels.models import Delivery, DrainRequest, InboundPayload, PayloadStatus, Subscription
+from dabai.accounts.models import User
+from dabai.accounts.services import record_audit
+from dabai.channels.models import (
+    Delivery,
+    DrainRequest,
+    InboundPayload,
+    PayloadStatus,
+    SeenNonce,
+    Subscription,
+)
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import DeliveryStatus, Message
 from dabai.conversations.services import Inbound, Received, read_messages, receive_messages
 from dabai.core.bulk import update_rows
-from dabai.core.tasking import enqueue_on_commit
+from dabai.core.tasking import RETRY_DELAYS_SECONDS, enqueue_on_commit, retry_later
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +39,10 @@ Handler = Callable[[InboundPayload], Message | Inbound | None]
 HANDLERS: dict[tuple[str, str], Handler] = {}
 DRAIN_STALE_AFTER = timedelta(seconds=60)
 PAYLOAD_OUTCOME = ["status", "error", "message", "processed_at", "attempts"]
+# Items split from one bulk delivery (a Weibo push of thousands of statuses) share each drain batch with
+# everything else: at most BULK_SHARE of them per batch, so an SMS arriving behind them waits one batch.
+BULK_SOURCES = ("push-item",)
+BULK_SHARE = 50
 
 
 class PayloadError(ValueError):
@@ -104,28 +118,106 @@ def drain_batch(limit: int) -> int:
     """Process up to ``limit`` received payloads together, then let the filter read their messages together.
 
     Returns how many payloads were claimed. Claiming skips rows another worker holds, so several workers
-    can drain side by side. A crash after the commit leaves messages without insights; the sweep reads them.
+    can drain side by side. Items of a bulk delivery take at most ``BULK_SHARE`` places of a batch. A crash
+    after the commit leaves messages without insights; the sweep reads them.
     """
     with transaction.atomic():
-        payloads = list(
+        claimable = (
             InboundPayload.objects.select_for_update(skip_locked=True)
             .filter(status=PayloadStatus.RECEIVED)
-            .order_by("received_at", "pk")[:limit]
+            .order_by("received_at", "pk")
         )
+        bulk = list(claimable.filter(source__in=BULK_SOURCES)[: min(limit, BULK_SHARE)])
+        payloads = [*claimable.exclude(source__in=BULK_SOURCES)[: limit - len(bulk)], *bulk]
         results = process_payloads(payloads, analyse=False)
-    _retry_failed([p for p in payloads if p.status == PayloadStatus.FAILED])
+    for payload in payloads:
+        if payload.status == PayloadStatus.FAILED:
+            schedule_retry(payload)
     created = [r.message for r in results if isinstance(r, Received) and r.created]
     if created:
         _read_now_or_later(created)
     return len(payloads)
 
 
-def _retry_failed(payloads: list[InboundPayload]) -> None:
-    from dabai.channels.tasks import reprocess_payload
-    from dabai.core.tasking import retry_later
+def more_to_drain() -> bool:
+    return InboundPayload.objects.filter(status=PayloadStatus.RECEIVED).exists()
 
+
+def schedule_retry(payload: InboundPayload) -> None:
+    """Continue the payload's one retry chain: its next attempt after the back-off, or the dead letter.
+
+    ``payload.attempts`` counts the attempts made; the chain's next link carries that number, so a second
+    link for the same attempt (a sweep re-asked meanwhile) finds the attempt made and does nothing.
+    """
+    from dabai.channels.tasks import reprocess_payload
+
+    made = payload.attempts
+    if retry_later(reprocess_payload, made - 1, payload.pk):
+        payload.next_attempt_at = timezone.now() + timedelta(seconds=RETRY_DELAYS_SECONDS[made - 1])
+    else:
+        logger.error("gave up on %s payload #%s after %d attempts", payload.channel, payload.pk, made)
+        payload.status, payload.next_attempt_at = PayloadStatus.DEAD, None
+    InboundPayload.objects.filter(pk=payload.pk).update(
+        status=payload.status, next_attempt_at=payload.next_attempt_at
+    )
+
+
+def lost_retries(overdue_before: datetime, limit: int) -> list[InboundPayload]:
+    """Failed payloads whose next attempt is long overdue (its task died with a worker): asked for again.
+
+    Payloads with a pending retry are left alone, so the sweep never starts a second chain.
+    """
+    from django.db.models import Q
+
+    from dabai.channels.tasks import reprocess_payload
+
+    lost = list(
+        InboundPayload.objects.filter(status=PayloadStatus.FAILED)
+        .filter(Q(next_attempt_at__lt=overdue_before) | Q(next_attempt_at__isnull=True))
+        .only("pk", "attempts")[:limit]
+    )
+    for payload in lost:
+        reprocess_payload.enqueue(payload.pk, attempt=payload.attempts)
+    InboundPayload.objects.filter(pk__in=[p.pk for p in lost]).update(next_attempt_at=timezone.now())
+    return lost
+
+
+def requeue_payloads(payloads: Iterable[InboundPayload], actor: User | None) -> int:
+    """An admin sends dead letters (or failed payloads) through the drain again, with a fresh retry chain."""
+    requeued = 0
     for payload in payloads:
-        retry_later(reprocess_payload, 0, payload.pk)
+        if payload.status not in {PayloadStatus.DEAD, PayloadStatus.FAILED}:
+            continue
+        record_audit(
+            actor, "payload.retry", payload, {"status": payload.status, "attempts": payload.attempts}
+        )
+        requeued += InboundPayload.objects.filter(pk=payload.pk, status=payload.status).update(
+            status=PayloadStatus.RECEIVED, attempts=0, next_attempt_at=None
+        )
+    if requeued:
+        request_drain()
+    return requeued
+
+
+def claim_nonce(channel: str, timestamp: int, nonce: str, body: bytes) -> bool:
+    """Remember a signed request's (timestamp, nonce); False if the pair came before with another body.
+
+    The same body again is the sender retrying (it is stored once anyway); another body is a replay.
+    """
+    digest = hashlib.sha256(body).hexdigest()
+    try:
+        with transaction.atomic():
+            SeenNonce.objects.create(channel=channel, timestamp=timestamp, nonce=nonce, digest=digest)
+    except IntegrityError:
+        return SeenNonce.objects.filter(
+            channel=channel, timestamp=timestamp, nonce=nonce, digest=digest
+        ).exists()
+    return True
+
+
+def forget_nonces(before: datetime) -> int:
+    """Pairs seen before ``before`` can no longer be replayed (their timestamps are too old by now)."""
+    return SeenNonce.objects.filter(seen_at__lt=before).delete()[0]
 
 
 def _read_now_or_later(messages: list[Message]) -> None:
@@ -247,15 +339,13 @@ def process_payload(payload: InboundPayload) -> Message | None:
 
 def ingest(channel: str, source: str, raw: bytes, meta: dict[str, Any] | None = None) -> Message | None:
     """Store, then process at once; an unexpected failure is retried by a task and reported as accepted."""
-    from dabai.channels.tasks import reprocess_payload
-
     payload = store_payload(channel, source, raw, meta)
     try:
         return process_payload(payload)
     except PayloadError:
         raise
     except Exception:
-        reprocess_payload.enqueue(payload.pk)
+        schedule_retry(payload)
         return None
 
 

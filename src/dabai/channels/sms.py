@@ -5,19 +5,20 @@ import hmac
 import json
 import urllib.request
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Protocol
 
 from django.utils import timezone
 
 from dabai.channels import conf
 from dabai.channels.models import InboundPayload
+from dabai.channels.sanitise import cap_extras, from_timestamp, identifier, load_json, text_of
 from dabai.channels.services import PayloadError, register_handler, set_subscription
 from dabai.conversations.services import Inbound
 from dabai.core.choices import Channel
 from dabai.customers.services import Handle
 
 SEGMENT_LENGTH = 70
+MAX_NUMBER_DIGITS = 20
 UNSUBSCRIBE_WORDS = {"退订", "TD", "T", "取消", "UNSUBSCRIBE", "STOP"}
 
 
@@ -47,17 +48,31 @@ def is_unsubscribe(text: str) -> bool:
     return text.strip().upper() in UNSUBSCRIBE_WORDS
 
 
+SMS_FIELDS = {"from", "to", "text", "id", "timestamp"}
+
+
 def check(raw: bytes) -> dict:
-    """The gateway's JSON with from, text and id, or PayloadError: checked at the door, before storing."""
-    try:
-        data = json.loads(raw)
-        number, text, sms_id = normalise_phone(str(data["from"])), str(data["text"]), str(data["id"])
-        timestamp = int(data["timestamp"]) if data.get("timestamp") else None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise PayloadError(f"expected JSON with from, text and id: {exc}") from exc
-    if not number:
-        raise PayloadError("empty sender number")
-    return {**data, "from": number, "text": text, "id": sms_id, "timestamp": timestamp}
+    """The gateway's JSON with from, text and id, or PayloadError: checked at the door, before storing.
+
+    A bad timestamp is not a reason to refuse someone's words: it is dropped (the message is dated on
+    arrival). Text may come as a number (a reply of "1"); anything else is not a text message.
+    """
+    data = load_json(raw)
+    if not isinstance(data, dict) or not {"from", "text", "id"} <= data.keys():
+        raise PayloadError("expected JSON with from, text and id")
+    number = normalise_phone(identifier(data["from"], "from"))
+    text = text_of(data["text"])
+    if text is None:
+        raise PayloadError("text must be a string")
+    if not number or len(number) > MAX_NUMBER_DIGITS:
+        raise PayloadError("the sender is not a phone number")
+    return {
+        **data,
+        "from": number,
+        "text": text,
+        "id": identifier(data["id"], "id"),
+        "timestamp": from_timestamp(data.get("timestamp")),
+    }
 
 
 @register_handler(Channel.SMS, "webhook")
@@ -66,14 +81,14 @@ def handle_sms(payload: InboundPayload) -> Inbound:
     number, text = data["from"], data["text"]
     if is_unsubscribe(text):
         set_subscription(Channel.SMS, number, False)
-    timestamp = data["timestamp"]
+    raw = {**data, "timestamp": data["timestamp"].isoformat() if data["timestamp"] else None}
     return Inbound(
         channel=Channel.SMS,
         handle=Handle(Channel.SMS, number, handle=number),
         body=text,
         external_id=data["id"],
-        raw_payload={"payload_id": payload.pk, **json.loads(bytes(payload.raw))},
-        sent_at=datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else timezone.now(),
+        raw_payload={"payload_id": payload.pk, **cap_extras(raw, SMS_FIELDS)},
+        sent_at=data["timestamp"] or timezone.now(),
     )
 
 

@@ -15,8 +15,12 @@ from dabai.channels.services import (
     PermanentDeliveryError,
     drain_batch,
     drain_started,
+    forget_nonces,
+    lost_retries,
+    more_to_drain,
     process_payload,
     request_drain,
+    schedule_retry,
     set_delivery_status,
 )
 from dabai.conversations.models import DeliveryStatus, Direction, Insight, Message
@@ -31,19 +35,27 @@ ANALYSIS_BATCH = 200
 
 @task()
 def reprocess_payload(payload_id: int, attempt: int = 0) -> str:
-    """Parse a stored payload again after a failure; retried with back-off, never lost."""
-    payload = InboundPayload.objects.filter(pk=payload_id).first()
-    if payload is None or payload.status in {PayloadStatus.PROCESSED, PayloadStatus.REJECTED}:
-        return "done"
-    try:
-        process_payload(payload)
-    except PayloadError:
-        return "rejected"
-    except Exception:
-        logger.exception("payload #%s failed again (attempt %d)", payload_id, attempt)
-        if not retry_later(reprocess_payload, attempt, payload_id):
-            logger.error("gave up on payload #%s; it stays stored as failed", payload_id)
-        return "failed"
+    """One link of a failed payload's retry chain (see ``schedule_retry``): process it again, never lost.
+
+    ``attempt`` is how many attempts were made when this link was queued; if the payload has moved on since
+    (another link or the drain got there first), this link does nothing.
+    """
+    with transaction.atomic():
+        payload = (
+            InboundPayload.objects.select_for_update()
+            .filter(pk=payload_id, status=PayloadStatus.FAILED, attempts=attempt)
+            .first()
+        )
+        if payload is None:
+            return "done"
+        try:
+            process_payload(payload)
+        except PayloadError:
+            return "rejected"
+        except Exception:
+            logger.warning("payload #%s failed again (attempt %d)", payload_id, payload.attempts)
+            schedule_retry(payload)
+            return payload.status
     return "ok"
 
 
@@ -60,7 +72,7 @@ def drain_inbound() -> int:
     while True:
         claimed = drain_batch(DRAIN_BATCH)
         drained += claimed
-        if claimed < DRAIN_BATCH:
+        if claimed == 0 or (claimed < DRAIN_BATCH and not more_to_drain()):
             return drained
         if time.monotonic() > deadline:
             request_drain()
@@ -139,16 +151,16 @@ def poll_weibo() -> dict[str, str]:
 
 @task()
 def sweep_inbound() -> dict[str, int]:
-    """Safety net for a worker killed mid-task: payloads never processed, messages never analysed, again."""
+    """Safety net for a worker killed mid-task: payloads never processed, retries lost, messages never
+    analysed. Failed payloads with a pending retry are left to their chain."""
     from dabai.channels import conf
     from dabai.conversations.tasks import analyse_messages
 
     grace = timezone.now() - timedelta(seconds=conf.sweep_grace_seconds())
     since = timezone.now() - timedelta(days=1)
     late = InboundPayload.objects.filter(received_at__lt=grace, received_at__gt=since)
-    failed = list(late.filter(status=PayloadStatus.FAILED).values_list("pk", flat=True)[:SWEEP_BATCH])
-    for payload_id in failed:
-        reprocess_payload.enqueue(payload_id)
+    failed = lost_retries(grace, SWEEP_BATCH)
+    forget_nonces(timezone.now() - timedelta(seconds=2 * conf.wechat_max_age_seconds()))
     waiting = late.filter(status=PayloadStatus.RECEIVED).exists()
     if waiting:
         request_drain()

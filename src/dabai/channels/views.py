@@ -20,6 +20,7 @@ from dabai.accounts.permissions import require_desk_user, require_supervisor
 from dabai.channels import chat, conf, importer, phone, sms, wechat, weibo
 from dabai.channels.forms import ImportForm, LogCallForm, WeiboExportForm
 from dabai.channels.models import ImportJob
+from dabai.channels.sanitise import load_json
 from dabai.channels.services import PayloadError, accept_payload, ingest, store_rejected
 from dabai.core.choices import Channel
 
@@ -114,18 +115,34 @@ def phone_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
 
 @signed_webhook(conf.webhook_secret)
 def weibo_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
-    """Items in the Weibo API's shape pushed by a bridge; each item is stored on its own."""
+    """Items in the Weibo API's shape pushed by a bridge: shape-checked, stored raw, acknowledged (202).
+
+    The drain splits the push into its items and stores them in batches, however many thousands there are.
+    """
     try:
-        counts = weibo.ingest_export(json.loads(body), "webhook")
-    except (ValueError, PayloadError) as exc:
-        return _reject(request, 400, f"malformed Weibo JSON: {exc}")
-    return JsonResponse({"status": "stored", **counts})
+        accepted, refused = weibo.check_push(load_json(body))
+        if refused and not accepted:
+            raise PayloadError(refused[0][1])
+    except PayloadError as exc:
+        store_rejected(Channel.WEIBO, "webhook", body, str(exc))
+        return _reject(request, 400, f"malformed Weibo push: {exc}")
+    for item, reason in refused:
+        store_rejected(Channel.WEIBO, "push-item", json.dumps(item, ensure_ascii=False).encode(), reason)
+    if not accepted:
+        return JsonResponse({"status": "empty", "accepted": 0, "rejected": 0})
+    payload = accept_payload(Channel.WEIBO, "push", body)
+    counts = {"accepted": len(accepted), "rejected": len(refused)}
+    return JsonResponse({"status": "accepted", "payload_id": payload.pk, **counts}, status=202)
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def wechat_callback(request: HttpRequest) -> HttpResponse:
-    """The Official Account's server URL: GET verifies ownership, POST delivers messages and events."""
+    """The Official Account's server URL: GET verifies ownership, POST delivers messages and events.
+
+    A POST must be signed, fresh (timestamp within the window, nonce not replayed with another body) and,
+    once an AES key is configured, in safe mode.
+    """
     query = {k: request.GET.get(k, "") for k in request.GET}
     token = conf.wechat()["token"]
     if request.method == "GET":
@@ -138,10 +155,13 @@ def wechat_callback(request: HttpRequest) -> HttpResponse:
         return _reject(request, 413, "payload too large")
     try:
         wechat.open_callback(body, query)
+        wechat.check_fresh(query, body)
+    except wechat.SignatureError as exc:
+        return _reject(request, 403, str(exc))
     except PayloadError as exc:
-        return _reject(request, 403 if "signature" in str(exc) else 400, str(exc))
+        return _reject(request, 400, str(exc))
     try:
-        ingest(Channel.WECHAT, "callback", body, {"query": query})
+        ingest(Channel.WECHAT, "callback", body, {"query": wechat.stored_query(query)})
     except PayloadError as exc:
         return _reject(request, 400, str(exc))
     return HttpResponse("success", content_type="text/plain")
@@ -261,7 +281,7 @@ def weibo_upload(request: HttpRequest) -> HttpResponse:
     counts = None
     if request.method == "POST" and form.is_valid():
         try:
-            counts = weibo.ingest_export(json.loads(form.cleaned_data["file"].read()), "upload")
+            counts = weibo.ingest_export(load_json(form.cleaned_data["file"].read()), "upload")
         except (ValueError, PayloadError) as exc:
             form.add_error("file", _("Not a Weibo export: %(error)s") % {"error": exc})
     return render(request, "channels/weibo_upload.html", {"form": form, "counts": counts})

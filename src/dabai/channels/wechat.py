@@ -2,12 +2,15 @@
 
 import base64
 import hashlib
+import hmac
 import json
 import os
+import re
 import struct
+import time
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from xml.etree import ElementTree
 
@@ -17,7 +20,8 @@ from django.utils import timezone
 
 from dabai.channels import conf
 from dabai.channels.models import AccessToken, InboundPayload
-from dabai.channels.services import PayloadError, register_handler, set_subscription
+from dabai.channels.sanitise import cap_extras, from_timestamp, identifier
+from dabai.channels.services import PayloadError, claim_nonce, register_handler, set_subscription
 from dabai.conversations.models import Message
 from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
@@ -63,34 +67,100 @@ def decrypt(encrypted: str, aes_key: str, app_id: str) -> str:
         raise PayloadError(f"cannot decrypt safe-mode payload: {exc}") from exc
     if from_app.decode(errors="replace") != app_id:
         raise PayloadError("safe-mode payload for another AppID")
-    return xml.decode("utf-8")
+    try:
+        return xml.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PayloadError("the decrypted payload is not UTF-8") from exc
+
+
+class SignatureError(PayloadError):
+    """Not from WeChat, or not now: a bad or missing signature, a stale timestamp, a replayed nonce (403)."""
+
+
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
+# Chinese senders declare GBK or GB2312 and mean the superset.
+ENCODING_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs"}
+
+
+def xml_text(xml: str | bytes) -> str:
+    """The document as text, decoded as its declaration says (GBK is legitimate); the declaration dropped."""
+    if isinstance(xml, bytes):
+        declared = DECLARED_ENCODING.match(xml)
+        name = declared[1].decode().lower() if declared else "utf-8-sig"
+        try:
+            xml = xml.decode(ENCODING_SUPERSETS.get(name, name))
+        except LookupError as exc:
+            raise PayloadError(f"unknown XML encoding {name!r}") from exc
+        except UnicodeDecodeError as exc:
+            raise PayloadError(f"the XML is not valid {name}") from exc
+    return XML_DECLARATION.sub("", xml, count=1)
 
 
 def parse_xml(xml: str | bytes) -> dict[str, str]:
-    if "<!doctype" in (xml.decode(errors="replace") if isinstance(xml, bytes) else xml).lower():
+    text = xml_text(xml)
+    if "<!doctype" in text.lower():
         raise PayloadError("DTDs are not accepted")
     try:
-        root = ElementTree.fromstring(xml)
+        root = ElementTree.fromstring(text)
     except ElementTree.ParseError as exc:
         raise PayloadError(f"malformed XML: {exc}") from exc
     return {child.tag: (child.text or "") for child in root}
 
 
 def open_callback(raw: bytes, query: dict[str, str]) -> dict[str, str]:
-    """Verify and unwrap one POSTed callback, plaintext or safe mode; PayloadError if it is not genuine."""
+    """Verify and unwrap one POSTed callback; SignatureError if it is not genuine, PayloadError if malformed.
+
+    With an EncodingAESKey configured only safe mode is accepted: the ``msg_signature`` covers the encrypted
+    body, so a captured URL cannot carry another message. Plaintext mode signs only token, timestamp and
+    nonce; the caller must also check the timestamp's age and the nonce's reuse (``check_fresh``).
+    """
     settings_ = conf.wechat()
     fields = parse_xml(raw)
-    if query.get("encrypt_type") == "aes" or "Encrypt" in fields:
+    safe = query.get("encrypt_type") == "aes" or "Encrypt" in fields
+    if settings_["aes_key"] and not (safe and "Encrypt" in fields):
+        raise SignatureError("plaintext callbacks are refused: safe mode is configured")
+    if safe:
+        if not query.get("msg_signature"):
+            raise SignatureError("safe mode needs a msg_signature")
         expected = signature(
             settings_["token"], query.get("timestamp", ""), query.get("nonce", ""), fields.get("Encrypt", "")
         )
-        if expected != query.get("msg_signature"):
-            raise PayloadError("bad msg_signature")
-        fields = parse_xml(decrypt(fields.get("Encrypt", ""), settings_["aes_key"], settings_["app_id"]))
-    elif signature(settings_["token"], query.get("timestamp", ""), query.get("nonce", "")) != query.get(
-        "signature"
-    ):
-        raise PayloadError("bad signature")
+        if not hmac.compare_digest(expected, query.get("msg_signature", "")):
+            raise SignatureError("bad msg_signature")
+        return parse_xml(decrypt(fields.get("Encrypt", ""), settings_["aes_key"], settings_["app_id"]))
+    expected = signature(settings_["token"], query.get("timestamp", ""), query.get("nonce", ""))
+    if not settings_["token"] or not hmac.compare_digest(expected, query.get("signature", "")):
+        raise SignatureError("bad signature")
+    return fields
+
+
+def check_fresh(query: dict[str, str], raw: bytes) -> None:
+    """Refuse a timestamp outside the allowed skew and a (timestamp, nonce) pair seen with another body."""
+    try:
+        timestamp = int(query.get("timestamp", ""))
+    except ValueError as exc:
+        raise SignatureError("bad timestamp") from exc
+    if abs(time.time() - timestamp) > conf.wechat_max_age_seconds():
+        raise SignatureError("stale timestamp")
+    nonce = query.get("nonce", "")
+    if not nonce or len(nonce) > 64:
+        raise SignatureError("bad nonce")
+    if not claim_nonce(Channel.WECHAT, timestamp, nonce, raw):
+        raise SignatureError("replayed nonce")
+
+
+def stored_query(query: dict[str, str]) -> dict[str, str]:
+    """What the payload keeps of the callback URL: no signatures (they are checked, and they are secrets)."""
+    return {k: v for k, v in query.items() if k not in {"signature", "msg_signature"}}
+
+
+def unwrap(raw: bytes) -> dict[str, str]:
+    """The fields of a stored callback (verified at the door before it was stored), decrypted if need be."""
+    fields = parse_xml(raw)
+    if "Encrypt" in fields:
+        settings_ = conf.wechat()
+        fields = parse_xml(decrypt(fields["Encrypt"], settings_["aes_key"], settings_["app_id"]))
     return fields
 
 
@@ -112,27 +182,45 @@ def message_text(fields: dict[str, str]) -> str:
     raise PayloadError(f"unsupported MsgType {kind!r}")
 
 
+FIELDS = {
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "Content",
+    "MsgId",
+    "Event",
+    "PicUrl",
+    "MediaId",
+    "Format",
+    "Recognition",
+    "Label",
+    "Location_X",
+    "Location_Y",
+    "Title",
+    "Url",
+}
+
+
 @register_handler(Channel.WECHAT, "callback")
 def handle_callback(payload: InboundPayload) -> Message | None:
-    fields = open_callback(bytes(payload.raw), payload.meta.get("query", {}))
-    openid = fields.get("FromUserName", "")
-    if not openid:
-        raise PayloadError("no FromUserName")
+    fields = unwrap(bytes(payload.raw))
+    openid = identifier(fields.get("FromUserName", ""), "FromUserName")
     customer = resolve_customer(Channel.WECHAT, openid)
     if fields.get("MsgType") == "event":
         event = fields.get("Event", "").lower()
         if event in {"subscribe", "unsubscribe"}:
             set_subscription(Channel.WECHAT, openid, event == "subscribe")
         return None
-    created = int(fields.get("CreateTime") or 0)
-    sent_at = datetime.fromtimestamp(created, tz=UTC) if created else timezone.now()
+    created = fields.get("CreateTime", "").strip()
+    msg_id = identifier(fields.get("MsgId", ""), "MsgId", required=False)
     return receive_message(
         channel=Channel.WECHAT,
         customer=customer,
         body=message_text(fields),
-        external_id=fields.get("MsgId") or f"{openid}:{created}",
-        raw_payload={"payload_id": payload.pk, **fields},
-        sent_at=sent_at,
+        external_id=msg_id or f"{openid}:{created[:40]}",
+        raw_payload={"payload_id": payload.pk, **cap_extras(fields, FIELDS)},
+        sent_at=from_timestamp(created) or timezone.now(),
     ).message
 
 

@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from dabai.channels import conf
 from dabai.channels.models import InboundPayload
-from dabai.channels.services import PayloadError, ingest, register_handler
-from dabai.conversations.models import Conversation, Message, Status
-from dabai.conversations.services import receive_message
+from dabai.channels.sanitise import cap_extras, identifier, load_json, one_line, plausible, text_of
+from dabai.channels.services import PayloadError, ingest, register_handler, request_drain
+from dabai.conversations.models import Message
+from dabai.conversations.services import Inbound
 from dabai.core.choices import Channel
-from dabai.customers.services import resolve_customer
+from dabai.customers.services import Handle
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +29,34 @@ KINDS = {"comments": "comment", "statuses": "mention", "direct_messages": "dm"}
 PUBLIC_ACKNOWLEDGEMENT = "您好，已私信回复您，请查收私信。"
 
 
-def parse_weibo_time(value: str | None) -> datetime:
-    if not value:
+ITEM_FIELDS = {"id", "idstr", "text", "created_at", "user", "sender", "sender_id", "status"}
+USER_FIELDS = ("id", "idstr", "screen_name")
+
+
+def parse_weibo_time(value: Any) -> datetime:
+    if not isinstance(value, str) or not value:
         return timezone.now()
     try:
-        return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")
+        return plausible(datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y")) or timezone.now()
     except ValueError:
         return timezone.now()
 
 
 def split_export(data: Any) -> list[tuple[str, dict]]:
-    """Items of an export or API page as (kind, item); a bare list is read by each item's shape."""
+    """Items of an export or API page as (kind, item); a bare list is read by each item's shape.
+
+    PayloadError when the container is not in the Weibo API's shape (``{"comments": 5}``, a list of
+    numbers); a single item with missing fields is left for ``read_item`` to refuse on its own.
+    """
     if isinstance(data, dict):
+        for key in KINDS:
+            if data.get(key) is not None and not isinstance(data[key], list):
+                raise PayloadError(f"{key} must be a list of items")
         items = [(KINDS[key], item) for key in KINDS for item in data.get(key) or []]
         if not items and "id" in data:
             items = [(_kind_of(data), data)]
+        for _, item in items:
+            _kind_of(item)
         return items
     if isinstance(data, list):
         return [(_kind_of(item), item) for item in data]
@@ -57,43 +71,93 @@ def _kind_of(item: Any) -> str:
     return "comment" if "status" in item else "mention"
 
 
+def _user(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {}
+    return {key: value[key] for key in USER_FIELDS if isinstance(value.get(key), str | int)}
+
+
+def read_item(item: Any, kind: str = "") -> dict[str, Any]:
+    """One item's fields as we keep them, or PayloadError when it is not a message (no id, user or text)."""
+    kind = kind or _kind_of(item)
+    user = _user(item.get("sender") if kind == "dm" else item.get("user"))
+    uid = identifier(user.get("idstr") or user.get("id") or item.get("sender_id") or "", "user id")
+    item_id = identifier(item.get("idstr") or item.get("id") or "", "id")
+    text = text_of(item.get("text"))
+    if text is None:
+        raise PayloadError("a Weibo item needs its text")
+    status = item.get("status") if isinstance(item.get("status"), dict) else {}
+    status_id = status.get("id") if isinstance(status.get("id"), str | int) else ""
+    return {
+        "kind": kind,
+        "uid": uid,
+        "id": item_id,
+        "text": text,
+        "screen_name": one_line(str(user.get("screen_name", "")))[:100],
+        "status_id": str(status_id)[:100],
+        "created_at": parse_weibo_time(item.get("created_at")),
+    }
+
+
 @register_handler(Channel.WEIBO, "item")
-def handle_item(payload: InboundPayload) -> Message:
-    """One mention, comment or private message."""
-    try:
-        item = json.loads(bytes(payload.raw))
-        kind = payload.meta.get("kind") or _kind_of(item)
-        user = item.get("sender") if kind == "dm" else item.get("user")
-        uid = str((user or {}).get("idstr") or (user or {}).get("id") or item.get("sender_id") or "")
-        text, item_id = str(item["text"]), str(item.get("idstr") or item["id"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise PayloadError(f"not a Weibo item: {exc}") from exc
-    if not uid:
-        raise PayloadError("Weibo item without a user id")
-    customer = resolve_customer(Channel.WEIBO, uid, handle=(user or {}).get("screen_name", ""))
-    status = item.get("status") or {}
-    is_public = kind != "dm"
-    thread = (
-        Conversation.objects.filter(
-            customer=customer,
-            channel=Channel.WEIBO,
-            is_public=is_public,
-            status__in=[Status.OPEN, Status.PENDING],
-        )
-        .order_by("-last_message_at")
-        .first()
-    )
-    return receive_message(
+@register_handler(Channel.WEIBO, "push-item")
+def handle_item(payload: InboundPayload) -> Inbound:
+    """One mention, comment or private message; public ones join the author's open public thread."""
+    item = load_json(bytes(payload.raw))
+    if not isinstance(item, dict):
+        raise PayloadError("each Weibo item must be an object")
+    fields = read_item(item, payload.meta.get("kind", ""))
+    kept = cap_extras(item, ITEM_FIELDS)
+    for key in ("user", "sender"):
+        if key in kept:
+            kept[key] = _user(item[key])
+    return Inbound(
         channel=Channel.WEIBO,
-        customer=customer,
-        body=text,
-        external_id=f"{kind}:{item_id}",
-        raw_payload={"payload_id": payload.pk, "kind": kind, "status_id": str(status.get("id", "")), **item},
-        sent_at=parse_weibo_time(item.get("created_at")),
-        is_public=is_public,
-        conversation=thread,
-        open_new=thread is None,
-    ).message
+        handle=Handle(Channel.WEIBO, fields["uid"], handle=fields["screen_name"]),
+        body=fields["text"],
+        external_id=f"{fields['kind']}:{fields['id']}",
+        raw_payload={
+            "payload_id": payload.pk,
+            **kept,
+            "kind": fields["kind"],
+            "status_id": fields["status_id"],
+        },
+        sent_at=fields["created_at"],
+        is_public=fields["kind"] != "dm",
+    )
+
+
+def check_push(data: Any) -> tuple[list[tuple[str, dict]], list[tuple[dict, str]]]:
+    """A pushed batch at the door: (items to accept, [(item, why) refused]); PayloadError if not a batch."""
+    accepted, refused = [], []
+    for kind, item in split_export(data):
+        try:
+            read_item(item, kind)
+        except PayloadError as exc:
+            refused.append((item, str(exc)))
+        else:
+            accepted.append((kind, item))
+    return accepted, refused
+
+
+@register_handler(Channel.WEIBO, "push")
+def handle_push(payload: InboundPayload) -> None:
+    """A bulk push accepted at the door: split into one stored item each, which the drain takes in batches."""
+    accepted, _ = check_push(load_json(bytes(payload.raw)))
+    InboundPayload.objects.bulk_create(
+        [
+            InboundPayload(
+                channel=Channel.WEIBO,
+                source="push-item",
+                raw=json.dumps(item, ensure_ascii=False).encode(),
+                meta={"kind": kind, "from": "webhook", "push_id": payload.pk},
+            )
+            for kind, item in accepted
+        ],
+        batch_size=500,
+    )
+    if accepted:
+        request_drain()
 
 
 def ingest_export(data: Any, source_name: str = "export") -> dict[str, int]:

@@ -138,7 +138,7 @@ def _store_inbound(items: list[Inbound]) -> list[signals.Arrival]:
     opened: dict[int, Conversation] = {}
     conversations = []
     for item in items:
-        key = (item.customer.pk, item.channel)
+        key = (item.customer.pk, item.channel, item.is_public)
         conversation = locked[item.conversation.pk] if item.conversation else None
         if conversation is None and not item.open_new:
             conversation = active.get(key)
@@ -183,25 +183,27 @@ COUNTED_FIELDS = [
 
 def _locked_conversations(
     items: list[Inbound],
-) -> tuple[dict[tuple[int, str], Conversation], dict[int, Conversation]]:
-    """The active conversation per (customer, channel) and the explicitly named ones, locked, fresh."""
-    wanted = {(i.customer.pk, i.channel) for i in items if i.conversation is None and not i.open_new}
+) -> tuple[dict[tuple[int, str, bool], Conversation], dict[int, Conversation]]:
+    """The active conversation per (customer, channel, public or not) and the named ones, locked, fresh."""
+    wanted = {
+        (i.customer.pk, i.channel, i.is_public) for i in items if i.conversation is None and not i.open_new
+    }
     named = {i.conversation.pk for i in items if i.conversation is not None}
     if not wanted and not named:
         return {}, {}
     candidates = Q(pk__in=named) | Q(
-        customer_id__in={customer for customer, _ in wanted},
-        channel__in={channel for _, channel in wanted},
+        customer_id__in={customer for customer, _, _ in wanted},
+        channel__in={channel for _, channel, _ in wanted},
         status__in=[Status.OPEN, Status.PENDING],
     )
-    active: dict[tuple[int, str], Conversation] = {}
+    active: dict[tuple[int, str, bool], Conversation] = {}
     locked: dict[int, Conversation] = {}
     rows = (
         Conversation.objects.select_for_update(of=("self",)).filter(candidates).order_by("-last_message_at")
     )
     for conversation in rows:
         locked[conversation.pk] = conversation
-        key = (conversation.customer_id, conversation.channel)
+        key = (conversation.customer_id, conversation.channel, conversation.is_public)
         if key in wanted and conversation.status in (Status.OPEN, Status.PENDING):
             active.setdefault(key, conversation)
     return active, locked

@@ -225,3 +225,63 @@ def test_poll_task_reads_the_mailbox_and_schedules_itself(db, mailbox):
     from django_tasks_db.models import DBTaskResult
 
     assert DBTaskResult.objects.filter(task_path__endswith="poll_mailbox", status="READY").count() == 1
+
+
+# Header tricks of the outside probe (issue #12, Low 12).
+
+
+def test_a_crlf_hidden_in_an_encoded_from_name_cannot_choose_the_customer(client, db):
+    for index, name in enumerate(
+        [
+            "=?utf-8?q?v@evil.test=0D=0A?=",
+            "=?utf-8?b?dkBldmlsLnRlc3QNCg==?=",
+            "=?utf-8?q?x=0D=0A<v@evil.test>?=",
+        ]
+    ):
+        raw = (
+            f"From: {name} <real@example.com>\r\nSubject: hi\r\nMessage-ID: <spoof-{index}@x>\r\n\r\n你好"
+        ).encode()
+        assert post_email(client, raw).status_code == 200
+    assert not Customer.objects.filter(identities__external_id__contains="evil").exists()
+    customer = Customer.objects.get()
+    assert customer.identities.get().external_id == "real@example.com"
+    assert "\r" not in customer.display_name and "\n" not in customer.display_name
+
+
+def test_raw_utf8_headers_are_read_as_utf8(client, db):
+    raw = (
+        "From: 张三 <zhang@example.cn>\r\nSubject: 发票开错了\r\nMessage-ID: <raw8@x>\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n\r\n请重开发票"
+    ).encode()
+    assert post_email(client, raw).status_code == 200
+    conversation = Conversation.objects.get()
+    assert conversation.subject == "发票开错了"
+    assert conversation.customer.display_name == "张三"
+
+
+def test_line_breaks_never_reach_a_subject(client, db):
+    raw = (
+        "From: li@example.cn\r\nSubject: =?utf-8?q?=E8=AE=A2=E5=8D=95=0D=0ABcc:_x@evil.test?=\r\n"
+        "Message-ID: <crlf@x>\r\n\r\n你好"
+    ).encode()
+    assert post_email(client, raw).status_code == 200
+    subject = Conversation.objects.get().subject
+    assert "\r" not in subject and "\n" not in subject
+
+
+def test_a_reply_to_a_subject_with_line_breaks_is_still_sent(client, db, agent, smtp_sink, commit):
+    post_email(client, gb2312_complaint())
+    conversation = Conversation.objects.get()
+    Conversation.objects.filter(pk=conversation.pk).update(subject="冰箱\r\nBcc: x@evil.test")
+    conversation.refresh_from_db()
+    from dabai.channels.models import EmailHeader
+
+    EmailHeader.objects.update(subject="冰箱\r\nBcc: x@evil.test")
+    with commit():
+        reply = post_reply(conversation, agent, "您好")
+    run_queued_tasks()
+    reply.refresh_from_db()
+    assert reply.delivery_status == DeliveryStatus.SENT
+    sent = email.message_from_bytes(smtp_sink.messages[0]["data"])
+    assert sent["Bcc"] is None
+    assert smtp_sink.messages[0]["to"] == ["wangzhe@mail.example.cn"]

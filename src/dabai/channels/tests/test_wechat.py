@@ -1,13 +1,16 @@
 """WeChat Official Account through the real callback protocol, plaintext and safe mode, and the CS API."""
 
 import base64
+import itertools
+import logging
 import time
 import urllib.parse
+from datetime import timedelta
 
 import pytest
 
 from dabai.channels import wechat
-from dabai.channels.models import Subscription
+from dabai.channels.models import InboundPayload, SeenNonce, Subscription
 from dabai.conversations.models import Conversation, DeliveryStatus, Message
 from dabai.conversations.services import post_reply
 from dabai.testing import run_queued_tasks
@@ -16,13 +19,20 @@ TOKEN = "dabaitoken"
 APP_ID = "wx1234567890abcdef"
 AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
 OPENID = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+NONCES = (f"nonce{i}" for i in itertools.count())
 
 
 @pytest.fixture(autouse=True)
 def account(settings):
+    """A plaintext-mode account; ``safe_mode`` adds the EncodingAESKey."""
     settings.DABAI_WECHAT_TOKEN = TOKEN
     settings.DABAI_WECHAT_APP_ID = APP_ID
     settings.DABAI_WECHAT_APP_SECRET = "app-secret"
+    settings.DABAI_WECHAT_AES_KEY = ""
+
+
+@pytest.fixture
+def safe_mode(settings):
     settings.DABAI_WECHAT_AES_KEY = AES_KEY
 
 
@@ -35,34 +45,41 @@ def xml(msg_type: str, msg_id: str = "6054768590064713728", **fields: str) -> st
     )
 
 
-def post_plain(client, body: str, *, token: str = TOKEN):
-    timestamp, nonce = str(int(time.time())), "nonce123"
+def post_plain(client, body: str, *, token: str = TOKEN, timestamp: int | None = None, nonce: str = ""):
+    timestamp_, nonce = str(int(time.time()) if timestamp is None else timestamp), nonce or next(NONCES)
     query = urllib.parse.urlencode(
-        {"signature": wechat.signature(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+        {"signature": wechat.signature(token, timestamp_, nonce), "timestamp": timestamp_, "nonce": nonce}
     )
     return client.post(f"/channels/wechat/?{query}", data=body.encode(), content_type="text/xml")
 
 
-def post_safe(client, body: str, *, tamper: bool = False):
-    timestamp, nonce = str(int(time.time())), "nonce456"
-    encrypted = wechat.encrypt(body, AES_KEY, APP_ID)
+def post_safe(
+    client,
+    body: str,
+    *,
+    tamper: bool = False,
+    timestamp: int | None = None,
+    encrypted: str = "",
+    with_msg_signature: bool = True,
+):
+    timestamp_, nonce = str(int(time.time()) if timestamp is None else timestamp), next(NONCES)
+    encrypted = encrypted or wechat.encrypt(body, AES_KEY, APP_ID)
     envelope = (
         "<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
         f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
     )
-    msg_signature = wechat.signature(TOKEN, timestamp, nonce, encrypted)
-    if tamper:
-        msg_signature = "0" * 40
-    query = urllib.parse.urlencode(
-        {
-            "signature": wechat.signature(TOKEN, timestamp, nonce),
-            "timestamp": timestamp,
-            "nonce": nonce,
-            "encrypt_type": "aes",
-            "msg_signature": msg_signature,
-        }
+    query = {
+        "signature": wechat.signature(TOKEN, timestamp_, nonce),
+        "timestamp": timestamp_,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": "0" * 40 if tamper else wechat.signature(TOKEN, timestamp_, nonce, encrypted),
+    }
+    if not with_msg_signature:
+        del query["msg_signature"]
+    return client.post(
+        f"/channels/wechat/?{urllib.parse.urlencode(query)}", data=envelope.encode(), content_type="text/xml"
     )
-    return client.post(f"/channels/wechat/?{query}", data=envelope.encode(), content_type="text/xml")
 
 
 def test_url_verification_echoes_only_for_a_valid_signature(client, db):
@@ -97,7 +114,7 @@ def test_voice_image_and_location_become_readable_messages(client, db):
     assert Conversation.objects.count() == 1
 
 
-def test_safe_mode_message_is_decrypted_and_a_forged_signature_is_refused(client, db, caplog):
+def test_safe_mode_message_is_decrypted_and_a_forged_signature_is_refused(client, db, caplog, safe_mode):
     body = xml("text", Content="加密模式下的消息")
     assert post_safe(client, body, tamper=True).status_code == 403
     assert "bad msg_signature" in caplog.text
@@ -187,3 +204,109 @@ def test_reply_to_someone_who_unfollowed_fails_at_once(client, db, agent, wechat
     reply.refresh_from_db()
     assert reply.delivery_status == DeliveryStatus.FAILED
     assert "unfollowed" in reply.delivery.last_error
+
+
+# Forged and replayed callbacks (issue #12, High 1).
+
+YEAR_AGO = int(time.time()) - 365 * 24 * 3600
+
+
+def test_a_year_old_timestamp_is_refused_in_plaintext_and_safe_mode(client, db, settings):
+    assert post_plain(client, xml("text", Content="去年的消息"), timestamp=YEAR_AGO).status_code == 403
+    settings.DABAI_WECHAT_AES_KEY = AES_KEY
+    assert post_safe(client, xml("text", Content="去年的消息"), timestamp=YEAR_AGO).status_code == 403
+    assert Message.objects.count() == 0
+
+
+def test_the_accepted_clock_skew_is_configurable(client, db, settings):
+    settings.DABAI_WECHAT_MAX_AGE_SECONDS = 60
+    two_minutes_ago = int(time.time()) - 120
+    assert post_plain(client, xml("text", Content="两分钟前"), timestamp=two_minutes_ago).status_code == 403
+    settings.DABAI_WECHAT_MAX_AGE_SECONDS = 300
+    assert (
+        post_plain(client, xml("text", Content="两分钟前"), timestamp=two_minutes_ago).content == b"success"
+    )
+
+
+def test_a_replayed_timestamp_and_nonce_cannot_carry_another_message(client, db):
+    now = int(time.time())
+    assert (
+        post_plain(client, xml("text", "1", Content="真的消息"), timestamp=now, nonce="n-1").content
+        == b"success"
+    )
+    forged = xml("text", "2", Content="伪造的消息")
+    assert post_plain(client, forged, timestamp=now, nonce="n-1").status_code == 403
+    assert list(Message.objects.values_list("body", flat=True)) == ["真的消息"]
+
+
+def test_wechat_retrying_the_same_request_is_answered_and_stored_once(client, db):
+    now, body = int(time.time()), xml("text", "1", Content="重试的消息")
+    assert post_plain(client, body, timestamp=now, nonce="n-2").content == b"success"
+    assert post_plain(client, body, timestamp=now, nonce="n-2").content == b"success"
+    assert Message.objects.count() == 1
+
+
+def test_plaintext_is_refused_once_an_aes_key_is_configured(client, db, safe_mode):
+    assert post_plain(client, xml("text", Content="明文")).status_code == 403
+    assert (
+        post_safe(client, xml("text", Content="没有 msg_signature"), with_msg_signature=False).status_code
+        == 403
+    )
+    assert Message.objects.count() == 0
+    assert post_safe(client, xml("text", Content="安全模式")).content == b"success"
+
+
+def test_a_safe_mode_body_that_decrypts_to_non_utf8_is_a_400(client, db, safe_mode):
+    key = base64.b64decode(AES_KEY + "=")
+    from Crypto.Cipher import AES
+
+    plain = b"\xff\xfe\xfd<xml>"
+    body = b"r" * 16 + len(plain).to_bytes(4, "big") + plain + APP_ID.encode()
+    pad = 32 - len(body) % 32
+    encrypted = base64.b64encode(
+        AES.new(key, AES.MODE_CBC, key[:16]).encrypt(body + bytes([pad]) * pad)
+    ).decode()
+    assert post_safe(client, "", encrypted=encrypted).status_code == 400
+
+
+def test_seen_nonces_are_forgotten_by_the_sweep_after_the_window(client, db):
+    from django.utils import timezone
+
+    from dabai.channels.tasks import sweep_inbound
+
+    post_plain(client, xml("text", Content="你好"))
+    assert SeenNonce.objects.count() == 1
+    sweep_inbound.call()
+    assert SeenNonce.objects.count() == 1, "still inside the window"
+    SeenNonce.objects.update(seen_at=timezone.now() - timedelta(hours=1))
+    sweep_inbound.call()
+    assert SeenNonce.objects.count() == 0
+
+
+def test_the_access_log_of_dabai_serve_never_shows_signatures():
+    from dabai.core.management.commands.serve import RedactQuery, uvicorn_log_config
+
+    path = (
+        "/channels/wechat/?signature=abc&timestamp=1&nonce=xyz&openid=o1&msg_signature=def&encrypt_type=aes"
+    )
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s HTTP/%s" %d',
+        ("1.2.3.4:5", "POST", path, "1.1", 200),
+        None,
+    )
+    assert RedactQuery().filter(record)
+    line = record.getMessage()
+    assert "/channels/wechat/" in line
+    assert "abc" not in line and "xyz" not in line and "def" not in line
+    config = uvicorn_log_config()
+    assert "redact_query" in config["handlers"]["access"]["filters"]
+
+
+def test_payloads_keep_no_signature_in_their_meta(client, db):
+    post_plain(client, xml("text", Content="你好"))
+    query = InboundPayload.objects.get().meta["query"]
+    assert "signature" not in query and "nonce" in query

@@ -59,12 +59,80 @@ def test_export_items_are_stored_public_or_private_under_one_customer_per_uid(cl
     assert Message.objects.count() == 3
 
 
-def test_a_bad_item_in_a_webhook_batch_is_rejected_and_the_rest_stored(post_signed, db):
-    batch = {"comments": [{"text": "没有 id 和用户"}, EXPORT["comments"][0]]}
-    response = post_signed("/channels/weibo/inbound/", json.dumps(batch).encode())
+@pytest.fixture
+def push(post_signed, commit):
+    """The bridge pushes a batch; the drain it asked for runs, as the worker would run it."""
 
-    assert response.json() == {"status": "stored", "stored": 1, "rejected": 1}
+    def post(data) -> object:
+        with commit():
+            response = post_signed("/channels/weibo/inbound/", json.dumps(data, ensure_ascii=False).encode())
+        for _ in range(5):
+            with commit():
+                if not run_queued_tasks():
+                    break
+        return response
+
+    return post
+
+
+def test_a_bad_item_in_a_webhook_batch_is_rejected_and_the_rest_stored(push, db):
+    batch = {"comments": [{"text": "没有 id 和用户"}, EXPORT["comments"][0]]}
+    response = push(batch)
+
+    assert response.status_code == 202
+    assert response.json()["accepted"] == 1 and response.json()["rejected"] == 1
     assert InboundPayload.objects.filter(status=PayloadStatus.REJECTED).count() == 1
+    assert Message.objects.get().body == "同问，客服电话打不通"
+
+
+def bulk_push(count: int, first_id: int = 10_000) -> dict:
+    return {
+        "statuses": [
+            {"id": first_id + i, "text": f"第{i}条：退款没到账", "user": {"id": 50_000 + i % 40}}
+            for i in range(count)
+        ]
+    }
+
+
+def test_a_bulk_push_is_acknowledged_at_once_and_drained_in_batches(post_signed, db, commit):
+    from django_tasks_db.models import DBTaskResult
+
+    from dabai.conversations.models import Insight
+
+    with commit():
+        response = post_signed("/channels/weibo/inbound/", json.dumps(bulk_push(600)).encode())
+    assert response.status_code == 202 and response.json()["accepted"] == 600
+    assert Message.objects.count() == 0, "nothing is stored inside the request"
+    for _ in range(20):
+        with commit():
+            if not run_queued_tasks():
+                break
+    assert Message.objects.count() == 600
+    assert Insight.objects.count() == 600, "read in the drain's batches"
+    assert DBTaskResult.objects.filter(task_path__endswith="analyse_messages").count() <= 600 // 50
+    assert Conversation.objects.count() == 40, "one public thread per author, even within a batch"
+    assert not InboundPayload.objects.exclude(status=PayloadStatus.PROCESSED).exists()
+
+
+def test_an_sms_arriving_during_a_bulk_weibo_drain_goes_in_the_next_batch(post_signed, db):
+    from dabai.channels.services import accept_payload, drain_batch
+    from dabai.channels.tasks import DRAIN_BATCH
+
+    accept_payload("weibo", "push", json.dumps(bulk_push(1000)).encode())
+    drain_batch(DRAIN_BATCH)  # the push is split into its items
+    accept_payload(
+        "sms", "webhook", json.dumps({"from": "13900001111", "text": "我在排队吗", "id": "sms-1"}).encode()
+    )
+    drain_batch(DRAIN_BATCH)
+    assert Message.objects.filter(channel="sms").exists()
+    assert Message.objects.filter(channel="weibo").count() < 1000
+
+
+def test_a_push_that_is_not_in_the_weibo_shape_is_a_400(post_signed, db):
+    for body in (b'{"comments": 5}', b'{"statuses": {"id": 1}}', b"[1, 2]", b"5", b"[" * 50_000):
+        response = post_signed("/channels/weibo/inbound/", body)
+        assert response.status_code == 400, body[:20]
+    assert Message.objects.count() == 0
 
 
 def test_pluggable_poller_reads_each_kind_from_its_high_water_mark(db, stand_in):
@@ -90,9 +158,9 @@ def weibo_api(stand_in, settings):
 
 
 def test_reply_to_a_public_post_is_a_short_public_note_plus_a_private_message(
-    post_signed, db, agent, weibo_api, commit
+    push, db, agent, weibo_api, commit
 ):
-    post_signed("/channels/weibo/inbound/", json.dumps({"comments": EXPORT["comments"]}).encode())
+    push({"comments": EXPORT["comments"]})
     with commit():
         reply = post_reply(Conversation.objects.get(), agent, "您好，请把手机号私信给我们，我们马上查询。")
     run_queued_tasks()
@@ -108,10 +176,8 @@ def test_reply_to_a_public_post_is_a_short_public_note_plus_a_private_message(
     assert reply.delivery_status == DeliveryStatus.SENT
 
 
-def test_reply_to_a_private_message_stays_private(post_signed, db, agent, weibo_api, commit):
-    post_signed(
-        "/channels/weibo/inbound/", json.dumps({"direct_messages": EXPORT["direct_messages"]}).encode()
-    )
+def test_reply_to_a_private_message_stays_private(push, db, agent, weibo_api, commit):
+    push({"direct_messages": EXPORT["direct_messages"]})
     with commit():
         post_reply(Conversation.objects.get(), agent, "收到")
     run_queued_tasks()
