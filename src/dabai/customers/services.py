@@ -1,14 +1,18 @@
 """State changes for customers: identity resolution first, so every voice lands in one history."""
 
+import logging
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation
 from dabai.customers.models import ChannelIdentity, Customer, CustomerMerge
+
+logger = logging.getLogger(__name__)
 
 # Handles that mean the same thing on several channels: a mobile number is one person on SMS and the hotline.
 SHARED_HANDLES = {"sms": ("phone",), "phone": ("sms",)}
@@ -130,3 +134,11 @@ def unmerge_customers(merge: CustomerMerge, *, actor: User) -> Customer:
         record_audit(actor, "customer.unmerge", merge.target, {"source": merge.source_id, "merge": merge.pk})
     merge.source.refresh_from_db()
     return merge.source
+
+
+def reveal_identities(customer: Customer, actor: User, request: HttpRequest | None = None) -> None:
+    """Record that *actor* deliberately looked at this customer's unmasked handles (a click, never a page
+    load). The caller has already checked that *actor* may see the customer."""
+    channels = sorted({identity.channel for identity in customer.identities.all()})
+    record_audit(actor, "customer.reveal_identities", customer, {"channels": channels}, request=request)
+    logger.info("user %s revealed the identities of customer %s", actor.pk, customer.pk)

@@ -17,6 +17,7 @@ from dabai.accounts.models import User
 from dabai.accounts.permissions import team_ids, visible_conversations
 from dabai.conversations.models import Conversation, Direction, Insight, Message, Status
 from dabai.conversations.selectors import customer_conversations
+from dabai.customers.selectors import identities as customer_identities
 from dabai.filter import analyse, mask
 from dabai.filter.pii import mask_span
 from dabai.knowledge.selectors import suggestions_for
@@ -357,10 +358,7 @@ class CustomerPanel:
 def customer_panel(user: User, conversation: Conversation) -> CustomerPanel:
     """Who the customer is across channels and what happened before: identities masked, history visible."""
     customer = conversation.customer
-    identities = [
-        (identity.get_channel_display(), mask(identity.handle or identity.external_id))
-        for identity in customer.identities.all().order_by("channel", "id")
-    ]
+    identities = [(shown.channel, shown.value) for shown in customer_identities(customer)]
     others = customer_conversations(user, customer.pk).exclude(pk=conversation.pk)
     follow_ups = list(others.filter(status__in=[Status.OPEN, Status.PENDING])[:10])
     previous = list(others.filter(status__in=[Status.RESOLVED, Status.CLOSED])[:10])
