@@ -13,13 +13,13 @@ django_asgi_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from dabai.config.routing import websocket_urlpatterns  # noqa: E402
+from dabai.core.static import SafeASGIStaticFilesHandler  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": ASGIStaticFilesHandler(django_asgi_app),
+        "http": SafeASGIStaticFilesHandler(django_asgi_app),
         # Each route checks the page's origin (dabai.config.routing): desk same-origin, widget also its sites.
         "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
