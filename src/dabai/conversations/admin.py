@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dabai.conversations.models import Conversation, Insight, Message
+from dabai.conversations.models import Conversation, Insight, LabelCorrection, Message
 
 
 @admin.register(Conversation)
@@ -23,3 +23,12 @@ class InsightAdmin(admin.ModelAdmin):
     list_display = ("message", "sentiment", "intent", "voice", "urgency", "escalation_risk", "is_spam")
     list_filter = ("sentiment", "intent", "urgency", "escalation_risk", "is_spam")
     raw_id_fields = ("message",)
+
+
+@admin.register(LabelCorrection)
+class LabelCorrectionAdmin(admin.ModelAdmin):
+    """Agents' corrections of the filter's badges (history: the newest per message and signal counts)."""
+
+    list_display = ("message", "signal", "previous", "value", "corrected_by", "corrected_at")
+    list_filter = ("signal",)
+    raw_id_fields = ("message", "corrected_by")

@@ -161,3 +161,36 @@ class Insight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sentiment}/{self.intent or '-'} #{self.message_id}"
+
+
+class CorrectedSignal(models.TextChoices):
+    SENTIMENT = "sentiment", _("Sentiment")
+    INTENT = "intent", _("Intent")
+    VOICE = "voice", _("Voice")
+    ESCALATION = "escalation", _("Escalation risk")
+    SPAM = "spam", _("Spam")
+
+
+class LabelCorrection(models.Model):
+    """An agent's correction of one of the filter's badges on one message; the latest per signal wins.
+
+    Rows are never updated: the history stays, and the newest row per (message, signal) is what the insight
+    shows and what the next model learns from.  Yes/no signals store ``"true"`` or ``"false"``.
+    """
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="label_corrections")
+    signal = models.CharField(_("Signal"), max_length=16, choices=CorrectedSignal.choices)
+    value = models.CharField(_("Corrected label"), max_length=32)
+    previous = models.CharField(_("Label before"), max_length=32, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("By")
+    )
+    corrected_at = models.DateTimeField(_("Corrected at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Label correction")
+        verbose_name_plural = _("Label corrections")
+        indexes = [models.Index(fields=["message", "signal", "-id"], name="correction_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.signal}={self.value} #{self.message_id}"

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from dabai.accounts.models import User
 from dabai.accounts.permissions import team_ids, visible_conversations
@@ -47,6 +48,22 @@ class Badge:
     label: str
     css: str
     reasons: list[str] = field(default_factory=list)
+    # Correctable badges: the signal, its labels to choose from, the label shown now, who corrected it.
+    signal: str = ""
+    options: list[tuple[str, str]] = field(default_factory=list)
+    current: str = ""
+    corrected_by: str = ""
+    uncertain: bool = False
+
+
+@dataclass(frozen=True)
+class Correctable:
+    """A signal an agent may correct though it has no badge now (no escalation risk, not spam)."""
+
+    signal: str
+    title: str
+    options: list[tuple[str, str]]
+    current: str
 
 
 @dataclass
@@ -56,6 +73,7 @@ class ThreadItem:
     badges: list[Badge]
     has_personal_data: bool
     revealed: bool
+    more_corrections: list[Correctable] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------------- thread
@@ -140,19 +158,67 @@ def _confidence(value: Any) -> str:
         return ""
 
 
+def _yes_no(yes: str, no: str) -> list[tuple[str, str]]:
+    return [("true", yes), ("false", no)]
+
+
+def _options(signal: str) -> list[tuple[str, str]]:
+    mapping = {"sentiment": labels.SENTIMENT, "intent": labels.INTENT, "voice": labels.VOICE}.get(signal)
+    if mapping is not None:
+        return [(key, str(name)) for key, name in mapping.items()]
+    if signal == "spam":
+        return _yes_no(_("Spam"), _("Not spam"))
+    return _yes_no(_("Escalation risk"), _("No escalation risk"))
+
+
+SIGNAL_TITLE = {
+    "sentiment": _lazy("Sentiment"),
+    "intent": _lazy("Intent"),
+    "voice": _lazy("Voice"),
+    "escalation": _lazy("Escalation risk"),
+    "spam": _lazy("Spam"),
+}
+
+
+def _correctable(insight: Insight, signal: str, shown: str, badge: Badge) -> Badge:
+    """*badge* made correctable: the labels to choose from, and corrected or uncertain as the insight says."""
+    a = insight.analysis or {}
+    correction = (a.get("corrections") or {}).get(signal) or {}
+    uncertain = signal in (a.get("uncertain") or []) and not correction
+    label = badge.label
+    if uncertain:
+        guess = {"signal": SIGNAL_TITLE[signal], "guess": badge.label}
+        label = _("%(signal)s: uncertain (%(guess)s?)") % guess
+    return Badge(
+        badge.key,
+        label,
+        "uncertain" if uncertain else badge.css,
+        badge.reasons,
+        signal=signal,
+        options=_options(signal),
+        current=shown,
+        corrected_by=str(correction.get("by") or _("someone")) if correction else "",
+        uncertain=uncertain,
+    )
+
+
 def insight_badges(insight: Insight, pieces: list[Piece]) -> list[Badge]:
-    """Compact badges for one customer message, each with the reasons it was given."""
+    """Compact badges for one customer message, each with the reasons it was given.
+
+    Sentiment, intent, voice, escalation and spam badges are correctable; a corrected one says who corrected
+    it, and one the model is not sure of (below its calibrated floor) shows as uncertain with its guess.
+    """
     a = insight.analysis or {}
     if insight.is_spam:
         spam = a.get("spam") or {}
         reasons = _reasons(insight, "spam", pieces) or [labels.label(labels.SPAM_REASON, spam.get("reason"))]
-        return [Badge("spam", _("Spam"), "spam", [r for r in reasons if r])]
+        badge = Badge("spam", _("Spam"), "spam", [r for r in reasons if r])
+        return [_correctable(insight, "spam", "true", badge)]
     badges = []
     sentiment = a.get("sentiment") or {}
     reasons = _reasons(insight, "sentiment", pieces) or [_confidence(sentiment.get("score"))]
-    badges.append(
-        Badge("sentiment", labels.label(labels.SENTIMENT, insight.sentiment), insight.sentiment, reasons)
-    )
+    badge = Badge("sentiment", labels.label(labels.SENTIMENT, insight.sentiment), insight.sentiment, reasons)
+    badges.append(_correctable(insight, "sentiment", insight.sentiment, badge))
     for emotion in a.get("emotions") or []:
         name = emotion.get("label")
         cues = [
@@ -163,17 +229,20 @@ def insight_badges(insight: Insight, pieces: list[Piece]) -> list[Badge]:
         badges.append(Badge("emotions", labels.label(labels.EMOTION, name), "emotion", cues))
     if insight.intent:
         reasons = _reasons(insight, "intent", pieces) or [_confidence((a.get("intent") or {}).get("score"))]
-        badges.append(Badge("intent", labels.label(labels.INTENT, insight.intent), "intent", reasons))
+        badge = Badge("intent", labels.label(labels.INTENT, insight.intent), "intent", reasons)
+        badges.append(_correctable(insight, "intent", insight.intent, badge))
     if insight.voice:
         reasons = _reasons(insight, "voice", pieces) or [_confidence((a.get("voice") or {}).get("score"))]
-        badges.append(Badge("voice", labels.label(labels.VOICE, insight.voice), "voice", reasons))
+        badge = Badge("voice", labels.label(labels.VOICE, insight.voice), "voice", reasons)
+        badges.append(_correctable(insight, "voice", insight.voice, badge))
     reasons = _reasons(insight, "urgency", pieces) or [_("no urgency trigger in the text")]
     badges.append(Badge("urgency", labels.label(labels.URGENCY, insight.urgency), insight.urgency, reasons))
     if insight.escalation_risk:
         reasons = _reasons(insight, "escalation", pieces) or [
             _confidence((a.get("escalation") or {}).get("score"))
         ]
-        badges.append(Badge("escalation", _("Escalation risk"), "risk", reasons))
+        badge = Badge("escalation", _("Escalation risk"), "risk", reasons)
+        badges.append(_correctable(insight, "escalation", "true", badge))
     address = a.get("address_form") or {}
     if address.get("register"):
         badges.append(
@@ -185,6 +254,21 @@ def insight_badges(insight: Insight, pieces: list[Piece]) -> list[Badge]:
             )
         )
     return badges
+
+
+def more_corrections(insight: Insight) -> list[Correctable]:
+    """The correctable signals without a badge now: the "correct…" menu offers them."""
+    if insight.is_spam:
+        return []
+    more = []
+    for signal in ("intent", "voice"):
+        if not getattr(insight, signal):
+            more.append(Correctable(signal, str(SIGNAL_TITLE[signal]), _options(signal), ""))
+    if not insight.escalation_risk:
+        title = str(SIGNAL_TITLE["escalation"])
+        more.append(Correctable("escalation", title, _options("escalation"), "false"))
+    more.append(Correctable("spam", str(SIGNAL_TITLE["spam"]), _options("spam"), "false"))
+    return more
 
 
 def _touches_personal(cue: dict, pieces: list[Piece]) -> bool:
@@ -202,7 +286,8 @@ def desk_thread(messages: list[Message], revealed: frozenset[int] = frozenset())
             bool(insight.has_personal_data) if insight is not None else mask(message.body) != message.body
         )
         badges = insight_badges(insight, message_pieces(message, insight)) if insight is not None else []
-        items.append(ThreadItem(message, pieces, badges, personal, reveal))
+        more = more_corrections(insight) if insight is not None else []
+        items.append(ThreadItem(message, pieces, badges, personal, reveal, more))
     return items
 
 

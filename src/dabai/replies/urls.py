@@ -10,6 +10,7 @@ urlpatterns = [
     path("macros/<int:pk>/delete/", views.macro_delete, name="macro-delete"),
     path("draft/<int:conversation_pk>/", views.draft, name="draft"),
     path("reveal/<int:message_pk>/", views.reveal, name="reveal"),
+    path("correct/<int:message_pk>/", views.correct_label, name="correct"),
     path("mentions/", views.mentions, name="mentions"),
     path("mentions/read/<int:conversation_pk>/", views.mentions_read, name="mentions-read"),
     path("send/<int:conversation_pk>/", views.send, name="send"),

@@ -118,6 +118,34 @@ def reveal(request: HttpRequest, message_pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def correct_label(request: HttpRequest, message_pk: int) -> HttpResponse:
+    """An agent corrects one badge of a customer message: stored, audited, and the badges re-rendered."""
+    require_desk_user(request.user)
+    message = Message.objects.select_related("conversation").filter(pk=message_pk).first()
+    if message is None or not policy.may_see_message(request.user, message):
+        raise Http404
+    signal, value = request.POST.get("signal", ""), request.POST.get("value", "")
+    if not signal:  # the "correct…" menu sends "signal:value" in one button
+        signal, _sep, value = value.partition(":")
+    try:
+        conversation_services.correct_insight(
+            message,
+            signal=signal,
+            value=value,
+            actor=request.user,
+            request=request,
+        )
+    except conversation_services.InvalidCorrection as exc:
+        raise BadRequest(str(exc)) from exc
+    if not request.htmx:
+        return redirect("conversations:detail", pk=message.conversation_id)
+    message = Message.objects.select_related("insight", "conversation__customer").get(pk=message.pk)
+    item = selectors.desk_thread([message])[0]
+    return render(request, "replies/_badges.html", {"item": item, "m": message})
+
+
+@login_required
 def mentions(request: HttpRequest) -> HttpResponse:
     require_desk_user(request.user)
     unread = selectors.unread_mentions(request.user)[:100]

@@ -94,11 +94,11 @@ def test_failed_analysis_is_retried_later_and_not_lost(
     calls = {"n": 0}
     real = services.analyse_many
 
-    def flaky(items):
+    def flaky(items, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("model file briefly unavailable")
-        return real(items)
+        return real(items, **kwargs)
 
     monkeypatch.setattr(services, "analyse_many", flaky)
     with django_capture_on_commit_callbacks(execute=True):
