@@ -318,9 +318,9 @@ def draft_from_conversation(conversation: Conversation, *, actor: User) -> Artic
     Personal data never reaches an article, even a draft, so every line goes through the filter's mask.
     """
     thread = conversation.messages.exclude(direction=Direction.NOTE).order_by("sent_at", "id")
-    questions = [mask(m.body) for m in thread if m.direction == Direction.INBOUND]
-    answers = [mask(m.body) for m in thread if m.direction == Direction.OUTBOUND]
-    title = mask(conversation.subject) or (questions[0][:60] if questions else str(conversation))
+    questions = [mask(m.body, lenient=True) for m in thread if m.direction == Direction.INBOUND]
+    answers = [mask(m.body, lenient=True) for m in thread if m.direction == Direction.OUTBOUND]
+    title = mask(conversation.subject, lenient=True) or (questions[0][:60] if questions else str(conversation))
     body = "\n\n".join(["\n".join(questions), "\n".join(answers)]).strip()
     with transaction.atomic():
         article = save_article(
@@ -365,7 +365,7 @@ def log_search(found: search_index.Search, *, source: str) -> SearchLog:
     if found.hits and found.hits[0].kind == SearchEntry.Kind.ARTICLE:
         top_article = Article.objects.filter(pk=found.hits[0].object_id).first()
     return SearchLog.objects.create(
-        query=mask(found.query)[:255],
+        query=mask(found.query, lenient=True)[:255],
         topic=topic_of(found.terms) or text.fold(found.query)[:100],
         source=source,
         result_count=len(found.hits),
