@@ -320,7 +320,8 @@ def draft_from_conversation(conversation: Conversation, *, actor: User) -> Artic
     thread = conversation.messages.exclude(direction=Direction.NOTE).order_by("sent_at", "id")
     questions = [mask(m.body, lenient=True) for m in thread if m.direction == Direction.INBOUND]
     answers = [mask(m.body, lenient=True) for m in thread if m.direction == Direction.OUTBOUND]
-    title = mask(conversation.subject, lenient=True) or (questions[0][:60] if questions else str(conversation))
+    subject = mask(conversation.subject, lenient=True)
+    title = subject or (questions[0][:60] if questions else str(conversation))
     body = "\n\n".join(["\n".join(questions), "\n".join(answers)]).strip()
     with transaction.atomic():
         article = save_article(
