@@ -113,3 +113,9 @@ def test_masking_rules_for_handles_and_names():
     assert shown_name("访客 AB12CD") == "访客 AB12CD"
     assert shown_name(WEIBO) == "55******78"
     assert shown_name(PHONE) == "138****5678"
+
+
+def test_the_reveal_button_speaks_chinese_by_default(known_customer, agent, client_for):
+    customer, _ = known_customer
+    html = client_for(agent).get(reverse("customers:detail", args=[customer.pk])).content.decode()
+    assert "查看个人信息" in html

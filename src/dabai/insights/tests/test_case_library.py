@@ -30,3 +30,9 @@ def test_case_library_masks_spaced_dotted_and_invalid_personal_numbers(db, depar
         assert f"我的号码 {masked} 请记下" in case
     assert "订单号20240307123456789" in case  # order numbers stay readable
     assert "139.1234.5678" not in listing and "139.****.5678" in listing
+
+
+def test_case_library_pages_survive_odd_page_numbers(db, department_member, client_for):
+    client = client_for(department_member)
+    for page in ("²", "9" * 5000, "-1", "abc"):
+        assert client.get(reverse("insights:cases"), {"page": page}).status_code == 200
