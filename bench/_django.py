@@ -34,6 +34,7 @@ def fresh_postgres(name: str) -> str:
 def setup_django(migrate: bool = True) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dabai.config.settings")
     os.environ.setdefault("DABAI_VAR_DIR", "/tmp/dabai-bench-var")
+    os.environ.setdefault("DABAI_DEV", "1")  # benchmarks run in development mode (the development key)
     import django
 
     django.setup()
