@@ -32,6 +32,7 @@ INTENTS = (
     "service_attitude",
     "cancellation",
     "usage_inquiry",
+    "purchase_inquiry",
     "other",
 )
 VOICES = ("complaint", "question", "request", "suggestion", "praise")
@@ -181,6 +182,10 @@ def _prepare(text: str, norm: str, channel: str | None) -> _Prepared:
     pii = _all_pii(norm, codes)
     entities = find_entities(head, codes)
     cues = lexicon.match_cues(head)
+    if any(c.startswith("esc_") for c, _, _ in cues):
+        cues = [
+            ("neg_" + c if c.startswith("esc_") and lexicon.negated(head, s) else c, s, e) for c, s, e in cues
+        ]
     cats = {c for c, _, _ in cues}
     urls = [(m.start(), m.end(), bool(_SUSPICIOUS_URL.search(m.group()))) for m in URL_RE.finditer(head)]
     if _gibberish(head):
@@ -332,7 +337,7 @@ def _finish(
     if probs:
         sp = probs["sentiment"]
         si = _argmax(sp)
-        sentiment = {"label": SENTIMENTS[si], "score": round(sp[si], 4)}
+        sentiment = {"label": model.heads["sentiment"].labels[si], "score": round(sp[si], 4)}
         why["sentiment"] = model_why("sentiment", si)
     else:
         label = _rule_scores(p)["sentiment"]
@@ -362,8 +367,8 @@ def _finish(
         if probs:
             ip, vp = probs["intent"], probs["voice"]
             ii, vi = _argmax(ip), _argmax(vp)
-            intent = {"label": INTENTS[ii], "score": round(ip[ii], 4)}
-            voice = {"label": VOICES[vi], "score": round(vp[vi], 4)}
+            intent = {"label": model.heads["intent"].labels[ii], "score": round(ip[ii], 4)}
+            voice = {"label": model.heads["voice"].labels[vi], "score": round(vp[vi], 4)}
             why["intent"] = model_why("intent", ii)
             why["voice"] = model_why("voice", vi)
         else:

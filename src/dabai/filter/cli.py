@@ -114,10 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     a.add_argument("file", nargs="?", default="-", help="input file, or - for standard input")
     a.add_argument("--model", help="model file (.npz); default: the shipped model")
-    t = sub.add_parser("train", help="train a model from labelled CSV or JSONL")
-    t.add_argument("data")
+    t = sub.add_parser("train", help="train a model from labelled CSV or JSONL, or from the corpus folder")
+    t.add_argument("data", nargs="?", help="labelled CSV or JSONL; default: the training parts of --corpus")
     t.add_argument("--out", required=True)
-    t.add_argument("--test", help="held-out file whose metrics are stored in the model")
+    t.add_argument("--corpus", help="corpus folder (default: $DABAI_FILTER_CORPUS or data/filter)")
+    t.add_argument("--test", help="one more held-out file whose metrics are stored in the model")
     t.add_argument(
         "--reviews",
         action=argparse.BooleanOptionalAction,
@@ -126,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--seed", type=int, default=20241125)
     e = sub.add_parser("evaluate", help="per-label precision / recall / F1 and confusion matrices")
-    e.add_argument("data")
+    e.add_argument("data", nargs="?", help="labelled CSV or JSONL; default: every held-out set of --corpus")
+    e.add_argument("--corpus", help="corpus folder (default: $DABAI_FILTER_CORPUS or data/filter)")
     e.add_argument("--model")
     e.add_argument("--json", action="store_true", help="print metrics as JSON")
     return parser

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,8 @@ from .model import Model, load_model
 # signal -> how to read the gold label from a record and the prediction from Analysis.to_dict()
 SIGNALS = ("sentiment", "intent", "voice", "escalation", "spam", "urgency", "address_register")
 BINARY = ("escalation", "spam")
+CALIBRATED = ("sentiment", "intent", "voice")
+CAL_EDGES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def _bool(v: Any) -> bool | None:
@@ -97,7 +100,11 @@ def scores(pairs: list[tuple[str, str]]) -> dict[str, Any]:
 
 
 def evaluate(records: Iterable[dict[str, Any]], model: Model | None = None) -> dict[str, Any]:
-    """Run the filter over *records* and score every labelled signal."""
+    """Run the filter over *records* and score every labelled signal.
+
+    Besides per-label scores: the share of plain questions read as neutral (the badge that cries wolf when it
+    is low), and a calibration table per multi-class signal (is a 0.9 label right nine times in ten?).
+    """
     records = list(records)
     results = [a.to_dict() for a in analyse_many(records, model=model)]
     out: dict[str, Any] = {}
@@ -111,7 +118,62 @@ def evaluate(records: Iterable[dict[str, Any]], model: Model | None = None) -> d
             out[signal] = scores(pairs)
             if signal in BINARY:
                 out[signal]["f1"] = out[signal]["labels"].get("true", {}).get("f1", 0.0)
+            if signal in CALIBRATED:
+                out[signal]["calibration"] = calibration(
+                    [
+                        (float(r[signal]["score"]) if r[signal] else 1.0, g == predicted(r, signal))
+                        for rec, r in zip(records, results, strict=True)
+                        if (g := gold(rec, signal))
+                    ]
+                )
+    plain = [
+        predicted(r, "sentiment") == "neutral"
+        for rec, r in zip(records, results, strict=True)
+        if is_plain_question(rec)
+    ]
+    if plain:
+        out["plain_questions_neutral"] = {"n": len(plain), "rate": round(sum(plain) / len(plain), 4)}
     return out
+
+
+def is_plain_question(record: dict[str, Any]) -> bool:
+    """A question that carries no complaint: gold voice "question", gold sentiment neutral, not spam."""
+    return (
+        record.get("voice") == "question"
+        and record.get("sentiment") == "neutral"
+        and not _bool(record.get("spam"))
+        and not _bool(record.get("escalation"))
+    )
+
+
+def calibration(points: list[tuple[float, bool]], edges: tuple[float, ...] = CAL_EDGES) -> dict[str, Any]:
+    """Predicted confidence against observed accuracy, bin by bin, and the expected calibration error."""
+    bins = []
+    ece = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        inside = [ok for conf, ok in points if lo <= conf < hi or (hi == edges[-1] and conf == hi)]
+        confs = [conf for conf, _ in points if lo <= conf < hi or (hi == edges[-1] and conf == hi)]
+        if not inside:
+            continue
+        acc = sum(inside) / len(inside)
+        mean = sum(confs) / len(confs)
+        ece += len(inside) / len(points) * abs(acc - mean)
+        bins.append(
+            {"from": lo, "to": hi, "n": len(inside), "confidence": round(mean, 3), "accuracy": round(acc, 3)}
+        )
+    return {"bins": bins, "ece": round(ece, 4)}
+
+
+def review_sentiment(records: list[dict[str, Any]], model: Model | None = None) -> dict[str, Any]:
+    """Binary review sentiment, "positive vs not": a review read neutral counts as not positive.
+
+    Reviews have no neutral label; the same definition has been reported since the first model.
+    """
+    results = analyse_many([r["text"] for r in records], model=model)
+    correct = 0
+    for rec, a in zip(records, results, strict=True):
+        correct += (a.sentiment["label"] == "positive") == (rec["sentiment"] == "positive")
+    return {"n": len(records), "accuracy": round(correct / len(records), 4) if records else 0.0}
 
 
 def format_report(metrics: dict[str, Any]) -> str:
@@ -133,20 +195,41 @@ def format_report(metrics: dict[str, Any]) -> str:
         lines.append("  " + " " * 18 + "".join(f"{label[:8]:>9}" for label in labels))
         for label, row in zip(labels, m["confusion"]["matrix"], strict=True):
             lines.append(f"  {label:<18}" + "".join(f"{v:>9d}" for v in row))
+        if "calibration" in m:
+            lines.append(f"  calibration (ECE {m['calibration']['ece']:.3f}): confidence -> accuracy")
+            for b in m["calibration"]["bins"]:
+                lines.append(
+                    f"    [{b['from']:.1f}, {b['to']:.1f})  n={b['n']:<5d} "
+                    f"confidence {b['confidence']:.3f}  accuracy {b['accuracy']:.3f}"
+                )
         lines.append("")
+    if "plain_questions_neutral" in metrics:
+        p = metrics["plain_questions_neutral"]
+        lines.append(f"plain questions read neutral: {p['rate']:.3f} of {p['n']}\n")
     return "\n".join(lines)
 
 
 def evaluate_command(args: argparse.Namespace, out: TextIO) -> int:
+    """One file, or (without a file) every held-out set with the headline table against the targets."""
+    from .corpus import evaluate_sets, headline, heldout_sets, target_table
+
     try:
-        records = read_records(args.data)
+        sets = {Path(args.data).name: read_records(args.data)} if args.data else heldout_sets(args.corpus)
     except (OSError, ValueError) as exc:
         print(f"dabai filter evaluate: cannot read {args.data}: {exc}", file=out)
         return 2
     model = load_model(args.model) if args.model else load_model()
-    metrics = evaluate(records, model)
-    metrics["model_version"] = model.version if model else "rules"
-    out.write(
-        json.dumps(metrics, ensure_ascii=False, indent=1) + "\n" if args.json else format_report(metrics)
-    )
+    metrics = evaluate_sets(model, sets)
+    version = model.version if model else "rules"
+    if args.json:
+        # One file: its metrics at the top level, as ever; the held-out sets: one entry per set + headline.
+        doc = next(iter(metrics.values())) if args.data else {**metrics, "headline": headline(metrics)}
+        out.write(json.dumps({**doc, "model_version": version}, ensure_ascii=False, indent=1) + "\n")
+        return 0
+    for name, m in metrics.items():
+        out.write(f"== {name}\n")
+        out.write(format_report(m) if "n" not in m else f"binary sentiment accuracy={m['accuracy']:.3f}\n")
+    out.write(f"== headline ({version})\n")
+    for key, value, target in target_table(headline(metrics)):
+        out.write(f"  {key:<42}{value:>7.3f}" + (f"  (target {target:.2f})" if target else "") + "\n")
     return 0

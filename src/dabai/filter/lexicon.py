@@ -36,6 +36,13 @@ CUES: dict[str, tuple[str, ...]] = {
     ),
     "esc_platform": _w(
         "黑猫投诉 黑猫 聚投诉 人民网留言 领导留言板 消费保 21cn聚投诉",
+        "投诉到平台 投诉平台 平台投诉 平台介入 小二介入 淘宝介入 天猫介入 京东介入 拼多多介入 申请介入",
+        "找淘宝 找天猫 找京东 找平台 淘宝客服投诉 举报 我要举报 我要投诉 要投诉你们 投诉你们 投诉你",
+        "找你们领导 找领导 找你们经理 找经理 找你们主管 找主管 叫你们领导 叫你们经理 升级投诉",
+    ),
+    # E-commerce's own lever: the public review.
+    "esc_review": _w(
+        "差评 给差评 打差评 给个差评 中评 一星 一颗星 一分 追评 曝光评价 bad_review one_star 1_star",
     ),
     # Domain vocabulary for intent (features for the learner: they generalise beyond the training phrasings).
     "int_billing": _w(
@@ -155,7 +162,7 @@ CUES: dict[str, tuple[str, ...]] = {
         "work_from_home earn_$",
     ),
     "spam_auto": _w(
-        "自动回复 退订回T 回T退订 退订 本短信 系统通知 此邮件由系统 请勿回复 do_not_reply unsubscribe",
+        "自动回复 退订回T 回T退订 回TD退订 本短信 系统通知 此邮件由系统 请勿回复 do_not_reply unsubscribe",
         "验证码为 您的验证码 noreply 已签收 派件中 【",
     ),
 }
@@ -285,6 +292,23 @@ def match_cues(norm: str) -> list[tuple[str, int, int]]:
         for cat in _TERM_CATS[mm.group()]:
             hits.append((cat, i, e))
     return hits
+
+
+# A lever the customer says they will *not* pull ("我不会给差评的", "放心不会投诉") is not a threat.
+# The negator must sit just before the cue with no condition in between: "不退款我就差评" is a threat.
+_NEGATED_BEFORE = re.compile(
+    r"(?:不|没|没有|别|不会|不想|不打算|不至于|不用|并不|绝不|也不)[会想给打去要]?[给打去要]?$"
+)
+_CONDITION = re.compile(r"就|的话|则|否则|不然|要不|再")
+
+
+def negated(norm: str, start: int) -> bool:
+    """Whether the cue starting at *start* is negated by the few characters before it."""
+    before = norm[max(0, start - 5) : start]
+    for sep in "，。,.!！?？;；\n":
+        before = before.rpartition(sep)[2]
+    m = _NEGATED_BEFORE.search(before)
+    return bool(m) and not _CONDITION.search(before[m.start() :])
 
 
 def match_address_form(norm: str) -> tuple[str, str, int, int] | None:

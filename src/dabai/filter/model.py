@@ -45,6 +45,10 @@ class Model:
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.heads = {h.name: h for h in heads}
+        meta = dict(meta)
+        self.explainable = np.ones(len(vocab), dtype=bool)  # may this feature be shown as a reason?
+        self.explainable[np.asarray(meta.pop("unexplained", []), dtype=np.int64)] = False
+        self.floors: dict[str, float] = meta.get("floors", {})
         self.meta = meta
         self.version: str = meta.get("version", "unknown")
 
@@ -56,6 +60,8 @@ class Model:
             vocab = str(z["vocab"]).split("\n")
             weights = z["weights"]
             bias = z["bias"]
+            if "unexplained" in z.files:
+                meta["unexplained"] = z["unexplained"]
         heads = [Head(h["name"], tuple(h["labels"]), h["start"], h["end"]) for h in meta["heads"]]
         if weights.shape != (len(vocab), len(bias)):
             raise ValueError(f"inconsistent model file {path}")
@@ -74,6 +80,7 @@ class Model:
             vocab=np.array("\n".join(self.features)),
             weights=self.weights.astype(np.float16),
             bias=self.bias,
+            unexplained=np.flatnonzero(~self.explainable).astype(np.int32),
         )
 
     def indices(self, feats: list[str]) -> list[int]:
@@ -117,9 +124,10 @@ class Model:
         h = self.heads[head]
         n = len(classes)
         result: list[list[tuple[str, float]]] = [[] for _ in range(n)]
+        keep = self.explainable[flat]  # function words (你们, 了, 吗) are never a reason alone
         if h.binary:  # only a positive decision (spam, escalation) is explained
-            keep = classes[owner] == 1
-            gathered, owner, flat = gathered[keep], owner[keep], flat[keep]
+            keep &= classes[owner] == 1
+        gathered, owner, flat = gathered[keep], owner[keep], flat[keep]
         if not flat.size:
             return result
         if h.binary:

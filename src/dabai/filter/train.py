@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+import rjieba
 
 from .analysis import INTENTS, SENTIMENTS, VOICES, _prepare
-from .evaluate import _bool, evaluate, read_records
+from .evaluate import _bool, read_records
 from .features import extract
 from .model import Head, Model
 from .normalise import normalise_many
@@ -29,6 +30,12 @@ FORMAT = 1
 MIN_DF = 2
 REVIEW_WEIGHT = 0.15
 PRUNE = 0.02  # features whose largest absolute weight is below this are dropped from the file
+DEFAULT_FLOOR = 0.5
+_DIGEST_KEYS = ("text", "channel", "sentiment", "intent", "voice", "escalation", "spam", "weight")
+FLOOR_ACCURACY = 0.85
+# Parts of speech (ICTCLAS tags, as rjieba gives them) that are never a reason alone: pronouns, auxiliaries,
+# modal particles, prepositions, conjunctions, numerals, quantifiers, punctuation, adverbs of degree.
+_FUNCTION_POS = frozenset("rupcymqxwde")
 
 
 def review_lines(split: str = "train") -> list[tuple[str, str]]:
@@ -107,7 +114,12 @@ def _fit(
 
 
 def train(
-    records: list[dict[str, Any]], *, reviews: bool = True, seed: int = 20241125, progress: bool = True
+    records: list[dict[str, Any]],
+    *,
+    reviews: bool = True,
+    seed: int = 20241125,
+    progress: bool = True,
+    calibrate: bool = True,
 ) -> Model:
     """Train every head on *records* (plus reviews for sentiment) and return the exported model."""
     texts = [str(r.get("text") or "") for r in records]
@@ -119,22 +131,42 @@ def train(
     vocab_list = sorted(f for f, c in df.items() if c >= MIN_DF)
     vocab = {f: i for i, f in enumerate(vocab_list)}
     x_all = _matrix(rows, vocab)
-    x = x_all[:n]
     spam = np.array([bool(_bool(r.get("spam"))) for r in records])
     heads: list[tuple[str, tuple[str, ...], np.ndarray]] = []
 
+    sample_w = np.array([float(r.get("weight", 1.0)) for r in records])
+    calib = np.array([_calibration_fold(t) for t in texts])
+    fit_rows = ~calib if calibrate else np.ones(n, dtype=bool)
+
+    def fit_head(name: str, idx: list[int], y: list[str], labels: tuple[str, ...], w, c: float):
+        """Fit on the fit rows, learn a temperature on the calibration rows, refit on all, scale."""
+        idx_arr = np.array(idx, dtype=np.int64)
+        inner = [k for k, i in enumerate(idx) if i >= n or fit_rows[i]]
+        held = [k for k, i in enumerate(idx) if i < n and not fit_rows[i]]
+        temperature, floor = 1.0, DEFAULT_FLOOR
+        if calibrate and held and len({y[k] for k in inner}) > 1:
+            coef = _fit(x_all[idx_arr[inner]], [y[k] for k in inner], labels, w[inner], c, seed)
+            temperature, floor = _temperature(x_all[idx_arr[held]], [y[k] for k in held], labels, coef)
+        coef = _fit(x_all[idx_arr], y, labels, w, c, seed) / temperature
+        calibration_meta[name] = {"temperature": round(temperature, 4), "floor": floor}
+        return coef
+
+    calibration_meta: dict[str, dict[str, float]] = {}
     sent_idx = [i for i, r in enumerate(records) if r.get("sentiment") in SENTIMENTS]
     y = [records[i]["sentiment"] for i in sent_idx] + [label for _, label in review]
-    w = np.concatenate([np.ones(len(sent_idx)), np.full(len(review), REVIEW_WEIGHT)])
-    rows_idx = np.array(sent_idx + list(range(n, n + len(review))), dtype=np.int64)
-    heads.append(("sentiment", SENTIMENTS, _fit(x_all[rows_idx], y, SENTIMENTS, w, 1.0, seed)))
+    w = np.concatenate([sample_w[sent_idx], np.full(len(review), REVIEW_WEIGHT)])
+    idx = sent_idx + list(range(n, n + len(review)))
+    heads.append(("sentiment", SENTIMENTS, fit_head("sentiment", idx, y, SENTIMENTS, w, 1.0)))
 
     for name, labels in (("intent", INTENTS), ("voice", VOICES)):
         idx = [i for i, r in enumerate(records) if not spam[i] and r.get(name) in labels]
-        heads.append((name, labels, _fit(x[idx], [records[i][name] for i in idx], labels, None, 2.0, seed)))
+        y = [records[i][name] for i in idx]
+        heads.append((name, labels, fit_head(name, idx, y, labels, sample_w[idx], 2.0)))
     for name in ("escalation", "spam"):
-        yb = ["true" if _bool(r.get(name)) else "false" for r in records]
-        heads.append((name, ("false", "true"), _fit(x, yb, ("false", "true"), None, 1.0, seed)))
+        idx = [i for i, r in enumerate(records) if _bool(r.get(name)) is not None]
+        yb = ["true" if _bool(records[i][name]) else "false" for i in idx]
+        coef = fit_head(name, idx, yb, ("false", "true"), sample_w[idx], 1.0)
+        heads.append((name, ("false", "true"), coef))
 
     cols: list[np.ndarray] = []
     head_meta: list[Head] = []
@@ -147,8 +179,14 @@ def train(
     full = np.hstack(cols)
     weights, bias = full[:-1], full[-1]
     keep = np.abs(weights).max(axis=1) >= PRUNE
+    kept = [f for f, k in zip(vocab_list, keep, strict=True) if k]
     digest = hashlib.sha256(
-        json.dumps([texts, seed, reviews, FORMAT], ensure_ascii=False).encode()
+        json.dumps(
+            [[[r.get(k) for k in _DIGEST_KEYS] for r in records], seed, reviews, calibrate, FORMAT],
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
+        ).encode()
     ).hexdigest()
     meta = {
         "version": f"filter-{FORMAT}.{digest[:8]}",
@@ -162,56 +200,114 @@ def train(
             "features_total": len(vocab_list),
             "features_kept": int(keep.sum()),
         },
+        "calibration": calibration_meta,
+        "floors": {name: m["floor"] for name, m in calibration_meta.items()},
+        "unexplained": [i for i, f in enumerate(kept) if not explainable(f)],
         "metrics": {},
     }
-    return Model(
-        [f for f, k in zip(vocab_list, keep, strict=True) if k], weights[keep], bias, head_meta, meta
+    return Model(kept, weights[keep], bias, head_meta, meta)
+
+
+def _calibration_fold(text: str) -> bool:
+    """One message in six, chosen by a hash of its text, calibrates the probabilities of the others."""
+    return int(hashlib.sha1(text.encode("utf-8")).hexdigest()[:8], 16) % 6 == 0
+
+
+def _temperature(x, y: list[str], labels: tuple[str, ...], coef: np.ndarray) -> tuple[float, float]:
+    """The temperature that minimises held-out log loss, and the confidence floor for uncertain labels.
+
+    Balanced class weights make a logistic model over-confident on rare labels; one scalar per head fixes
+    most of it and costs nothing at run time (the weights are divided by it).  The floor is the lowest
+    confidence above which held-out accuracy reaches ``FLOOR_ACCURACY``: labels below it show as uncertain.
+    """
+    from scipy.optimize import minimize_scalar
+
+    z = x @ coef[:-1] + coef[-1]
+    if len(labels) == 2 and z.shape[1] == 1:
+        truth = np.array([labels.index(v) for v in y])
+        z = np.hstack([np.zeros_like(z), z])
+    else:
+        truth = np.array([labels.index(v) for v in y])
+
+    def loss(t: float) -> float:
+        s = z / t
+        s = s - s.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(truth)), truth].mean())
+
+    t = float(minimize_scalar(loss, bounds=(0.25, 8.0), method="bounded").x)
+    s = z / t
+    p = np.exp(s - s.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    conf, right = p.max(axis=1), p.argmax(axis=1) == truth
+    floor = DEFAULT_FLOOR
+    for threshold in np.arange(0.35, 0.96, 0.05):
+        above = conf >= threshold
+        if above.sum() >= 10 and right[above].mean() >= FLOOR_ACCURACY:
+            floor = round(float(threshold), 2)
+            break
+    else:
+        floor = 0.95
+    return t, floor
+
+
+def explainable(feature: str) -> bool:
+    """Whether a feature may be shown as a reason: words a supervisor would accept, never bare function words.
+
+    Decided by part of speech (rjieba's tagger): pronouns (你们), particles (了, 吗, 的), prepositions,
+    conjunctions, numerals and punctuation explain nothing alone; a character bigram counts only when it
+    reads as one content word.
+    """
+    kind, _, value = feature.partition(":")
+    if kind == "k":
+        return True
+    if kind not in ("w", "b") or not value or value.isdigit() or "0" in value:
+        return False
+    tags = rjieba.tag(value)
+    if kind == "b" and len(tags) != 1:
+        return False
+    return any(flag[:1] not in _FUNCTION_POS for _, flag in tags if flag) and not all(
+        flag[:1] in _FUNCTION_POS for _, flag in tags
     )
-
-
-def review_accuracy(model: Model) -> dict[str, Any]:
-    """Binary sentiment accuracy on the review test split (i % 10 == 0): is P(positive) > P(negative)?"""
-    from .analysis import analyse_many
-
-    test = review_lines("test")
-    if not test:
-        return {}
-    res = analyse_many([t for t, _ in test], model=model)
-    correct = 0
-    for a, (_, label) in zip(res, test, strict=True):
-        correct += (
-            a.sentiment["label"] == "positive" if label == "positive" else a.sentiment["label"] != "positive"
-        )
-    return {"n": len(test), "accuracy_pos_vs_not": round(correct / len(test), 4)}
 
 
 def train_command(args: argparse.Namespace, out: TextIO) -> int:
-    """Train, attach held-out metrics (if ``--test``), save, and print a summary."""
+    """Train from a file or the corpus folder, attach held-out metrics, save, and print a summary."""
+    from .corpus import evaluate_sets, headline, heldout_sets, target_table, training_records
+
     try:
-        records = read_records(args.data)
+        records = read_records(args.data) if args.data else training_records(args.corpus)
+        sets = heldout_sets(args.corpus)
+        if args.test:
+            sets["test_file"] = read_records(args.test)
+    except (OSError, ValueError) as exc:
+        print(f"dabai filter train: cannot read the training data: {exc}", file=out)
+        return 2
+    if not records:
+        print("dabai filter train: no labelled records found", file=out)
+        return 2
+    try:
+        t0 = time.perf_counter()
+        model = train(records, reviews=args.reviews, seed=args.seed)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         print(f"dabai filter train needs the training extras (pip install 'dabai[train]'): {exc}", file=out)
         return 2
-    t0 = time.perf_counter()
-    model = train(records, reviews=args.reviews, seed=args.seed)
-    if args.test:
-        model.meta["metrics"] = {
-            "test_file": Path(args.test).name,
-            **evaluate(read_records(args.test), model),
-        }
-        for m in model.meta["metrics"].values():
-            if isinstance(m, dict):
-                m.pop("confusion", None)
-    if args.reviews:
-        model.meta["metrics"]["reviews_test"] = review_accuracy(model)
+    model.meta["metrics"] = compact_metrics(evaluate_sets(model, sets))
+    model.meta["headline"] = headline(model.meta["metrics"])
     model.save(args.out)
-    summary = {
-        k: (v.get("accuracy", v.get("accuracy_pos_vs_not")), v.get("f1"))
-        for k, v in model.meta["metrics"].items()
-        if isinstance(v, dict)
-    }
     out.write(
         f"wrote {args.out} version={model.version} features={len(model.features)} "
-        f"in {time.perf_counter() - t0:.1f}s\n{json.dumps(summary)}\n"
+        f"in {time.perf_counter() - t0:.1f}s\n"
     )
+    for key, value, target in target_table(model.meta["headline"]):
+        out.write(f"  {key:<42}{value:>7.3f}" + (f"  (target {target:.2f})" if target else "") + "\n")
     return 0
+
+
+def compact_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Metrics small enough to ride inside the model file: confusion matrices are left out."""
+    for m in metrics.values():
+        for v in m.values() if isinstance(m, dict) else ():
+            if isinstance(v, dict):
+                v.pop("confusion", None)
+    return metrics

@@ -21,6 +21,7 @@ INTENT = {
     "service_attitude": _("Service attitude"),
     "cancellation": _("Cancellation"),
     "usage_inquiry": _("How-to question"),
+    "purchase_inquiry": _("Pre-sales question"),
     "other": _("Other topic"),
 }
 VOICE = {

@@ -26,10 +26,11 @@ INTENTS = {
     "service_attitude": "服务投诉",
     "cancellation": "退订销户",
     "usage_inquiry": "使用咨询",
+    "purchase_inquiry": "售前咨询",
 }
 AGENT_SKILLS = {
     "xiaoli": ["billing", "outage", "service_attitude"],
-    "xiaozhou": ["logistics", "refund_return", "usage_inquiry"],
+    "xiaozhou": ["logistics", "refund_return", "usage_inquiry", "purchase_inquiry"],
     "agent1": ["account", "cancellation"],
     "agent2": ["product_quality", "refund_return"],
     "agent3": ["service_attitude", "billing"],

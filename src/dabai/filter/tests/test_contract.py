@@ -39,6 +39,7 @@ INTENTS = {
     "service_attitude",
     "cancellation",
     "usage_inquiry",
+    "purchase_inquiry",
     "other",
 }
 VOICES = {"complaint", "question", "request", "suggestion", "praise"}

