@@ -5,6 +5,7 @@ dabai demo               load the demo service centre (once; --reset to reload)
 dabai serve              serve HTTP and WebSockets (ASGI) on 127.0.0.1:8000
 dabai worker             run background tasks (database queue, or RQ when REDIS_URL is set)
 dabai filter analyse …   run the message filter alone, no database needed
+dabai filter train --from-db   train from corpus + agents' corrections, activate if no worse
 """
 
 import os
@@ -13,7 +14,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "filter":
+    if args[:2] == ["filter", "train"] and "--from-db" in args:
+        # Training from the database needs Django: the model registry's management command does it.
+        args = ["train_filter_model", *(a for a in args[2:] if a != "--from-db")]
+    elif args and args[0] == "filter":
         from dabai.filter.cli import main as filter_main
 
         return filter_main(args[1:])

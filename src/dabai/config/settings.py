@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dabai.knowledge",
     "dabai.portal",
     "dabai.insights",
+    "dabai.learning",
 ]
 
 MIDDLEWARE = [

@@ -20,6 +20,7 @@ urlpatterns = [
     path("help/", include("dabai.knowledge.help_urls")),
     path("portal/", include("dabai.portal.urls")),
     path("voc/", include("dabai.insights.urls")),
+    path("filter-models/", include("dabai.learning.urls")),
     path("", include("dabai.core.urls")),
 ]
 # Uploaded files: the owning app checks who may read each one (dabai.core.media); the rest of /media/ is 404.

@@ -17,6 +17,8 @@ def navigation(request: HttpRequest) -> dict:
             items.append({"url": reverse("insights:cases"), "label": _("Voice of the customer")})
         if user.role == "customer":
             items.append({"url": reverse("portal:home"), "label": _("My requests")})
+        if is_supervisor(user):
+            items.append({"url": reverse("learning:versions"), "label": _("Filter models")})
         if is_supervisor(user) and user.is_staff:
             items.append({"url": reverse("admin:index"), "label": _("Administration")})
     for item in items:

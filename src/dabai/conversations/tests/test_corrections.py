@@ -52,7 +52,9 @@ def test_yes_no_signals_and_intent_take_the_corrected_value_at_once(agent, messa
 def test_corrections_keep_their_history_and_the_latest_wins(agent, supervisor, message):
     services.correct_insight(message, signal="intent", value="billing", actor=agent)
     services.correct_insight(message, signal="intent", value="account", actor=supervisor)
-    assert list(LabelCorrection.objects.filter(message=message).values_list("value", flat=True)) == [
+    assert list(
+        LabelCorrection.objects.filter(message=message).order_by("id").values_list("value", flat=True)
+    ) == [
         "billing",
         "account",
     ]
