@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
 ]
 DABAI = str(Path(sys.executable).with_name("dabai"))
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", Path.cwd() / "artifacts"))
+FILTER_CORPUS = Path(__file__).resolve().parents[2] / "src" / "dabai" / "learning" / "tests" / "corpus"
 
 # Tests talk to the server over HTTP only; Playwright's sync API runs an event loop in this thread.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -68,6 +69,8 @@ def live_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     env.update(DABAI_VAR_DIR=str(var), DABAI_HEARTBEAT_INTERVAL="2", PYTHONUNBUFFERED="1")
     # The server is 127.0.0.1; a page on localhost is another site that embeds the chat widget.
     env.update(DABAI_WIDGET_ORIGINS="localhost")
+    # Training a filter model from the desk's corrections: a tiny corpus and no reviews keep it to seconds.
+    env.update(DABAI_FILTER_CORPUS=str(FILTER_CORPUS), DABAI_FILTER_TRAIN_REVIEWS="0")
     subprocess.run([DABAI, "migrate", "--no-input", "-v", "0"], env=env, check=True)
     subprocess.run([DABAI, "demo", "--customers", "40", "--conversations", "150"], env=env, check=True)
     port = _free_port()
