@@ -13,8 +13,18 @@ from django.db import connection, models
 CHUNK = 500
 
 
-def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Set ``fields`` row by row; each row is ``(pk, value, value, …)`` in the order of ``fields``."""
+def update_rows(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    where_null: Sequence[str] = (),
+) -> None:
+    """Set ``fields`` row by row; each row is ``(pk, value, value, …)`` in the order of ``fields``.
+
+    ``where_null`` names fields that must still be NULL for a row to change (a guard against a concurrent
+    writer: e.g. ``("assignee",)`` leaves a conversation alone that an agent picked meanwhile).
+    """
     meta = model._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
     quote = connection.ops.quote_name
@@ -23,11 +33,12 @@ def update_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     assignments = ", ".join(
         f"{quote(column.column)} = v.column{index + 2}" for index, column in enumerate(columns[1:])
     )
+    conditions = "".join(f" AND {table}.{quote(meta.get_field(name).column)} IS NULL" for name in where_null)
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
         sql = (
             f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([placeholder] * len(part))}) AS v "
-            f"WHERE {table}.{quote(meta.pk.column)} = v.column1"
+            f"WHERE {table}.{quote(meta.pk.column)} = v.column1{conditions}"
         )
         params = [
             column.get_db_prep_save(value, connection)

@@ -300,14 +300,14 @@ def test_one_conversation_that_breaks_routing_leaves_the_rest_of_the_burst_route
     agent = seat(hotline, "on-duty", capacity=10)
     pairs = [opened(team=hotline, preview="BOOM" if i == 2 else "") for i in range(5)]
     arrive(pairs)
-    language = services._language
+    language = services.assignment._language
 
     def broken(text: str) -> str:
         if text == "BOOM":
             raise RuntimeError("routing bug")
         return language(text)
 
-    monkeypatch.setattr(services, "_language", broken)
+    monkeypatch.setattr(services.assignment, "_language", broken)
     read([analysed(m) for _, m in pairs])
 
     assignees = [Conversation.objects.get(pk=c.pk).assignee for c, _ in pairs]
