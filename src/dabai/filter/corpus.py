@@ -20,7 +20,7 @@ from .evaluate import evaluate, read_records, review_sentiment
 from .model import Model
 
 REAL_TURNS = "real_turns.jsonl"
-FREE_TRAIN = "free_train.jsonl"
+FREE_TRAIN = "free_train*.jsonl"  # free-written training files, each by its own writer
 FREE_TEST = "free_test.jsonl"
 TEMPLATE_TRAIN = "train.jsonl"
 
@@ -59,7 +59,7 @@ def training_records(folder: str | Path | None = None) -> list[dict[str, Any]]:
     """Every record a model learns from, each with a ``weight`` (the template corpus counts for less)."""
     base = corpus_dir(folder)
     real = [r for r in _read(base, REAL_TURNS) if r.get("split") == "train"]
-    free = _read(base, FREE_TRAIN)
+    free = [r for p in sorted(base.glob(FREE_TRAIN)) for r in read_records(p)]
     templates = _read(base, TEMPLATE_TRAIN)
     out = []
     for rows, weight in ((real, 1.0), (free, 1.0), (templates, 0.3)):
