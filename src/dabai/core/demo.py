@@ -46,35 +46,59 @@ ADDRESS_TERMS = [
 ]
 PHONE_FILLERS = ["嗯，", "那个，", "就是，", "喂，你好，", "啊，"]
 
-# (intent, text) — slots: {order} {amount} {days} {date} {phone}
+# (intent, text) — slots: {order} {amount} {days} {date} {phone}.  The mix is a real centre's: most messages
+# are plain questions and requests, a minority complain, praise is rare.
 TEMPLATES: list[tuple[str, str]] = [
-    ("billing", "这个月话费怎么多扣了{amount}元？我没开通过什么增值业务啊"),
+    # Plain questions.
+    ("billing", "请问这个月的账单什么时候出？"),
+    ("billing", "发票可以开公司抬头吗？税号要填在哪里"),
     ("billing", "账单里有一笔{amount}元的费用看不懂，麻烦解释一下"),
-    ("billing", "我上个月已经缴费了，为什么还显示欠费{amount}元"),
+    ("billing", "自动扣费是每个月几号扣？"),
+    ("logistics", "请问订单{order}发的是什么快递？"),
+    ("logistics", "订单{order}大概几天能到上海"),
+    ("logistics", "今天下单明天能发货吗"),
+    ("logistics", "请问订单{order}能不能改一下收货地址？"),
+    ("refund_return", "七天无理由退货的话运费谁出？"),
+    ("refund_return", "退货地址是哪里？我寄回去要备注什么"),
+    ("refund_return", "退款一般几天能到账？"),
+    ("account", "我想换绑手机号，原来的号码{phone}已经不用了"),
+    ("account", "会员积分怎么查？"),
+    ("account", "忘记登录密码了，怎么找回"),
+    ("usage_inquiry", "请问怎么开通国际漫游？下周出差要用"),
+    ("usage_inquiry", "这个路由器怎么设置WiFi密码？"),
+    ("usage_inquiry", "APP里在哪里查剩余流量"),
+    ("usage_inquiry", "你们周末营业吗？"),
+    ("usage_inquiry", "想问一下你们门店在哪里"),
+    ("purchase_inquiry", "现在办宽带有什么优惠吗？"),
+    ("purchase_inquiry", "这款耳机有黑色的吗？还有货吗"),
+    ("purchase_inquiry", "199元的套餐包含多少流量"),
+    ("purchase_inquiry", "两件一起买能便宜点吗"),
+    ("outage", "我们小区今天是不是在检修？网速特别慢"),
+    ("cancellation", "会员自动续费怎么关闭？"),
+    ("other", "在吗"),
+    ("other", "好的，谢谢"),
+    # Requests.
+    ("billing", "麻烦帮我把上个月的发票发到邮箱"),
+    ("logistics", "帮我备注一下发顺丰，谢谢"),
+    ("refund_return", "衣服尺码小了，想换大一号，订单{order}"),
+    ("account", "帮我查一下名下有几张卡"),
+    ("cancellation", "我要注销这个套餐，以后不用了"),
+    ("cancellation", "帮我取消订单{order}，拍错了"),
+    ("usage_inquiry", "能不能发个说明书给我？纸质的弄丢了"),
+    # Complaints, some angry.
+    ("billing", "这个月话费怎么多扣了{amount}元？我没开通过什么增值业务啊"),
     ("logistics", "订单{order}已经{days}没更新物流了，到底什么时候能到？"),
     ("logistics", "快递显示已签收但我根本没收到，订单号{order}"),
-    ("logistics", "请问订单{order}能不能改一下收货地址？"),
     ("refund_return", "订单{order}申请退款{days}了还没到账，急用钱"),
-    ("refund_return", "收到的东西和描述不符，我要退货，订单{order}"),
-    ("refund_return", "退货已经寄回去了，退款{amount}元什么时候能退？"),
-    ("account", "账号登录不上了，一直提示密码错误，手机号{phone}"),
-    ("account", "我想换绑手机号，原来的号码{phone}已经不用了"),
-    ("account", "账户被冻结了是怎么回事？我什么都没做"),
     ("product_quality", "刚买的耳机用了{days}就坏了，左边没声音"),
     ("product_quality", "收到的杯子有裂痕，质量太差了"),
-    ("product_quality", "电饭煲用了两次就跳闸，这质量也太差了吧"),
     ("outage", "家里宽带从昨晚开始就断网了，到现在还没恢复"),
     ("outage", "小区停电好几个小时了，什么时候能来电？"),
-    ("outage", "手机一直没信号，打不了电话，已经{days}了"),
     ("service_attitude", "昨天打电话那个客服态度太差了，直接挂我电话"),
     ("service_attitude", "上门的师傅迟到两个小时还不耐烦，这服务态度不行"),
-    ("cancellation", "我要注销这个套餐，以后不用了"),
-    ("cancellation", "会员自动续费了{amount}元，我要取消自动续费"),
-    ("usage_inquiry", "请问怎么开通国际漫游？下周出差要用"),
-    ("usage_inquiry", "发票在哪里开？需要公司抬头的"),
-    ("usage_inquiry", "这个路由器怎么设置WiFi密码？"),
-    ("other", "你们周末营业吗？"),
-    ("other", "想问一下你们门店在哪里"),
+    # Suggestions and praise (rare).
+    ("usage_inquiry", "建议APP能加个夜间模式，晚上看太亮了"),
+    ("service_attitude", "上次那个客服小姐姐特别耐心，帮我解决了问题，谢谢！"),
 ]
 ESCALATIONS = [
     "再不解决我就打12315投诉！",
@@ -226,7 +250,7 @@ class DemoBuilder:
             text = self.rng.choice(PHONE_FILLERS) + text
         elif channel == Channel.WEIBO:
             text = "@大白客服 " + text
-        if self.rng.random() < 0.08:
+        if self.rng.random() < 0.04:
             text += self.rng.choice(ESCALATIONS)
         return intent, text
 
