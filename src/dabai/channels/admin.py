@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from dabai.channels.drain import requeue_payloads
 from dabai.channels.models import CallRecord, ChatVisitor, Delivery, ImportJob, InboundPayload, Subscription
-from dabai.channels.services import requeue_payloads
 
 
 @admin.register(InboundPayload)

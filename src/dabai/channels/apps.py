@@ -1,5 +1,17 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+# One line per channel: its sub-package holds ``adapter`` (see ``dabai.channels.adapter``).
+ADAPTERS = (
+    "dabai.channels.email",
+    "dabai.channels.sms",
+    "dabai.channels.phone",
+    "dabai.channels.wechat",
+    "dabai.channels.weibo",
+    "dabai.channels.chat",
+)
 
 
 class CustomerChannelsConfig(AppConfig):
@@ -10,4 +22,7 @@ class CustomerChannelsConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from dabai.channels import email, phone, receivers, sms, wechat, weibo  # noqa: F401 (registration)
+        from dabai.channels import adapter, receivers  # noqa: F401 (models are ready only now)
+
+        for path in ADAPTERS:
+            adapter.register(import_module(path).adapter)

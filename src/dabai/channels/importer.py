@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django_tasks import task
 
 from dabai.accounts.models import User
 from dabai.channels.models import ImportedConversation, ImportJob, ImportStatus
@@ -46,8 +47,6 @@ class RowError(ValueError):
 
 def start_import(upload: UploadedFile, *, actor: User | None = None) -> ImportJob:
     """Keep the uploaded file and queue the background import."""
-    from dabai.channels.tasks import run_import
-
     name = upload.name or "import"
     job = ImportJob(name=name[:255], format="csv" if name.lower().endswith(".csv") else "jsonl")
     job.created_by = actor
@@ -57,6 +56,15 @@ def start_import(upload: UploadedFile, *, actor: User | None = None) -> ImportJo
         job.save()
         enqueue_on_commit(run_import, job.pk)
     return job
+
+
+@task()
+def run_import(job_id: int) -> str:
+    """Import the next chunk of a bulk import, then queue the rest: a crash resumes at ``next_line``."""
+    more = import_chunk(job_id)
+    if more:
+        run_import.enqueue(job_id)
+    return "more" if more else "done"
 
 
 def rows(job: ImportJob) -> Iterator[tuple[int, dict[str, Any] | str]]:

@@ -4,7 +4,7 @@ from django.dispatch import receiver
 from django_tasks import TaskResult
 from django_tasks.signals import task_finished
 
-from dabai.channels.chat import push_live_reply
+from dabai.channels.chat.visitors import push_live_reply
 from dabai.channels.tasks import deliver_reply, revive_periodic_tasks
 from dabai.conversations.models import Direction, Message
 from dabai.conversations.signals import reply_posted

@@ -1,5 +1,5 @@
 from django.urls import path
 
-from dabai.channels.consumers import ChatConsumer
+from dabai.channels.chat.consumers import ChatConsumer
 
 websocket_urlpatterns = [path("ws/chat/", ChatConsumer.as_asgi())]

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from dabai.channels.services import PayloadError
+from dabai.channels.adapter import PayloadError
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)
@@ -23,6 +23,7 @@ MAX_ID_LENGTH = 200
 EXTRA_FIELDS = 50
 EXTRA_BYTES = 8 * 1024
 MAX_DEPTH = 8
+MAX_NUMBER_DIGITS = 20
 LINE_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 
 
@@ -180,3 +181,15 @@ def cap_extras(data: dict[str, Any], known: set[str]) -> dict[str, Any]:
     if dropped:
         kept["dropped_fields"] = dropped
     return kept
+
+
+def normalise_phone(number: str) -> str:
+    """One form per mobile number (+86 and spaces dropped), so the same phone is one customer on SMS and
+    the hotline."""
+    digits = "".join(ch for ch in number if ch.isdigit() or ch == "+")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return digits

@@ -1,7 +1,10 @@
-"""Background work of the channels: re-processing failed payloads, delivering replies, polling, imports."""
+"""Background work of the channels: delivering replies, polling, the sweep, imports.
+
+The drain and the retry chain of inbound payloads are tasks of ``dabai.channels.drain``; they are named here
+too, so tasks queued under their former paths still run.
+"""
 
 import logging
-import time
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -9,86 +12,35 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from dabai.channels.models import InboundPayload, PayloadStatus, PeriodicRun
-from dabai.channels.services import (
-    PayloadError,
-    PermanentDeliveryError,
-    drain_batch,
-    drain_started,
-    forget_nonces,
+from dabai.channels import conf, email, weibo
+from dabai.channels.adapter import PermanentDeliveryError, adapter_for
+from dabai.channels.drain import (  # noqa: F401 (drain_inbound, reprocess_payload: former task paths)
+    drain_inbound,
     lost_retries,
-    more_to_drain,
-    process_payload,
+    reprocess_payload,
     request_drain,
-    schedule_retry,
-    set_delivery_status,
 )
+from dabai.channels.importer import run_import  # noqa: F401 (the former task path)
+from dabai.channels.models import InboundPayload, MailboxState, PayloadStatus, PeriodicRun
+from dabai.channels.services import forget_nonces, set_delivery_status
 from dabai.conversations.models import DeliveryStatus, Direction, Insight, Message
+from dabai.conversations.tasks import analyse_messages
 from dabai.core.tasking import retry_later
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 1000
-DRAIN_BATCH = 200
-DRAIN_SLICE_SECONDS = 5
 ANALYSIS_BATCH = 200
 
 
 @task()
-def reprocess_payload(payload_id: int, attempt: int = 0) -> str:
-    """One link of a failed payload's retry chain (see ``schedule_retry``): process it again, never lost.
-
-    ``attempt`` is how many attempts were made when this link was queued; if the payload has moved on since
-    (another link or the drain got there first), this link does nothing.
-    """
-    with transaction.atomic():
-        payload = (
-            InboundPayload.objects.select_for_update()
-            .filter(pk=payload_id, status=PayloadStatus.FAILED, attempts=attempt)
-            .first()
-        )
-        if payload is None:
-            return "done"
-        try:
-            process_payload(payload)
-        except PayloadError:
-            return "rejected"
-        except Exception:
-            logger.warning("payload #%s failed again (attempt %d)", payload_id, payload.attempts)
-            schedule_retry(payload)
-            return payload.status
-    return "ok"
-
-
-@task()
-def drain_inbound() -> int:
-    """Process accepted payloads in batches until none are left or this turn's time is up.
-
-    The time slice lets other work (replies, polls) through under a sustained burst; the next turn is
-    queued behind it.
-    """
-    drain_started()
-    deadline = time.monotonic() + DRAIN_SLICE_SECONDS
-    drained = 0
-    while True:
-        claimed = drain_batch(DRAIN_BATCH)
-        drained += claimed
-        if claimed == 0 or (claimed < DRAIN_BATCH and not more_to_drain()):
-            return drained
-        if time.monotonic() > deadline:
-            request_drain()
-            return drained
-
-
-@task()
 def deliver_reply(message_id: int, attempt: int = 0) -> str:
-    """Send one agent reply through its conversation's channel; back-off retries, then shown as failed."""
-    from dabai.channels.outbound import send
-
+    """Send one agent reply through its conversation's channel adapter; back-off retries, then shown as
+    failed."""
     message = Message.objects.select_related("conversation__customer").filter(pk=message_id).first()
     if message is None or message.delivery_status == DeliveryStatus.SENT:
         return "done"
     try:
-        provider_id = send(message)
+        provider_id = adapter_for(message.channel).send(message).provider_id
     except PermanentDeliveryError as exc:
         set_delivery_status(message, DeliveryStatus.FAILED, error=str(exc), attempt=True)
         return "failed"
@@ -112,14 +64,11 @@ def schedule_next(task_: Task, name: str, seconds: int) -> None:
 @task()
 def poll_mailbox() -> int:
     """Read new mail from the configured IMAP mailbox, then schedule the next poll."""
-    from dabai.channels import conf
-    from dabai.channels.email import poll_imap
-
     settings_ = conf.imap()
     count = 0
     if settings_["host"]:
         try:
-            count = poll_imap(settings_)
+            count = email.poll_imap(settings_)
         except Exception:
             logger.exception("IMAP poll failed")
     schedule_next(poll_mailbox, "poll_mailbox", settings_["interval"])
@@ -129,9 +78,6 @@ def poll_mailbox() -> int:
 @task()
 def poll_weibo() -> dict[str, str]:
     """One pass of the Weibo poller (mentions, comments, DMs) from the stored high-water marks."""
-    from dabai.channels import conf, weibo
-    from dabai.channels.models import MailboxState
-
     marks = {}
     try:
         since = {
@@ -153,9 +99,6 @@ def poll_weibo() -> dict[str, str]:
 def sweep_inbound() -> dict[str, int]:
     """Safety net for a worker killed mid-task: payloads never processed, retries lost, messages never
     analysed. Failed payloads with a pending retry are left to their chain."""
-    from dabai.channels import conf
-    from dabai.conversations.tasks import analyse_messages
-
     grace = timezone.now() - timedelta(seconds=conf.sweep_grace_seconds())
     since = timezone.now() - timedelta(days=1)
     late = InboundPayload.objects.filter(received_at__lt=grace, received_at__gt=since)
@@ -195,8 +138,6 @@ PERIODIC = {"poll_mailbox": poll_mailbox, "poll_weibo": poll_weibo, "sweep_inbou
 
 def revive_periodic_tasks() -> list[str]:
     """Start each periodic chain that is not running (first start, or its worker was killed)."""
-    from dabai.channels import conf
-
     started = []
     stale = timezone.now() - timedelta(seconds=conf.sweep_interval_seconds() * 2 + 30)
     for name, task_ in PERIODIC.items():
@@ -212,14 +153,3 @@ def revive_periodic_tasks() -> list[str]:
         task_.enqueue()
         started.append(name)
     return started
-
-
-@task()
-def run_import(job_id: int) -> str:
-    """Import the next chunk of a bulk import, then queue the rest: a crash resumes at ``next_line``."""
-    from dabai.channels.importer import import_chunk
-
-    more = import_chunk(job_id)
-    if more:
-        run_import.enqueue(job_id)
-    return "more" if more else "done"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from dabai.channels.sms import sign
+from dabai.channels.signing import sign
 
 SECRET = "test-webhook-secret"
 
@@ -54,6 +54,16 @@ def post_signed(client):
         return client.post(url, data=body, content_type=content_type, **signed_headers(body), **extra)
 
     return post
+
+
+def drain() -> int:
+    """What the worker does moments after a door acknowledged a delivery: drain what was stored.
+
+    (In a test's transaction the drain task queued on commit never runs by itself.)
+    """
+    from dabai.channels.drain import drain_inbound
+
+    return drain_inbound.call()
 
 
 def free_port() -> int:

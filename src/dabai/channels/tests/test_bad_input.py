@@ -269,7 +269,7 @@ def test_bad_call_fields_are_coerced_on_the_call_record(deliver, db):
 )
 def test_attachment_names_are_reduced_to_their_base_name(deliver, db, settings, header, stored_name):
     response = deliver(EMAIL, email_with_attachment(header), "message/rfc822")
-    assert response.status_code == 200
+    assert response.status_code == 202
     attachment = Attachment.objects.get()
     assert attachment.filename == stored_name
     path = attachment.file.path

@@ -233,7 +233,7 @@ def test_junk_frames_get_an_error_and_the_chat_goes_on(caplog):
     assert [a["type"] for a in answers] == ["error"] * len(junk) + ["ack"]
     assert all(a["error"] and a["message"] for a in answers[:-1])
     assert not [r for r in caplog.records if r.exc_info], "no tracebacks for junk"
-    refused = [r for r in caplog.records if r.name == "dabai.channels.consumers"]
+    refused = [r for r in caplog.records if r.name == "dabai.channels.chat.consumers"]
     assert len(refused) == len(junk)
     assert all("\n" not in r.getMessage() and len(r.getMessage()) < 300 for r in refused)
 

@@ -17,7 +17,7 @@ from dabai.conversations.services import post_reply
 from dabai.customers.models import Customer
 from dabai.testing import run_queued_tasks
 
-from .conftest import signed_headers
+from .conftest import drain, signed_headers
 
 URL = "/channels/email/inbound/"
 
@@ -63,14 +63,17 @@ def big5_html_with_attachment() -> bytes:
 
 
 def post_email(client, raw: bytes, **headers):
-    return client.post(URL, data=raw, content_type="message/rfc822", **(headers or signed_headers(raw)))
+    """Deliver as the relay does; an accepted mail is drained as the worker would."""
+    response = client.post(URL, data=raw, content_type="message/rfc822", **(headers or signed_headers(raw)))
+    drain()
+    return response
 
 
 def test_chinese_email_is_decoded_stripped_and_analysed(client, db, commit):
     with commit():
         response = post_email(client, gb2312_complaint())
 
-    assert response.status_code == 200
+    assert response.status_code == 202
     message = Message.objects.get()
     assert message.body == "你好，我是王喆，订单 20261101 的冰箱还没送到，已经等了十天了！"
     assert "写道" in message.raw_payload["text"]
@@ -85,7 +88,7 @@ def test_chinese_email_is_decoded_stripped_and_analysed(client, db, commit):
 
 
 def test_big5_html_mail_becomes_text_and_keeps_its_attachment(client, db):
-    assert post_email(client, big5_html_with_attachment()).status_code == 200
+    assert post_email(client, big5_html_with_attachment()).status_code == 202
 
     message = Message.objects.get()
     assert message.body == "我的發票抬頭錯了\n\n請幫忙更正"
@@ -100,9 +103,10 @@ def test_the_same_message_id_delivered_twice_is_stored_once(client, db):
     first = post_email(client, raw).json()
     second = post_email(client, raw).json()
 
-    assert first["message_id"] == second["message_id"]
+    assert first["payload_id"] != second["payload_id"]
     assert Message.objects.count() == 1
     assert InboundPayload.objects.count() == 2
+    assert set(InboundPayload.objects.values_list("message", flat=True)) == {Message.objects.get().pk}
 
 
 def test_unsigned_oversized_and_malformed_mail_get_clear_4xx_and_later_mail_still_arrives(
@@ -123,7 +127,7 @@ def test_unsigned_oversized_and_malformed_mail_get_clear_4xx_and_later_mail_stil
     assert InboundPayload.objects.get(status=PayloadStatus.REJECTED).raw == no_sender
     assert "missing or invalid signature" in caplog.text
 
-    assert post_email(client, raw).status_code == 200
+    assert post_email(client, raw).status_code == 202
     assert Message.objects.count() == 1
 
 
@@ -204,6 +208,7 @@ def test_imap_poll_stores_each_mail_once_and_skips_bad_ones(db, mailbox):
         mailbox.append("INBOX", None, None, raw)
 
     assert poll_imap(conf.imap()) == 3
+    drain()
     assert Message.objects.count() == 2
     assert InboundPayload.objects.filter(status=PayloadStatus.REJECTED).count() == 1
     mailbox.noop()
@@ -211,6 +216,7 @@ def test_imap_poll_stores_each_mail_once_and_skips_bad_ones(db, mailbox):
 
     mailbox.append("INBOX", None, None, gb2312_complaint("<order-3@mail.example.cn>"))
     assert poll_imap(conf.imap()) == 1
+    drain()
     assert Message.objects.count() == 3
     assert Customer.objects.filter(identities__external_id="wangzhe@mail.example.cn").count() == 1
 
@@ -221,6 +227,7 @@ def test_poll_task_reads_the_mailbox_and_schedules_itself(db, mailbox):
     mailbox.append("INBOX", None, None, gb2312_complaint())
     poll_mailbox.enqueue()
     assert run_queued_tasks() >= 1
+    drain()
     assert Message.objects.count() == 1
     from django_tasks_db.models import DBTaskResult
 
@@ -241,7 +248,7 @@ def test_a_crlf_hidden_in_an_encoded_from_name_cannot_choose_the_customer(client
         raw = (
             f"From: {name} <real@example.com>\r\nSubject: hi\r\nMessage-ID: <spoof-{index}@x>\r\n\r\n你好"
         ).encode()
-        assert post_email(client, raw).status_code == 200
+        assert post_email(client, raw).status_code == 202
     assert not Customer.objects.filter(identities__external_id__contains="evil").exists()
     customer = Customer.objects.get()
     assert customer.identities.get().external_id == "real@example.com"
@@ -253,7 +260,7 @@ def test_raw_utf8_headers_are_read_as_utf8(client, db):
         "From: 张三 <zhang@example.cn>\r\nSubject: 发票开错了\r\nMessage-ID: <raw8@x>\r\n"
         "Content-Type: text/plain; charset=utf-8\r\n\r\n请重开发票"
     ).encode()
-    assert post_email(client, raw).status_code == 200
+    assert post_email(client, raw).status_code == 202
     conversation = Conversation.objects.get()
     assert conversation.subject == "发票开错了"
     assert conversation.customer.display_name == "张三"
@@ -264,7 +271,7 @@ def test_line_breaks_never_reach_a_subject(client, db):
         "From: li@example.cn\r\nSubject: =?utf-8?q?=E8=AE=A2=E5=8D=95=0D=0ABcc:_x@evil.test?=\r\n"
         "Message-ID: <crlf@x>\r\n\r\n你好"
     ).encode()
-    assert post_email(client, raw).status_code == 200
+    assert post_email(client, raw).status_code == 202
     subject = Conversation.objects.get().subject
     assert "\r" not in subject and "\n" not in subject
 

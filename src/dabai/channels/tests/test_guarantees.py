@@ -11,6 +11,8 @@ from dabai.conversations.models import Insight, Message
 from dabai.customers.models import Customer
 from dabai.testing import run_queued_tasks
 
+from .conftest import drain
+
 SMS_URL = "/channels/sms/inbound/"
 
 
@@ -92,6 +94,7 @@ def test_the_same_mobile_number_is_one_customer_on_sms_and_the_hotline(post_sign
         "transcript": [{"speaker": "customer", "text": "喂"}],
     }
     post_signed("/channels/phone/inbound/", json.dumps(call).encode())
+    drain()
 
     assert Customer.objects.count() == 1
     assert sorted(Customer.objects.get().identities.values_list("channel", flat=True)) == ["phone", "sms"]
@@ -163,7 +166,7 @@ def test_worker_heartbeat_starts_the_sweep_chain_once(db):
 
 
 def test_a_payload_that_breaks_in_a_drained_batch_is_rejected_and_the_rest_stored(db):
-    from dabai.channels.services import accept_payload, drain_batch
+    from dabai.channels.drain import accept_payload, drain_batch
 
     accept_payload("sms", "webhook", sms_json("第一条", "gw-a"))
     accept_payload("sms", "webhook", b'{"from": "13900001111"}')  # got past the door some other way

@@ -104,7 +104,7 @@ def test_a_retry_lost_with_its_worker_is_asked_for_once_by_the_sweep(post_signed
 
 
 def test_two_links_of_the_same_chain_process_a_payload_once(post_signed, db, commit, broken_storage):
-    from dabai.channels.tasks import reprocess_payload
+    from dabai.channels.drain import reprocess_payload
 
     with commit():
         post_signed(SMS_URL, sms_json("重复的重试", "gw-twice"))

@@ -10,10 +10,13 @@ from datetime import timedelta
 import pytest
 
 from dabai.channels import wechat
+from dabai.channels.adapter import PayloadError
 from dabai.channels.models import InboundPayload, SeenNonce, Subscription
 from dabai.conversations.models import Conversation, DeliveryStatus, Message
 from dabai.conversations.services import post_reply
 from dabai.testing import run_queued_tasks
+
+from .conftest import drain
 
 TOKEN = "dabaitoken"
 APP_ID = "wx1234567890abcdef"
@@ -50,7 +53,9 @@ def post_plain(client, body: str, *, token: str = TOKEN, timestamp: int | None =
     query = urllib.parse.urlencode(
         {"signature": wechat.signature(token, timestamp_, nonce), "timestamp": timestamp_, "nonce": nonce}
     )
-    return client.post(f"/channels/wechat/?{query}", data=body.encode(), content_type="text/xml")
+    response = client.post(f"/channels/wechat/?{query}", data=body.encode(), content_type="text/xml")
+    drain()
+    return response
 
 
 def post_safe(
@@ -77,9 +82,11 @@ def post_safe(
     }
     if not with_msg_signature:
         del query["msg_signature"]
-    return client.post(
+    response = client.post(
         f"/channels/wechat/?{urllib.parse.urlencode(query)}", data=envelope.encode(), content_type="text/xml"
     )
+    drain()
+    return response
 
 
 def test_url_verification_echoes_only_for_a_valid_signature(client, db):
@@ -129,7 +136,7 @@ def test_safe_mode_envelope_round_trips_and_rejects_another_app():
     raw = base64.b64decode(encrypted)
     assert len(raw) % 32 == 0
     assert wechat.decrypt(encrypted, AES_KEY, APP_ID) == "<xml>hi</xml>"
-    with pytest.raises(wechat.PayloadError):
+    with pytest.raises(PayloadError):
         wechat.decrypt(encrypted, AES_KEY, "wxanotherapp")
 
 

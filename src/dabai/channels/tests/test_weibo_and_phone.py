@@ -12,6 +12,8 @@ from dabai.conversations.models import Conversation, DeliveryStatus, Message
 from dabai.conversations.services import post_reply
 from dabai.testing import run_queued_tasks
 
+from .conftest import drain
+
 USER = {"id": 1404376560, "idstr": "1404376560", "screen_name": "小王爱吃瓜"}
 EXPORT = {
     "statuses": [
@@ -45,6 +47,7 @@ EXPORT = {
 def test_export_items_are_stored_public_or_private_under_one_customer_per_uid(client_for, supervisor):
     upload = SimpleUploadedFile("weibo.json", json.dumps(EXPORT, ensure_ascii=False).encode())
     response = client_for(supervisor).post("/channels/weibo/upload/", {"file": upload})
+    drain()
 
     assert response.status_code == 200
     assert Message.objects.count() == 3
@@ -56,6 +59,7 @@ def test_export_items_are_stored_public_or_private_under_one_customer_per_uid(cl
 
     upload = SimpleUploadedFile("weibo.json", json.dumps(EXPORT, ensure_ascii=False).encode())
     client_for(supervisor).post("/channels/weibo/upload/", {"file": upload})
+    drain()
     assert Message.objects.count() == 3
 
 
@@ -115,8 +119,7 @@ def test_a_bulk_push_is_acknowledged_at_once_and_drained_in_batches(post_signed,
 
 
 def test_an_sms_arriving_during_a_bulk_weibo_drain_goes_in_the_next_batch(post_signed, db):
-    from dabai.channels.services import accept_payload, drain_batch
-    from dabai.channels.tasks import DRAIN_BATCH
+    from dabai.channels.drain import DRAIN_BATCH, accept_payload, drain_batch
 
     accept_payload("weibo", "push", json.dumps(bulk_push(1000)).encode())
     drain_batch(DRAIN_BATCH)  # the push is split into its items
@@ -145,6 +148,7 @@ def test_pluggable_poller_reads_each_kind_from_its_high_water_mark(db, stand_in)
     marks = weibo.poll(client, {})
     assert marks == {"mention": "4911", "dm": "7001"}
     marks = weibo.poll(client, marks)
+    drain()
     assert Message.objects.count() == 2
     assert "since_id=4911" in stand_in.calls("/2/statuses/mentions.json")[-1].query
 
@@ -209,21 +213,24 @@ duration: 60
 
 def test_json_call_record_is_stored_with_transcript_and_agent(post_signed, db, agent):
     response = post_signed("/channels/phone/inbound/", json.dumps(CALL, ensure_ascii=False).encode())
+    drain()
 
-    assert response.status_code == 200
+    assert response.status_code == 202
     record = CallRecord.objects.get()
     assert record.duration_seconds == 185 and record.agent == agent
     assert record.transcript[1] == {"speaker": "customer", "text": "我的宽带断了两天了", "start": 3.5}
     assert record.message.body == "我的宽带断了两天了\n再不修我就投诉"
-    assert post_signed("/channels/phone/inbound/", json.dumps(CALL).encode()).status_code == 200
+    assert post_signed("/channels/phone/inbound/", json.dumps(CALL).encode()).status_code == 202
+    drain()
     assert CallRecord.objects.count() == 1
 
 
 def test_plain_text_transcript_joins_the_same_callers_history(post_signed, db):
     post_signed("/channels/phone/inbound/", json.dumps(CALL).encode())
     response = post_signed("/channels/phone/inbound/", TEXT_CALL.encode(), content_type="text/plain")
+    drain()
 
-    assert response.status_code == 200
+    assert response.status_code == 202
     record = CallRecord.objects.get(call_id="CC-20261125-0002")
     assert [t["speaker"] for t in record.transcript] == ["agent", "customer", "customer"]
     assert record.transcript[2]["start"] == 7
@@ -269,6 +276,7 @@ def test_poll_task_keeps_its_high_water_marks_between_runs(db, stand_in, setting
     poll_weibo.enqueue()
     run_queued_tasks()
     run_queued_tasks(include_future=True)
+    drain()
 
     assert Message.objects.count() == 2
     assert MailboxState.objects.get(name="weibo:comment").last_uid == 5001

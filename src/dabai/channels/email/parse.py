@@ -1,11 +1,8 @@
-"""Email in and out: RFC 822 parsing with Chinese charsets, threading, IMAP polling and SMTP replies."""
+"""Reading RFC 822 mail: Chinese charsets, encoded words, HTML bodies, quoted history and signatures."""
 
-import contextlib
 import email
 import email.utils
 import hashlib
-import imaplib
-import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,29 +10,14 @@ from email.header import decode_header
 from email.message import Message as MimeMessage
 from email.policy import Compat32
 from html.parser import HTMLParser
-from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 
-from dabai.channels import conf
-from dabai.channels.models import Attachment, EmailHeader, InboundPayload, MailboxState
+from dabai.channels.adapter import PayloadError
 from dabai.channels.sanitise import base_name, clean_text, one_line, plausible
-from dabai.channels.services import PayloadError, ingest, register_handler
-from dabai.conversations.models import Conversation, Message, Status
-from dabai.conversations.services import receive_message
-from dabai.core.choices import Channel
-from dabai.customers.models import Customer
-from dabai.customers.services import resolve_customer
-
-logger = logging.getLogger(__name__)
 
 # Mail clients label GBK text as gb2312 and Big5-HKSCS as big5; decode with the superset so nothing breaks.
 CHARSET_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs"}
-SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|回复|答复|转发)\s*[:：]\s*)+", re.IGNORECASE)
 QUOTE_MARKERS = [
     re.compile(r"^On .+ wrote:\s*$"),
     re.compile(r"^在.+写道[:：]\s*$"),
@@ -231,138 +213,3 @@ def _walk(mime: MimeMessage) -> tuple[str, str, list[tuple[str, str, bytes]]]:
         elif part.get_content_type() == "text/html":
             html.append(decode_bytes(payload, part.get_content_charset()))
     return "\n".join(plain), "\n".join(html), attachments
-
-
-def normalise_subject(subject: str) -> str:
-    return SUBJECT_PREFIX.sub("", subject).strip()
-
-
-def find_thread(parsed: ParsedEmail, customer: Customer) -> Conversation | None:
-    """Message-ID chain first (In-Reply-To, then References), else the customer's open thread by subject."""
-    for ref in [parsed.in_reply_to, *reversed(parsed.references)]:
-        if not ref:
-            continue
-        header = (
-            EmailHeader.objects.select_related("message__conversation").filter(rfc_message_id=ref).first()
-        )
-        if header is not None:
-            return header.message.conversation
-    subject = normalise_subject(parsed.subject)
-    if not subject:
-        return None
-    candidates = Conversation.objects.filter(
-        customer=customer, channel=Channel.EMAIL, status__in=[Status.OPEN, Status.PENDING]
-    ).order_by("-last_message_at")
-    for conversation in candidates[:20]:
-        if normalise_subject(conversation.subject) == subject:
-            return conversation
-    return None
-
-
-@register_handler(Channel.EMAIL, "webhook")
-@register_handler(Channel.EMAIL, "imap")
-def handle_email(payload: InboundPayload) -> Message:
-    """Turn a raw RFC 822 payload into one stored message in the right thread, attachments kept."""
-    raw = bytes(payload.raw)
-    parsed = parse_email(raw)
-    customer = resolve_customer(
-        Channel.EMAIL, parsed.from_address, display_name=parsed.from_name, handle=parsed.from_address
-    )
-    thread = find_thread(parsed, customer)
-    received = receive_message(
-        channel=Channel.EMAIL,
-        customer=customer,
-        body=parsed.body or parsed.subject or "(empty)",
-        external_id=parsed.message_id,
-        raw_payload={"payload_id": payload.pk, "subject": parsed.subject, "text": parsed.text[:20000]},
-        sent_at=parsed.sent_at,
-        subject=parsed.subject,
-        conversation=thread,
-        open_new=thread is None,
-    )
-    if received.created:
-        EmailHeader.objects.create(
-            message=received.message,
-            rfc_message_id=parsed.message_id,
-            in_reply_to=parsed.in_reply_to,
-            references=" ".join(parsed.references),
-            subject=parsed.subject[:255],
-            from_address=parsed.from_address,
-            to_address=parsed.to_address,
-        )
-        for name, content_type, data in parsed.attachments:
-            attachment = Attachment(
-                message=received.message, filename=name[:255], content_type=content_type, size=len(data)
-            )
-            attachment.file.save(name, ContentFile(data), save=True)
-    return received.message
-
-
-def poll_imap(options: dict[str, Any]) -> int:
-    """Fetch every message newer than the last UID seen; each is stored before it is marked read."""
-    cls = imaplib.IMAP4_SSL if options["ssl"] else imaplib.IMAP4
-    name = f"{options['user']}@{options['host']}/{options['mailbox']}"
-    count = 0
-    with cls(options["host"], options["port"]) as imap:
-        imap.login(options["user"], options["password"])
-        imap.select(options["mailbox"])
-        uidvalidity = int(imap.response("UIDVALIDITY")[1][0] or 0)
-        state, _ = MailboxState.objects.get_or_create(name=name)
-        if state.uidvalidity != uidvalidity:
-            state.uidvalidity, state.last_uid = uidvalidity, 0
-        _, data = imap.uid("SEARCH", None, f"UID {state.last_uid + 1}:*")
-        for uid in sorted(int(u) for u in (data[0] or b"").split()):
-            if uid <= state.last_uid:
-                continue
-            _, fetched = imap.uid("FETCH", str(uid), "(BODY.PEEK[])")
-            raw = next(item[1] for item in fetched if isinstance(item, tuple))
-            with contextlib.suppress(PayloadError):
-                ingest(Channel.EMAIL, "imap", raw, {"mailbox": name, "uid": uid})
-            imap.uid("STORE", str(uid), "+FLAGS", "(\\Seen)")
-            state.last_uid = uid
-            state.polled_at = timezone.now()
-            state.save()
-            count += 1
-        state.polled_at = timezone.now()
-        state.save()
-    return count
-
-
-def send_email_reply(message: Message, to_address: str) -> str:
-    """Send an agent reply over SMTP with In-Reply-To/References so the customer's client threads it."""
-    conversation = message.conversation
-    previous = (
-        EmailHeader.objects.filter(message__conversation=conversation).order_by("-message__sent_at").first()
-    )
-    subject = one_line(conversation.subject or (previous.subject if previous else ""))
-    subject = f"Re: {normalise_subject(subject)}" if subject else gettext("Reply to your enquiry")
-    sender_domain = conf.support_address().rpartition("@")[2] or "dabai.local"
-    message_id = email.utils.make_msgid(idstring=f"dabai{message.pk}", domain=sender_domain)
-    headers = {"Message-ID": message_id}
-    if previous is not None:
-        references = [*previous.references.split(), previous.rfc_message_id]
-        headers["In-Reply-To"] = previous.rfc_message_id
-        headers["References"] = " ".join(dict.fromkeys(r for r in references if r))
-    mail = EmailMessage(
-        subject=subject,
-        body=message.body,
-        from_email=conf.support_address(),
-        to=[to_address],
-        headers=headers,
-        connection=get_connection(),
-    )
-    mail.encoding = "utf-8"
-    with transaction.atomic():
-        EmailHeader.objects.update_or_create(
-            message=message,
-            defaults={
-                "rfc_message_id": message_id,
-                "in_reply_to": headers.get("In-Reply-To", ""),
-                "references": headers.get("References", ""),
-                "subject": subject[:255],
-                "from_address": conf.support_address(),
-                "to_address": to_address,
-            },
-        )
-    mail.send()
-    return message_id

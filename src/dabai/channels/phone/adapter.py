@@ -1,5 +1,7 @@
-"""Hotline calls: call records with an ASR transcript (JSON or plain text) and calls logged at the desk."""
+"""The phone adapter: call records with an ASR transcript (JSON or plain text) from the call centre, and calls
+logged at the desk; replies to callers go out by SMS."""
 
+import json
 import re
 from datetime import datetime
 from typing import Any
@@ -7,14 +9,24 @@ from typing import Any
 from django.utils import timezone
 
 from dabai.accounts.models import User
+from dabai.channels.adapter import Adapter, DeliveryResult, Parsed, PayloadError
+from dabai.channels.drain import drain_now
 from dabai.channels.models import CallRecord, InboundPayload
-from dabai.channels.sanitise import from_iso, identifier, load_json, number, one_line, text_of
-from dabai.channels.services import PayloadError, register_handler
-from dabai.channels.sms import MAX_NUMBER_DIGITS, normalise_phone
+from dabai.channels.sanitise import (
+    MAX_NUMBER_DIGITS,
+    from_iso,
+    identifier,
+    load_json,
+    normalise_phone,
+    number,
+    one_line,
+    text_of,
+)
+from dabai.channels.services import store_payload
+from dabai.channels.texting import send_text_reply
 from dabai.conversations.models import Message
-from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
-from dabai.customers.services import resolve_customer
+from dabai.customers.services import Handle
 
 SPEAKERS = {
     "客户": "customer",
@@ -102,20 +114,9 @@ def clean_turns(value: Any) -> list[dict[str, Any]]:
     return turns
 
 
-@register_handler(Channel.PHONE, "call")
-def handle_call(payload: InboundPayload) -> Message:
-    record = parse_call(bytes(payload.raw), payload.meta.get("content_type", ""))
-    return store_call(record, payload_id=payload.pk)
-
-
-def store_call(
-    record: dict[str, Any], *, payload_id: int | None = None, agent: User | None = None
-) -> Message:
-    """Store one call as an inbound hotline message with its call record (once per call id).
-
-    Without a caller or a call id it is not a call (PayloadError); a bad duration, start time or agent is
-    dropped and the call stored anyway.
-    """
+def read_call(record: dict[str, Any]) -> dict[str, Any]:
+    """The fields of one call, or PayloadError without a caller or a call id (then it is not a call); a bad
+    duration, start time or agent is dropped and the call kept anyway."""
     caller = normalise_phone(identifier(record.get("caller") or "", "caller", required=False))
     call_id = identifier(record.get("call_id") or "", "call_id", required=False, max_length=100)
     if not caller or not call_id:
@@ -123,33 +124,42 @@ def store_call(
     if len(caller) > MAX_NUMBER_DIGITS:
         raise PayloadError("the caller is not a phone number")
     turns = clean_turns(record.get("transcript"))
-    started_at = from_iso(record.get("started_at")) or timezone.now()
-    duration = int(number(record.get("duration")) or 0)
-    agent_name = text_of(record.get("agent"))
-    if agent is None and agent_name:
-        agent = User.objects.filter(username=agent_name[:150]).first()
-    customer = resolve_customer(Channel.PHONE, caller, handle=caller)
-    body = transcript_body(turns) or text_of(record.get("summary")) or "[来电]"
-    received = receive_message(
-        channel=Channel.PHONE,
-        customer=customer,
-        body=body,
-        external_id=f"call:{call_id}",
-        raw_payload={"payload_id": payload_id, "call_id": call_id},
-        sent_at=started_at,
-    )
-    if received.created:
+    return {
+        "caller": caller,
+        "call_id": call_id,
+        "turns": turns,
+        "started_at": from_iso(record.get("started_at")) or timezone.now(),
+        "duration": int(number(record.get("duration")) or 0),
+        "agent": text_of(record.get("agent")),
+        "body": transcript_body(turns) or text_of(record.get("summary")) or "[来电]",
+        "recording_url": _url(record.get("recording_url")),
+    }
+
+
+def call_message(call: dict[str, Any], payload: InboundPayload, agent: User | None) -> Parsed:
+    """One call as an inbound hotline message (once per call id), its call record kept beside it."""
+
+    def keep(message: Message) -> None:
         CallRecord.objects.create(
-            message=received.message,
-            call_id=call_id,
-            caller=caller,
-            duration_seconds=duration,
+            message=message,
+            call_id=call["call_id"],
+            caller=call["caller"],
+            duration_seconds=call["duration"],
             agent=agent,
-            recording_url=_url(record.get("recording_url")),
-            transcript=turns,
-            started_at=started_at,
+            recording_url=call["recording_url"],
+            transcript=call["turns"],
+            started_at=call["started_at"],
         )
-    return received.message
+
+    return Parsed(
+        channel=Channel.PHONE,
+        handle=Handle(Channel.PHONE, call["caller"], handle=call["caller"]),
+        body=call["body"],
+        external_id=f"call:{call['call_id']}",
+        raw_payload={"payload_id": payload.pk, "call_id": call["call_id"]},
+        sent_at=call["started_at"],
+        keep=keep,
+    )
 
 
 def _url(value: Any) -> str:
@@ -157,16 +167,60 @@ def _url(value: Any) -> str:
     return url if url.startswith(("http://", "https://")) and len(url) <= 500 else ""
 
 
-def desk_call_record(
-    agent: User, caller: str, summary: str, duration_seconds: int, started_at: datetime
-) -> dict[str, Any]:
-    """A call the agent took and noted at the desk, in the same shape the call centre sends."""
+def desk_record(raw: bytes) -> dict[str, Any]:
+    """A call the agent noted at the desk (``log_call``), in the fields a call centre's record has."""
+    form = load_json(raw)
+    if not isinstance(form, dict):
+        raise PayloadError("expected the desk's call form")
+    summary = text_of(form.get("summary")) or ""
     return {
-        "call_id": f"desk-{agent.pk}-{int(started_at.timestamp() * 1000)}",
-        "caller": caller,
-        "duration": duration_seconds,
-        "started_at": started_at.isoformat(),
-        "agent": agent.username,
+        "call_id": form.get("call_id"),
+        "caller": form.get("caller"),
+        "duration": form.get("duration_seconds"),
+        "started_at": form.get("started_at"),
         "summary": summary,
         "transcript": [{"speaker": "customer", "text": summary, "start": 0}] if summary else [],
     }
+
+
+def log_call(
+    agent: User, caller: str, summary: str, duration_seconds: int, started_at: datetime
+) -> Message | None:
+    """An agent notes a call they took: stored raw as the desk's form, then drained at once (the agent is
+    taken to the conversation). PayloadError when it is not a call (no usable number)."""
+    form = {
+        "call_id": f"desk-{agent.pk}-{int(started_at.timestamp() * 1000)}",
+        "caller": caller,
+        "summary": summary,
+        "duration_seconds": duration_seconds,
+        "started_at": started_at.isoformat(),
+    }
+    payload = store_payload(
+        Channel.PHONE, "desk", json.dumps(form, ensure_ascii=False).encode(), {"agent_id": agent.pk}
+    )
+    return drain_now(payload)
+
+
+class PhoneAdapter(Adapter):
+    channel = Channel.PHONE
+    sources = ("call", "desk")
+
+    def check(self, raw: bytes, meta: dict[str, Any]) -> None:
+        read_call(parse_call(raw, meta.get("content_type", "")))
+
+    def parse(self, payload: InboundPayload) -> list[Parsed]:
+        raw = bytes(payload.raw)
+        if payload.source == "desk":
+            call = read_call(desk_record(raw))
+            agent = User.objects.filter(pk=payload.meta.get("agent_id")).first()
+        else:
+            call = read_call(parse_call(raw, payload.meta.get("content_type", "")))
+            agent = User.objects.filter(username=call["agent"][:150]).first() if call["agent"] else None
+        return [call_message(call, payload, agent)]
+
+    def send(self, message: Message) -> DeliveryResult:
+        """Callers are answered by SMS to the number they called from."""
+        return send_text_reply(message)
+
+
+adapter = PhoneAdapter()

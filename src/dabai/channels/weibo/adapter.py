@@ -1,4 +1,5 @@
-"""Weibo: @-mentions, comments and private messages in the Weibo API's JSON shape, from a poller or a file.
+"""The Weibo adapter: @-mentions, comments and private messages in the Weibo API's JSON shape, pushed by a
+bridge (webhook), fetched by the poller or uploaded as an export; every item is stored raw and drained.
 
 Mentions and comments are public (``Conversation.is_public``); replies to them go out as a short public
 acknowledgement plus the full answer by private message, so personal details never appear in public.
@@ -14,9 +15,11 @@ from typing import Any, Protocol
 from django.utils import timezone
 
 from dabai.channels import conf
+from dabai.channels.adapter import Adapter, DeliveryResult, PayloadError
+from dabai.channels.drain import request_drain
 from dabai.channels.models import InboundPayload
 from dabai.channels.sanitise import cap_extras, identifier, load_json, one_line, plausible, text_of
-from dabai.channels.services import PayloadError, ingest, register_handler, request_drain
+from dabai.channels.services import store_rejected
 from dabai.conversations.models import Message
 from dabai.conversations.services import Inbound
 from dabai.core.choices import Channel
@@ -99,9 +102,7 @@ def read_item(item: Any, kind: str = "") -> dict[str, Any]:
     }
 
 
-@register_handler(Channel.WEIBO, "item")
-@register_handler(Channel.WEIBO, "push-item")
-def handle_item(payload: InboundPayload) -> Inbound:
+def parse_item(payload: InboundPayload) -> Inbound:
     """One mention, comment or private message; public ones join the author's open public thread."""
     item = load_json(bytes(payload.raw))
     if not isinstance(item, dict):
@@ -140,37 +141,32 @@ def check_push(data: Any) -> tuple[list[tuple[str, dict]], list[tuple[dict, str]
     return accepted, refused
 
 
-@register_handler(Channel.WEIBO, "push")
-def handle_push(payload: InboundPayload) -> None:
-    """A bulk push accepted at the door: split into one stored item each, which the drain takes in batches."""
-    accepted, _ = check_push(load_json(bytes(payload.raw)))
+def store_items(items: list[tuple[str, dict]], meta: dict[str, Any]) -> int:
+    """Store each item as its own raw payload (a bad one never blocks the others) and ask for the drain."""
     InboundPayload.objects.bulk_create(
         [
             InboundPayload(
                 channel=Channel.WEIBO,
                 source="push-item",
                 raw=json.dumps(item, ensure_ascii=False).encode(),
-                meta={"kind": kind, "from": "webhook", "push_id": payload.pk},
+                meta={"kind": kind, **meta},
             )
-            for kind, item in accepted
+            for kind, item in items
         ],
         batch_size=500,
     )
-    if accepted:
+    if items:
         request_drain()
+    return len(items)
 
 
-def ingest_export(data: Any, source_name: str = "export") -> dict[str, int]:
-    """Store each item of a JSON export (or poller page) separately: a bad item never blocks the others."""
-    counts = {"stored": 0, "rejected": 0}
-    for kind, item in split_export(data):
-        raw = json.dumps(item, ensure_ascii=False).encode()
-        try:
-            ingest(Channel.WEIBO, "item", raw, {"kind": kind, "from": source_name})
-            counts["stored"] += 1
-        except PayloadError:
-            counts["rejected"] += 1
-    return counts
+def accept_export(data: Any, source_name: str = "export") -> dict[str, int]:
+    """The door of an uploaded export or a poller page: good items stored raw for the drain, bad ones kept
+    as rejected; PayloadError when it is not in the Weibo shape at all."""
+    accepted, refused = check_push(data)
+    for item, reason in refused:
+        store_rejected(Channel.WEIBO, "item", json.dumps(item, ensure_ascii=False).encode(), reason)
+    return {"stored": store_items(accepted, {"from": source_name}), "rejected": len(refused)}
 
 
 class WeiboApi(Protocol):
@@ -228,14 +224,14 @@ def poll(client: WeiboApi, since: dict[str, str]) -> dict[str, str]:
     marks = dict(since)
     for kind in ("mention", "comment", "dm"):
         page = client.fetch(kind, since.get(kind, ""))
-        ingest_export(page, f"poller:{kind}")
+        accept_export(page, f"poller:{kind}")
         ids = [int(item.get("id", 0)) for _, item in split_export(page)]
         if ids:
             marks[kind] = str(max([*ids, int(since.get(kind) or 0)]))
     return marks
 
 
-def send_weibo_reply(message: Message) -> str:
+def send_weibo_reply(message: Message) -> DeliveryResult:
     """Private conversations get a DM; public ones a short public acknowledgement plus the DM."""
     conversation = message.conversation
     inbound = conversation.messages.filter(direction="inbound").order_by("-sent_at", "-id").first()
@@ -251,4 +247,29 @@ def send_weibo_reply(message: Message) -> str:
         status_id = raw.get("status_id") or comment_id
         ids.append(client.reply_comment(comment_id, status_id, PUBLIC_ACKNOWLEDGEMENT))
     ids.append(client.send_direct_message(uid, message.body))
-    return ",".join(i for i in ids if i)
+    return DeliveryResult(",".join(i for i in ids if i))
+
+
+class WeiboAdapter(Adapter):
+    channel = Channel.WEIBO
+    # "push": a bridge's batch as it arrived, split by the drain into one "push-item" each; "item": one item
+    # of an upload or poller page (older payloads came that way too).
+    sources = ("push", "push-item", "item")
+
+    def check(self, raw: bytes, meta: dict[str, Any]) -> None:
+        accepted, refused = check_push(load_json(raw))
+        if refused and not accepted:
+            raise PayloadError(refused[0][1])
+
+    def parse(self, payload: InboundPayload) -> list[Inbound]:
+        if payload.source == "push":
+            accepted, _ = check_push(load_json(bytes(payload.raw)))
+            store_items(accepted, {"from": "webhook", "push_id": payload.pk})
+            return []
+        return [parse_item(payload)]
+
+    def send(self, message: Message) -> DeliveryResult:
+        return send_weibo_reply(message)
+
+
+adapter = WeiboAdapter()

@@ -12,7 +12,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from dabai.channels import chat, conf
+from dabai.channels import conf
+from dabai.channels.chat import visitors as chat
 
 logger = logging.getLogger(__name__)
 # A message is at most 4,000 characters; JSON escapes (\uXXXX) may make its frame six times longer.
@@ -72,7 +73,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await self.refuse("empty", _("Please type a message first."))
                 return
             message = await database_sync_to_async(chat.receive_chat_message)(self.visitor, text, client_id)
-            await self.send_json({"type": "ack", "client_id": client_id, "id": message.pk})
+            await self.send_json({"type": "ack", "client_id": client_id, "id": message and message.pk})
         elif kind == "identify":
             fields = {key: content.get(key, "") for key in ("email", "phone", "name")}
             if not all(isinstance(value, str) for value in fields.values()):

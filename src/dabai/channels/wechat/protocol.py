@@ -1,33 +1,21 @@
-"""WeChat Official Account: the callback protocol (plaintext and safe mode) and the customer-service API."""
+"""WeChat Official Account callbacks: signatures, safe-mode encryption, freshness and the XML messages."""
 
 import base64
 import hashlib
 import hmac
-import json
 import os
 import re
 import struct
 import time
-import urllib.parse
-import urllib.request
-from datetime import timedelta
-from typing import Any
 from xml.etree import ElementTree
 
 from Crypto.Cipher import AES
-from django.db import transaction
-from django.utils import timezone
 
 from dabai.channels import conf
-from dabai.channels.models import AccessToken, InboundPayload
-from dabai.channels.sanitise import cap_extras, from_timestamp, identifier
-from dabai.channels.services import PayloadError, claim_nonce, register_handler, set_subscription
-from dabai.conversations.models import Message
-from dabai.conversations.services import receive_message
+from dabai.channels.adapter import PayloadError
+from dabai.channels.services import claim_nonce
 from dabai.core.choices import Channel
-from dabai.customers.services import resolve_customer
 
-TOKEN_EXPIRED_CODES = {40001, 40014, 42001}
 BLOCK = 32
 
 
@@ -200,76 +188,3 @@ FIELDS = {
     "Title",
     "Url",
 }
-
-
-@register_handler(Channel.WECHAT, "callback")
-def handle_callback(payload: InboundPayload) -> Message | None:
-    fields = unwrap(bytes(payload.raw))
-    openid = identifier(fields.get("FromUserName", ""), "FromUserName")
-    customer = resolve_customer(Channel.WECHAT, openid)
-    if fields.get("MsgType") == "event":
-        event = fields.get("Event", "").lower()
-        if event in {"subscribe", "unsubscribe"}:
-            set_subscription(Channel.WECHAT, openid, event == "subscribe")
-        return None
-    created = fields.get("CreateTime", "").strip()
-    msg_id = identifier(fields.get("MsgId", ""), "MsgId", required=False)
-    return receive_message(
-        channel=Channel.WECHAT,
-        customer=customer,
-        body=message_text(fields),
-        external_id=msg_id or f"{openid}:{created[:40]}",
-        raw_payload={"payload_id": payload.pk, **cap_extras(fields, FIELDS)},
-        sent_at=from_timestamp(created) or timezone.now(),
-    ).message
-
-
-class WeChatError(RuntimeError):
-    def __init__(self, code: int, text: str) -> None:
-        super().__init__(f"WeChat error {code}: {text}")
-        self.code = code
-
-
-def _call(url: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    body = json.dumps(data, ensure_ascii=False).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            result = json.loads(response.read().decode())
-    except (TimeoutError, OSError) as exc:
-        raise ConnectionError(f"WeChat API unreachable: {exc}") from exc
-    if result.get("errcode"):
-        raise WeChatError(int(result["errcode"]), result.get("errmsg", ""))
-    return result
-
-
-def access_token(*, refresh: bool = False) -> str:
-    """The account's access token, shared in the database by every worker until shortly before expiry."""
-    settings_ = conf.wechat()
-    name = f"wechat:{settings_['app_id']}"
-    cached = AccessToken.objects.filter(name=name, expires_at__gt=timezone.now()).first()
-    if cached is not None and not refresh:
-        return cached.token
-    query = urllib.parse.urlencode(
-        {"grant_type": "client_credential", "appid": settings_["app_id"], "secret": settings_["app_secret"]}
-    )
-    result = _call(f"{settings_['api_base']}/cgi-bin/token?{query}")
-    expires_at = timezone.now() + timedelta(seconds=int(result.get("expires_in", 7200)) - 300)
-    with transaction.atomic():
-        AccessToken.objects.update_or_create(
-            name=name, defaults={"token": result["access_token"], "expires_at": expires_at}
-        )
-    return result["access_token"]
-
-
-def send_text(openid: str, text: str) -> str:
-    """Reply through the customer-service message API; an expired token is refreshed once."""
-    data = {"touser": openid, "msgtype": "text", "text": {"content": text}}
-    base = conf.wechat()["api_base"]
-    try:
-        _call(f"{base}/cgi-bin/message/custom/send?access_token={access_token()}", data)
-    except WeChatError as exc:
-        if exc.code not in TOKEN_EXPIRED_CODES:
-            raise
-        _call(f"{base}/cgi-bin/message/custom/send?access_token={access_token(refresh=True)}", data)
-    return ""

@@ -1,4 +1,4 @@
-"""Web chat: visitors known by a signed token, messages in over WebSocket, replies out live or by email.
+"""Web chat visitors: known by a signed token, messages in over WebSocket, replies out live or by email.
 
 The widget runs on the company's own website, another origin than dabai: third-party cookies do not cross
 over, so the session endpoint hands the widget a signed visitor token that it keeps and shows again (in the
@@ -6,6 +6,7 @@ session request's body and as a WebSocket subprotocol, never in a URL that acces
 own demo page also gets the same token as a first-party cookie.
 """
 
+import json
 import re
 import secrets
 import time
@@ -21,9 +22,10 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from dabai.channels import conf
+from dabai.channels.drain import drain_now
 from dabai.channels.models import ChatVisitor
+from dabai.channels.services import set_delivery_status, store_payload
 from dabai.conversations.models import DeliveryStatus, Direction, Message
-from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
 from dabai.core.origins import is_own_origin, origin_matches
 from dabai.customers.services import resolve_customer
@@ -137,7 +139,7 @@ def identify_visitor(
     return visitor
 
 
-def _ensure_customer(visitor: ChatVisitor) -> None:
+def ensure_customer(visitor: ChatVisitor) -> None:
     """The visitor's customer record, created with their first message (the chat identity is the token)."""
     if visitor.customer_id is not None:
         return
@@ -154,19 +156,18 @@ def visitor_connected(visitor_id: int, delta: int) -> None:
         ChatVisitor.objects.filter(pk=visitor_id, connections__lt=0).update(connections=0)
 
 
-def receive_chat_message(visitor: ChatVisitor, text: str, client_id: str) -> Message:
-    """Store what the visitor typed once, even if the widget re-sends it after a reconnect."""
+def receive_chat_message(visitor: ChatVisitor, text: str, client_id: str) -> Message | None:
+    """Store what the visitor typed once, even if the widget re-sends it after a reconnect.
+
+    The frame is stored raw first, then drained at once: the widget's acknowledgement names the message.
+    None only if storing it failed for now (its retry chain stores it).
+    """
     text = text.strip()[:MAX_MESSAGE_LENGTH]
     if not text:
         raise ValueError("empty message")
-    _ensure_customer(visitor)
-    return receive_message(
-        channel=Channel.CHAT,
-        customer=visitor.customer,
-        body=text,
-        external_id=f"{visitor.token}:{client_id[:64]}",
-        raw_payload={"visitor": visitor.pk, "client_id": client_id[:64]},
-    ).message
+    frame = {"visitor": visitor.pk, "text": text, "client_id": client_id[:64]}
+    payload = store_payload(Channel.CHAT, "widget", json.dumps(frame, ensure_ascii=False).encode())
+    return drain_now(payload)
 
 
 def history(visitor: ChatVisitor, limit: int = 50) -> list[dict]:
@@ -190,38 +191,24 @@ def as_event(message: Message) -> dict:
     }
 
 
-def _visitor_for(message: Message) -> ChatVisitor | None:
+def visitor_for(message: Message) -> ChatVisitor | None:
     visitors = ChatVisitor.objects.filter(customer_id=message.conversation.customer_id)
     return visitors.order_by("-last_seen_at").first()
 
 
-def _push(visitor: ChatVisitor, message: Message) -> None:
+def push(visitor: ChatVisitor, message: Message) -> None:
     event = {"type": "chat.reply", **as_event(message)}
     async_to_sync(get_channel_layer().group_send)(visitor_group(visitor.pk), event)
 
 
 def push_live_reply(message: Message) -> bool:
     """Send the reply straight to an open widget and mark it sent; False when the visitor is not there."""
-    from dabai.channels.services import set_delivery_status
-
-    visitor = _visitor_for(message)
+    visitor = visitor_for(message)
     if visitor is None or visitor.connections <= 0:
         return False
-    _push(visitor, message)
+    push(visitor, message)
     set_delivery_status(message, DeliveryStatus.SENT, provider_id=f"chat:{message.pk}", attempt=True)
     return True
-
-
-def send_chat_reply(message: Message) -> str:
-    """Live to an open widget; to the visitor's email if they left one and are gone; else kept in history."""
-    from dabai.channels.email import send_email_reply
-
-    visitor = _visitor_for(message)
-    if visitor is not None and visitor.connections <= 0 and visitor.email:
-        return send_email_reply(message, visitor.email)
-    if visitor is not None:
-        _push(visitor, message)
-    return f"chat:{message.pk}"
 
 
 def check_origin(origin: str, host: str) -> tuple[bool, str]:

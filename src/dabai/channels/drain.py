@@ -1,0 +1,225 @@
+"""The drain: every inbound path's one way from a stored raw payload to stored, analysed messages.
+
+A door stores the raw delivery and asks for a drain (``accept_payload``); one drain task at a time takes what
+arrived in batches (a few queries per batch instead of dozens per message), parses it with its adapter, stores
+the messages with ``receive_messages`` and lets the filter read them together. Paths whose sender waits for
+the stored message (the chat widget's acknowledgement, a call logged at the desk) drain their own payload at
+once (``drain_now``): the same code, one payload. A failure starts the payload's one retry chain; after the
+last attempt it is a dead letter that admins can requeue.
+"""
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks import task
+
+from dabai.accounts.models import User
+from dabai.accounts.services import record_audit
+from dabai.channels.adapter import PayloadError
+from dabai.channels.models import DrainRequest, InboundPayload, PayloadStatus
+from dabai.channels.services import process_payloads, store_payload
+from dabai.conversations.models import Message
+from dabai.conversations.services import read_messages
+from dabai.conversations.tasks import analyse_messages
+from dabai.core.tasking import RETRY_DELAYS_SECONDS, enqueue_on_commit, retry_later
+
+logger = logging.getLogger(__name__)
+
+DRAIN_STALE_AFTER = timedelta(seconds=60)
+DRAIN_BATCH = 200
+DRAIN_SLICE_SECONDS = 5
+# Items split from one bulk delivery (a Weibo push of thousands of statuses) share each drain batch with
+# everything else: at most BULK_SHARE of them per batch, so an SMS arriving behind them waits one batch.
+BULK_SOURCES = ("push-item",)
+BULK_SHARE = 50
+
+
+def accept_payload(
+    channel: str, source: str, raw: bytes, meta: dict[str, Any] | None = None
+) -> InboundPayload:
+    """Store the delivery and leave the rest to the drain: the sender has its answer within milliseconds."""
+    payload = store_payload(channel, source, raw, meta)
+    request_drain()
+    return payload
+
+
+def request_drain() -> bool:
+    """Queue one drain task unless one is queued already (or the queued one is so old it must have been lost).
+
+    One statement, whatever the burst: an upsert that only writes (and returns a row) when no fresh request
+    exists. The task is enqueued after commit, so it always finds the payload that asked for it.
+    """
+    now = timezone.now()
+    table = connection.ops.quote_name(DrainRequest._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, queued_at) VALUES (1, %s) ON CONFLICT (id) DO UPDATE "
+            f"SET queued_at = excluded.queued_at WHERE {table}.queued_at < %s RETURNING id",
+            [adapt(now), adapt(now - DRAIN_STALE_AFTER)],
+        )
+        queued = cursor.fetchone() is not None
+    if queued:
+        enqueue_on_commit(drain_inbound)
+    return queued
+
+
+def drain_started() -> None:
+    """The drain runs now: payloads arriving from here on ask for the next one."""
+    DrainRequest.objects.all().delete()
+
+
+def drain_batch(limit: int) -> int:
+    """Process up to ``limit`` received payloads together, then let the filter read their messages together.
+
+    Returns how many payloads were claimed. Claiming skips rows another worker holds, so several workers
+    can drain side by side. Items of a bulk delivery take at most ``BULK_SHARE`` places of a batch. A crash
+    after the commit leaves messages without insights; the sweep reads them.
+    """
+    with transaction.atomic():
+        claimable = (
+            InboundPayload.objects.select_for_update(skip_locked=True)
+            .filter(status=PayloadStatus.RECEIVED)
+            .order_by("received_at", "pk")
+        )
+        bulk = list(claimable.filter(source__in=BULK_SOURCES)[: min(limit, BULK_SHARE)])
+        payloads = [*claimable.exclude(source__in=BULK_SOURCES)[: limit - len(bulk)], *bulk]
+        outcomes = process_payloads(payloads, analyse=False)
+    for payload in payloads:
+        if payload.status == PayloadStatus.FAILED:
+            schedule_retry(payload)
+    created = [r.message for found in outcomes for r in found if r.created]
+    if created:
+        _read_now_or_later(created)
+    return len(payloads)
+
+
+def drain_now(payload: InboundPayload) -> Message | None:
+    """Drain one just-stored payload in this process (its sender waits for the message): the first message
+    it stored, or None (an event, or a failure now in its retry chain). PayloadError if it is hopeless.
+
+    The row is locked first: if a running drain took it meanwhile, this waits for it and reads its outcome.
+    """
+    with transaction.atomic():
+        payload = InboundPayload.objects.select_for_update().get(pk=payload.pk)
+        if payload.status != PayloadStatus.RECEIVED:
+            return payload.message
+        outcome = process_payloads([payload])[0]
+    if payload.status == PayloadStatus.REJECTED:
+        raise PayloadError(payload.error)
+    if payload.status == PayloadStatus.FAILED:
+        schedule_retry(payload)
+    return outcome[0].message if outcome else None
+
+
+def more_to_drain() -> bool:
+    return InboundPayload.objects.filter(status=PayloadStatus.RECEIVED).exists()
+
+
+def _read_now_or_later(messages: list[Message]) -> None:
+    try:
+        read_messages(messages)
+    except Exception:
+        logger.exception("reading %d drained messages failed; queued for retry", len(messages))
+        analyse_messages.enqueue([m.pk for m in messages])
+
+
+def schedule_retry(payload: InboundPayload) -> None:
+    """Continue the payload's one retry chain: its next attempt after the back-off, or the dead letter.
+
+    ``payload.attempts`` counts the attempts made; the chain's next link carries that number, so a second
+    link for the same attempt (a sweep re-asked meanwhile) finds the attempt made and does nothing.
+    """
+    made = payload.attempts
+    if retry_later(reprocess_payload, made - 1, payload.pk):
+        payload.next_attempt_at = timezone.now() + timedelta(seconds=RETRY_DELAYS_SECONDS[made - 1])
+    else:
+        logger.error("gave up on %s payload #%s after %d attempts", payload.channel, payload.pk, made)
+        payload.status, payload.next_attempt_at = PayloadStatus.DEAD, None
+    InboundPayload.objects.filter(pk=payload.pk).update(
+        status=payload.status, next_attempt_at=payload.next_attempt_at
+    )
+
+
+def lost_retries(overdue_before: datetime, limit: int) -> list[InboundPayload]:
+    """Failed payloads whose next attempt is long overdue (its task died with a worker): asked for again.
+
+    Payloads with a pending retry are left alone, so the sweep never starts a second chain.
+    """
+    lost = list(
+        InboundPayload.objects.filter(status=PayloadStatus.FAILED)
+        .filter(Q(next_attempt_at__lt=overdue_before) | Q(next_attempt_at__isnull=True))
+        .only("pk", "attempts")[:limit]
+    )
+    for payload in lost:
+        reprocess_payload.enqueue(payload.pk, attempt=payload.attempts)
+    InboundPayload.objects.filter(pk__in=[p.pk for p in lost]).update(next_attempt_at=timezone.now())
+    return lost
+
+
+def requeue_payloads(payloads: Iterable[InboundPayload], actor: User | None) -> int:
+    """An admin sends dead letters (or failed payloads) through the drain again, with a fresh retry chain."""
+    requeued = 0
+    for payload in payloads:
+        if payload.status not in {PayloadStatus.DEAD, PayloadStatus.FAILED}:
+            continue
+        record_audit(
+            actor, "payload.retry", payload, {"status": payload.status, "attempts": payload.attempts}
+        )
+        requeued += InboundPayload.objects.filter(pk=payload.pk, status=payload.status).update(
+            status=PayloadStatus.RECEIVED, attempts=0, next_attempt_at=None
+        )
+    if requeued:
+        request_drain()
+    return requeued
+
+
+@task()
+def drain_inbound() -> int:
+    """Process accepted payloads in batches until none are left or this turn's time is up.
+
+    The time slice lets other work (replies, polls) through under a sustained burst; the next turn is
+    queued behind it.
+    """
+    drain_started()
+    deadline = time.monotonic() + DRAIN_SLICE_SECONDS
+    drained = 0
+    while True:
+        claimed = drain_batch(DRAIN_BATCH)
+        drained += claimed
+        if claimed == 0 or (claimed < DRAIN_BATCH and not more_to_drain()):
+            return drained
+        if time.monotonic() > deadline:
+            request_drain()
+            return drained
+
+
+@task()
+def reprocess_payload(payload_id: int, attempt: int = 0) -> str:
+    """One link of a failed payload's retry chain (see ``schedule_retry``): process it again, never lost.
+
+    ``attempt`` is how many attempts were made when this link was queued; if the payload has moved on since
+    (another link or the drain got there first), this link does nothing.
+    """
+    with transaction.atomic():
+        payload = (
+            InboundPayload.objects.select_for_update()
+            .filter(pk=payload_id, status=PayloadStatus.FAILED, attempts=attempt)
+            .first()
+        )
+        if payload is None:
+            return "done"
+        process_payloads([payload])
+        if payload.status == PayloadStatus.REJECTED:
+            return "rejected"
+        if payload.status == PayloadStatus.FAILED:
+            logger.warning("payload #%s failed again (attempt %d)", payload_id, payload.attempts)
+            schedule_retry(payload)
+            return payload.status
+    return "ok"

@@ -1,0 +1,66 @@
+"""The WeChat adapter: Official Account callbacks in (verified at the door), customer-service API out."""
+
+from typing import Any
+
+from django.utils import timezone
+
+from dabai.channels.adapter import Adapter, DeliveryResult, PermanentDeliveryError, customer_address
+from dabai.channels.models import InboundPayload
+from dabai.channels.sanitise import cap_extras, from_timestamp, identifier
+from dabai.channels.services import is_subscribed, set_subscription
+from dabai.channels.wechat.api import send_text
+from dabai.channels.wechat.protocol import FIELDS, message_text, unwrap
+from dabai.conversations.models import Message
+from dabai.conversations.services import Inbound
+from dabai.core.choices import Channel
+from dabai.customers.services import resolve_customer
+
+
+def read_fields(fields: dict[str, str]) -> dict[str, Any]:
+    """What a callback says, or PayloadError when it is not a message or event we can keep (the door
+    asks this before acknowledging, the drain again when it parses the stored callback)."""
+    openid = identifier(fields.get("FromUserName", ""), "FromUserName")
+    if fields.get("MsgType") == "event":
+        return {"openid": openid, "event": fields.get("Event", "").lower()}
+    created = fields.get("CreateTime", "").strip()
+    msg_id = identifier(fields.get("MsgId", ""), "MsgId", required=False)
+    return {
+        "openid": openid,
+        "event": "",
+        "body": message_text(fields),
+        "external_id": msg_id or f"{openid}:{created[:40]}",
+        "sent_at": from_timestamp(created) or timezone.now(),
+    }
+
+
+class WeChatAdapter(Adapter):
+    channel = Channel.WECHAT
+    sources = ("callback",)
+
+    def parse(self, payload: InboundPayload) -> list[Inbound]:
+        fields = unwrap(bytes(payload.raw))
+        read = read_fields(fields)
+        customer = resolve_customer(Channel.WECHAT, read["openid"])
+        if read["event"]:
+            if read["event"] in {"subscribe", "unsubscribe"}:
+                set_subscription(Channel.WECHAT, read["openid"], read["event"] == "subscribe")
+            return []
+        return [
+            Inbound(
+                channel=Channel.WECHAT,
+                customer=customer,
+                body=read["body"],
+                external_id=read["external_id"],
+                raw_payload={"payload_id": payload.pk, **cap_extras(fields, FIELDS)},
+                sent_at=read["sent_at"],
+            )
+        ]
+
+    def send(self, message: Message) -> DeliveryResult:
+        openid = customer_address(message, Channel.WECHAT)
+        if not is_subscribed(Channel.WECHAT, openid):
+            raise PermanentDeliveryError("the customer unfollowed the official account")
+        return DeliveryResult(send_text(openid, message.body))
+
+
+adapter = WeChatAdapter()
