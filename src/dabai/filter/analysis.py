@@ -282,7 +282,7 @@ def _finish(
             w = weight
             if feat[0] == "k":
                 spans = by_cat.get(feat[2:])
-            elif feat[0] in "wb":
+            elif feat[0] in "wbtun":
                 span = _locate(lowered, feat)
                 spans = [span] if span else None
             else:
@@ -472,12 +472,18 @@ def _rule_voice(norm: str, sentiment: str) -> str:
 
 
 def _locate(norm: str, feat: str) -> tuple[int, int] | None:
-    """Span of a word or bigram feature in the lower-cased normalised text."""
+    """Span of a word, character or n-gram feature in the lower-cased normalised text."""
     kind, _, val = feat.partition(":")
-    if kind not in ("w", "b") or not val or "0" in val:
+    if kind not in ("w", "b", "t", "u", "n") or not val or "0" in val:
         return None
     i = norm.find(val)
-    return (i, i + len(val)) if i >= 0 else None
+    if i < 0:
+        return None
+    if kind == "n":  # a negated word: the span starts at its negator ("不满意", not "满意")
+        for neg in ("没有", "不是", "不能", "不会", "不要", "无法", "不", "没", "别", "未"):
+            if i >= len(neg) and norm.startswith(neg, i - len(neg)):
+                return i - len(neg), i + len(val)
+    return i, i + len(val)
 
 
 def _resolve_model(model: Model | str | None) -> Model | None:

@@ -261,10 +261,10 @@ def explainable(feature: str) -> bool:
     kind, _, value = feature.partition(":")
     if kind == "k":
         return True
-    if kind not in ("w", "b") or not value or value.isdigit() or "0" in value:
+    if kind not in ("w", "b", "t", "u", "n") or not value or value.isdigit() or "0" in value:
         return False
     tags = rjieba.tag(value)
-    if kind == "b" and len(tags) != 1:
+    if kind in ("b", "t") and len(tags) != 1:
         return False
     return any(flag[:1] not in _FUNCTION_POS for _, flag in tags if flag) and not all(
         flag[:1] in _FUNCTION_POS for _, flag in tags
