@@ -2,6 +2,7 @@
 
 import email
 import email.header
+import json
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
-from dabai.channels.models import ChatVisitor
+from dabai.channels.models import ChatVisitor, InboundPayload
 from dabai.config.asgi import application
 from dabai.conversations.models import Conversation, DeliveryStatus, Message
 from dabai.conversations.services import post_reply
@@ -84,6 +85,12 @@ def test_visitor_chats_live_and_the_agent_inbox_hears_of_it(agent):
     assert reply["type"] == "reply" and reply["text"] == "您好，马上为您查询。" and reply["from"] == "agent"
     assert Message.objects.filter(direction="inbound").count() == 1
     assert Message.objects.get(direction="outbound").delivery_status == DeliveryStatus.SENT
+    inbound = Message.objects.get(direction="inbound")
+    assert ack["id"] == inbound.pk
+    payloads = InboundPayload.objects.filter(channel="chat", source="widget")
+    assert payloads.count() == 2, "each frame is stored raw first, the re-sent one too"
+    assert {p.message_id for p in payloads} == {inbound.pk}
+    assert json.loads(bytes(payloads.first().raw))["text"] == "你好，我的订单还没发货"
 
 
 def test_returning_visitor_keeps_their_history(agent):

@@ -292,3 +292,28 @@ def test_a_reply_to_a_subject_with_line_breaks_is_still_sent(client, db, agent, 
     sent = email.message_from_bytes(smtp_sink.messages[0]["data"])
     assert sent["Bcc"] is None
     assert smtp_sink.messages[0]["to"] == ["wangzhe@mail.example.cn"]
+
+
+def test_a_reply_drained_in_the_same_batch_as_its_original_joins_its_thread_with_attachments(client, db):
+    original = big5_html_with_attachment()
+    answer = MIMEMultipart()
+    answer["From"] = "chen@example.tw"
+    answer["Subject"] = "补充材料"
+    answer["Message-ID"] = "<invoice-10@example.tw>"
+    answer["In-Reply-To"] = "<invoice-9@example.tw>"
+    answer.attach(MIMEText("附上新的发票照片", "plain", "utf-8"))
+    answer.attach(MIMEApplication(b"\x89PNG fake", Name="photo.png"))
+    for raw in (original, answer.as_bytes()):
+        response = client.post(URL, data=raw, content_type="message/rfc822", **signed_headers(raw))
+        assert response.status_code == 202
+    assert not Message.objects.exists(), "the door only stores the raw mail"
+
+    drain()
+
+    assert Conversation.objects.count() == 1
+    assert Conversation.objects.get().message_count == 2
+    names = sorted(Attachment.objects.values_list("filename", flat=True))
+    assert names == ["photo.png", "发票.pdf"]
+    reply = Message.objects.get(external_id="<invoice-10@example.tw>")
+    assert reply.email_header.in_reply_to == "<invoice-9@example.tw>"
+    assert set(InboundPayload.objects.values_list("status", flat=True)) == {PayloadStatus.PROCESSED}

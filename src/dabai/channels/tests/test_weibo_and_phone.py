@@ -281,3 +281,20 @@ def test_poll_task_keeps_its_high_water_marks_between_runs(db, stand_in, setting
     assert Message.objects.count() == 2
     assert MailboxState.objects.get(name="weibo:comment").last_uid == 5001
     assert "since_id=5001" in stand_in.calls("/2/comments/to_me.json")[-1].query
+
+
+def test_a_call_logged_at_the_desk_is_stored_raw_as_the_desk_form(client_for, agent):
+    client_for(agent).post(
+        "/channels/phone/log/",
+        {
+            "caller": "13800138000",
+            "started_at": "2026-11-25 11:00",
+            "duration_seconds": 60,
+            "summary": "催发票",
+        },
+    )
+    payload = InboundPayload.objects.get()
+    assert (payload.channel, payload.source, payload.status) == ("phone", "desk", PayloadStatus.PROCESSED)
+    assert payload.meta == {"agent_id": agent.pk}
+    assert json.loads(bytes(payload.raw))["summary"] == "催发票"
+    assert payload.message.call.agent == agent
