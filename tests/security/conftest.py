@@ -25,7 +25,9 @@ from .tally import FAILURES, TALLY
 
 @pytest.fixture(autouse=True)
 def probe_settings(settings, tmp_path):
-    """Webhook secrets, a WeChat account in plaintext mode, media in a temporary folder."""
+    """Webhook secrets, a WeChat account in plaintext mode, media in a temporary folder, a fast password hash
+    (the people fixtures set passwords; PBKDF2 would cost seconds per test)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.DABAI_WEBHOOK_SECRET = SECRET
     settings.DABAI_SMS_SECRET = SECRET
