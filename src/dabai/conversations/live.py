@@ -6,12 +6,11 @@ and each event goes to the groups of its conversation's team and assignee. An ag
 another team's conversation ids.
 """
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
 from dabai.accounts.models import User
 from dabai.accounts.permissions import is_desk_user, sees_all_conversations, team_ids
+from dabai.core import live
 
 INBOX_ALL_GROUP = "inbox-all"
 INBOX_UNROUTED_GROUP = "inbox-unrouted"
@@ -54,47 +53,33 @@ def publish_conversation_event(conversation_id: int, kind: str, **data: object) 
     publish_conversation_events([(conversation_id, kind, data)])
 
 
+def conversation_event(conversation_id: int, kind: str, **data: object) -> dict:
+    """What a desk page hears: what happened to which conversation, never the text."""
+    return {"type": "conversation.event", "kind": kind, "conversation_id": conversation_id, **data}
+
+
 def publish_conversation_events(events: list[tuple[int, str, dict]]) -> None:
     """Many events (a stored batch) in one trip to the channel layer once the transaction commits."""
     if not events:
         return
-    messages = [
-        (
-            {"type": "conversation.event", "kind": kind, "conversation_id": cid, **data},
-            conversation_group(cid),
-        )
-        for cid, kind, data in events
-    ]
-    transaction.on_commit(lambda: _send(messages))
+    addressed = [(conversation_group(c), conversation_event(c, kind, **data)) for c, kind, data in events]
+    transaction.on_commit(lambda: live.send(_addressed(addressed)))
 
 
-def _send(messages: list[tuple[dict, str]]) -> None:
-    """One trip into the event loop for the whole batch: each ``async_to_sync`` call costs milliseconds.
-
-    Every event reaches its conversation's page (a conversation that has only just been created has no page
+def _addressed(events: list[live.Addressed]) -> list[live.Addressed]:
+    """Every event reaches its conversation's page (a conversation that has only just been created has no page
     open yet). Open inboxes get one event per batch and audience: any event makes them re-fetch the list, and
     two hundred re-fetches for a burst of two hundred messages would help nobody.
     """
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    inbox_events = _inbox_events(messages)
-
-    async def send_all() -> None:
-        for event, group in messages:
-            if event["kind"] != "conversation.created":
-                await layer.group_send(group, event)
-        for group, event in inbox_events.items():
-            await layer.group_send(group, event)
-
-    async_to_sync(send_all)()
+    pages = [(group, event) for group, event in events if event["kind"] != "conversation.created"]
+    return pages + list(_inbox_events(events).items())
 
 
-def _inbox_events(messages: list[tuple[dict, str]]) -> dict[str, dict]:
+def _inbox_events(events: list[live.Addressed]) -> dict[str, dict]:
     """The last event of the batch for each inbox group allowed to hear about it (one query)."""
     from dabai.conversations.models import Conversation
 
-    ids = {event["conversation_id"] for event, _ in messages}
+    ids = {event["conversation_id"] for _, event in events}
     owners = dict(
         (pk, (team_id, assignee_id))
         for pk, team_id, assignee_id in Conversation.objects.filter(pk__in=ids).values_list(
@@ -102,7 +87,7 @@ def _inbox_events(messages: list[tuple[dict, str]]) -> dict[str, dict]:
         )
     )
     latest: dict[str, dict] = {}
-    for event, _ in messages:
+    for _, event in events:
         owner = owners.get(event["conversation_id"])
         if owner is not None:
             for group in audience_groups(*owner):

@@ -12,8 +12,6 @@ import secrets
 import time
 import unicodedata
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -26,6 +24,7 @@ from dabai.channels.drain import drain_now
 from dabai.channels.models import ChatVisitor
 from dabai.channels.services import set_delivery_status, store_payload
 from dabai.conversations.models import DeliveryStatus, Direction, Message
+from dabai.core import live
 from dabai.core.choices import Channel
 from dabai.core.origins import is_own_origin, origin_matches
 from dabai.customers.services import resolve_customer
@@ -198,7 +197,7 @@ def visitor_for(message: Message) -> ChatVisitor | None:
 
 def push(visitor: ChatVisitor, message: Message) -> None:
     event = {"type": "chat.reply", **as_event(message)}
-    async_to_sync(get_channel_layer().group_send)(visitor_group(visitor.pk), event)
+    live.send([(visitor_group(visitor.pk), event)])
 
 
 def push_live_reply(message: Message) -> bool:
