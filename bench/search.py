@@ -47,7 +47,7 @@ QUERIES = [
 
 def corpus(n: int, seed: int = 8) -> list[tuple[str, str, bool]]:
     """Deterministic documents built from the demo's message templates and the sample help centre."""
-    from dabai.core.demo import ESCALATIONS, REPLIES, TEMPLATES
+    from dabai.demo.builder import ESCALATIONS, REPLIES, TEMPLATES
     from dabai.knowledge.demo import ARTICLES
 
     rng = random.Random(seed)

@@ -261,11 +261,14 @@ def read_messages(messages: list[Message]) -> list[Insight]:
     Besides the filter's JSON contract the stored reading keeps ``uncertain``: the signals whose score is
     below the model's calibrated floor, which the desk shows as uncertain rather than as a confident badge.
     """
+    return store_insights(_readings(messages))
+
+
+def _readings(messages: list[Message]) -> list[tuple[Message, dict[str, Any]]]:
     analyses = analyse_many([(m.body, m.channel) for m in messages], model=current_model())
-    readings = [
+    return [
         (m, {**a.to_dict(), "uncertain": list(a.uncertain)}) for m, a in zip(messages, analyses, strict=True)
     ]
-    return store_insights(readings)
 
 
 def store_insight(message: Message, analysis: dict[str, Any]) -> Insight:
@@ -452,6 +455,120 @@ def _raise_priorities(insights: list[Insight]) -> None:
         by_priority.setdefault(priority, set()).add(insight.message.conversation_id)
     for priority, conversation_ids in by_priority.items():
         Conversation.objects.filter(pk__in=conversation_ids, priority__lt=priority).update(priority=priority)
+
+
+# --------------------------------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class PastMessage:
+    """One message of a conversation's past, as it was: which way, what, when, by whom."""
+
+    direction: str
+    body: str
+    sent_at: datetime
+    author: User | None = None
+    external_id: str | None = None
+    raw_payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PastConversation:
+    """A conversation that happened before dabai stored it (the demo centre, another helpdesk's history)."""
+
+    customer: Customer
+    channel: str
+    messages: list[PastMessage]
+    subject: str = ""
+    status: str = Status.CLOSED
+    is_public: bool = False
+    team: Team | None = None
+    assignee: User | None = None
+
+
+def record_history(past: list[PastConversation], *, read: bool = True) -> list[Conversation]:
+    """Store past conversations with their messages as they were: a handful of queries whatever their number.
+
+    History is not new work: nothing reopens, routes, starts clocks, notifies or goes live. The counters
+    follow from the messages as live intake would have moved them (message count, last message, last
+    customer message and its masked preview, first response, resolved and closed times). With ``read`` the
+    filter reads the customer messages in the same transaction and urgent ones raise their conversation's
+    priority, as ``read_messages`` does, but quietly.
+    """
+    with transaction.atomic():
+        conversations = Conversation.objects.bulk_create([_past_conversation(p) for p in past])
+        messages = Message.objects.bulk_create(
+            [
+                _past_message(conversation, m)
+                for conversation, p in zip(conversations, past, strict=True)
+                for m in p.messages
+            ]
+        )
+        inbound = [m for m in messages if m.direction == Direction.INBOUND]
+        if read and inbound:
+            _raise_priorities(_write_insights(_readings(inbound)))
+    return conversations
+
+
+def _past_conversation(past: PastConversation) -> Conversation:
+    written = [m for m in past.messages if m.direction != Direction.NOTE]
+    latest_in = max((m for m in written if m.direction == Direction.INBOUND), key=_sent, default=None)
+    replies = [
+        m.sent_at
+        for m in written
+        if m.direction == Direction.OUTBOUND and not (m.author is not None and m.author.is_automated)
+    ]
+    last = max(m.sent_at for m in written)
+    return Conversation(
+        customer=past.customer,
+        channel=past.channel,
+        subject=past.subject[:255],
+        status=past.status,
+        is_public=past.is_public,
+        team=past.team,
+        assignee=past.assignee,
+        last_message_at=last,
+        last_inbound_at=latest_in.sent_at if latest_in else None,
+        message_count=len(written),
+        preview=mask(latest_in.body)[:PREVIEW_LENGTH] if latest_in else "",
+        first_response_at=min(replies, default=None),
+        resolved_at=last if past.status in {Status.RESOLVED, Status.CLOSED} else None,
+        closed_at=last if past.status == Status.CLOSED else None,
+    )
+
+
+def _sent(message: PastMessage) -> datetime:
+    return message.sent_at
+
+
+def _past_message(conversation: Conversation, past: PastMessage) -> Message:
+    return Message(
+        conversation=conversation,
+        direction=past.direction,
+        channel=conversation.channel,
+        external_id=past.external_id,
+        author=past.author,
+        body=past.body,
+        raw_payload=past.raw_payload,
+        sent_at=past.sent_at,
+        delivery_status=DeliveryStatus.SENT if past.direction == Direction.OUTBOUND else DeliveryStatus.NONE,
+    )
+
+
+# --------------------------------------------------------------------------------------------------- writing
+
+
+def start_conversation(
+    customer: Customer, channel: str, *, subject: str = "", status: str = Status.PENDING
+) -> Conversation:
+    """The centre writes first (an article by SMS): a conversation with no customer message, waiting on them.
+
+    The caller posts the first message (``post_reply``), which announces it.
+    """
+    now = timezone.now()
+    return Conversation.objects.create(
+        customer=customer, channel=channel, subject=subject[:255], status=status, last_message_at=now
+    )
 
 
 def post_reply(conversation: Conversation, author: User, body: str) -> Message:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation, Direction, Status
-from dabai.conversations.services import post_reply
+from dabai.conversations.services import post_reply, start_conversation
 from dabai.core import files
 from dabai.core.choices import Channel
 from dabai.customers.models import Customer
@@ -390,13 +390,7 @@ def _sms_conversation(customer: Customer, conversation: Conversation | None) -> 
         return active
     if not customer.identities.filter(channel__in=[Channel.SMS, Channel.PHONE]).exists():
         return None
-    return Conversation.objects.create(
-        customer=customer,
-        channel=Channel.SMS,
-        subject=gettext("Knowledge SMS"),
-        status=Status.PENDING,
-        last_message_at=timezone.now(),
-    )
+    return start_conversation(customer, Channel.SMS, subject=gettext("Knowledge SMS"), status=Status.PENDING)
 
 
 class NoPhoneNumber(Exception):

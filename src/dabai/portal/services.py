@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from dabai.accounts.models import Role, User
 from dabai.accounts.services import record_audit
-from dabai.conversations.models import Conversation, Status
+from dabai.conversations.models import Conversation
 from dabai.conversations.services import receive_message
 from dabai.core.choices import Channel
 from dabai.core.tasking import enqueue_on_commit
@@ -221,21 +221,9 @@ def verify_code(raw_address: str, code: str) -> User | None:
 def open_request(customer: Customer, *, subject: str, body: str) -> Conversation:
     """A new request from the portal is a new conversation, even if another one is still open.
 
-    Without an open one, ``receive_message`` opens it (so SLA clocks start as for any new conversation).
+    ``receive_message`` opens it (so SLA clocks start as for any new conversation).
     """
-    with transaction.atomic():
-        active = Conversation.objects.filter(
-            customer=customer, channel=PORTAL_CHANNEL, status__in=[Status.OPEN, Status.PENDING]
-        ).exists()
-        conversation = None
-        if active:
-            conversation = Conversation.objects.create(
-                customer=customer,
-                channel=PORTAL_CHANNEL,
-                subject=subject[:255],
-                last_message_at=timezone.now(),
-            )
-        received = receive_message(
-            channel=PORTAL_CHANNEL, customer=customer, body=body, subject=subject, conversation=conversation
-        )
+    received = receive_message(
+        channel=PORTAL_CHANNEL, customer=customer, body=body, subject=subject, open_new=True
+    )
     return received.message.conversation

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dabai.core.demo import DEMO_LOGINS, DemoBuilder, demo_loaded
+from dabai.demo.builder import DEMO_LOGINS, DemoBuilder, demo_loaded
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.test import Client
 from dabai.accounts.models import Role, User
 from dabai.conversations.models import Conversation, Insight, Message
 from dabai.core.choices import Channel
-from dabai.core.demo import DEMO_LOGINS, DemoBuilder
+from dabai.demo.builder import DEMO_LOGINS, DemoBuilder
 from dabai.customers.models import Customer
 
 

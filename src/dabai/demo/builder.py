@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from dabai.accounts.models import Department, Role, Team, User
 from dabai.accounts.services import create_staff_user
-from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Insight, Message, Status
+from dabai.conversations.models import Conversation, Direction, Status
+from dabai.conversations.services import PastConversation, PastMessage, record_history
 from dabai.core.choices import Channel
 from dabai.customers.models import ChannelIdentity, Customer, CustomerTag, Tier
-from dabai.filter import analyse_many, mask
 from dabai.knowledge.demo import load_help_centre
 from dabai.routing.demo import seed_routing_demo
 
@@ -272,7 +272,7 @@ class DemoBuilder:
             for team in teams.values()
         }
         channels = list(Channel.values)
-        conversations, thread_specs = [], []
+        past = []
         for i in range(self.n_conversations):
             channel = self.rng.choice(channels)
             customer = customers[0] if i < 5 else self.rng.choice(customers)
@@ -287,93 +287,43 @@ class DemoBuilder:
                 else None
             )
             _, first = self._text(channel)
-            conversations.append(
-                Conversation(
+            past.append(
+                PastConversation(
                     customer=customer,
                     channel=channel,
+                    messages=self._thread(i, channel, status, first, started, assignee),
                     subject=first[:30] if channel == Channel.EMAIL else "",
                     status=status,
                     is_public=channel == Channel.WEIBO and self.rng.random() < 0.6,
                     team=team,
                     assignee=assignee,
-                    last_message_at=started,
-                    preview=mask(first)[:120],
                 )
             )
-            thread_specs.append((first, started, assignee))
-        conversations = Conversation.objects.bulk_create(conversations)
-        self._messages(conversations, thread_specs)
+        record_history(past)
 
-    def _messages(
-        self, conversations: list[Conversation], specs: list[tuple[str, datetime, User | None]]
-    ) -> None:
-        messages: list[Message] = []
-        for conversation, (first, started, assignee) in zip(conversations, specs, strict=True):
-            at = started
-            thread = [(Direction.INBOUND, first)]
-            if conversation.status != Status.OPEN:
-                thread.append((Direction.OUTBOUND, self.rng.choice(REPLIES)))
-                if self.rng.random() < 0.4:
-                    thread.append(
-                        (
-                            Direction.INBOUND,
-                            self.rng.choice(PRAISE)
-                            if self.rng.random() < 0.5
-                            else self._text(conversation.channel)[1],
-                        )
-                    )
-            for n, (direction, body) in enumerate(thread):
-                at = at + timedelta(minutes=self.rng.randint(1, 90)) if n else at
-                messages.append(
-                    Message(
-                        conversation=conversation,
-                        direction=direction,
-                        channel=conversation.channel,
-                        external_id=f"demo-{conversation.channel}-{conversation.pk}-{n}"
-                        if direction == Direction.INBOUND
-                        else None,
-                        author=assignee if direction == Direction.OUTBOUND else None,
-                        body=body,
-                        raw_payload={"source": "demo"},
-                        sent_at=at,
-                        delivery_status=DeliveryStatus.SENT
-                        if direction == Direction.OUTBOUND
-                        else DeliveryStatus.NONE,
-                    )
-                )
-            conversation.last_message_at = at
-            conversation.message_count = len(thread)
-            if any(d == Direction.OUTBOUND for d, _ in thread):
-                conversation.first_response_at = started + timedelta(minutes=self.rng.randint(1, 240))
-            if conversation.status in {Status.RESOLVED, Status.CLOSED}:
-                conversation.resolved_at = at
-        Message.objects.bulk_create(messages)
-        Conversation.objects.bulk_update(
-            conversations,
-            ["last_message_at", "message_count", "first_response_at", "resolved_at"],
-            batch_size=500,
-        )
-        self._insights([m for m in messages if m.direction == Direction.INBOUND])
-
-    def _insights(self, inbound: list[Message]) -> None:
-        analyses = analyse_many([m.body for m in inbound])
-        insights = []
-        for message, analysis in zip(inbound, analyses, strict=True):
-            data = analysis.to_dict()
-            insights.append(
-                Insight(
-                    message=message,
-                    sentiment=data["sentiment"]["label"],
-                    sentiment_score=data["sentiment"]["score"],
-                    intent=(data["intent"] or {}).get("label", ""),
-                    voice=(data["voice"] or {}).get("label", ""),
-                    urgency=data["urgency"]["label"],
-                    escalation_risk=data["escalation"]["risk"],
-                    is_spam=data["spam"]["is_spam"],
-                    has_personal_data=bool(data["pii"]),
-                    masked_text=data["masked_text"],
-                    analysis=data,
-                    model_version=str(data["model_version"]),
+    def _thread(
+        self, index: int, channel: str, status: str, first: str, started: datetime, assignee: User | None
+    ) -> list[PastMessage]:
+        """The customer's first message; an answer unless the conversation is still open; sometimes thanks or
+        a follow-up."""
+        thread = [(Direction.INBOUND, first)]
+        if status != Status.OPEN:
+            thread.append((Direction.OUTBOUND, self.rng.choice(REPLIES)))
+            if self.rng.random() < 0.4:
+                follow_up = self.rng.choice(PRAISE) if self.rng.random() < 0.5 else self._text(channel)[1]
+                thread.append((Direction.INBOUND, follow_up))
+        messages, at = [], started
+        for n, (direction, body) in enumerate(thread):
+            at = at + timedelta(minutes=self.rng.randint(1, 90)) if n else at
+            inbound = direction == Direction.INBOUND
+            messages.append(
+                PastMessage(
+                    direction=direction,
+                    body=body,
+                    sent_at=at,
+                    author=None if inbound else assignee,
+                    external_id=f"demo-{channel}-{index}-{n}" if inbound else None,
+                    raw_payload={"source": "demo"},
                 )
             )
-        Insight.objects.bulk_create(insights, batch_size=500)
+        return messages
