@@ -7,4 +7,4 @@ class RepliesConfig(AppConfig):
     verbose_name = _("Replies")
 
     def ready(self) -> None:
-        from dabai.replies import signals  # noqa: F401  (connects the mention listener)
+        from dabai.replies import receivers  # noqa: F401  (connects the mention listener)

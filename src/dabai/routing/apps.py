@@ -7,4 +7,4 @@ class RoutingConfig(AppConfig):
     verbose_name = _("Routing and SLAs")
 
     def ready(self) -> None:
-        from dabai.routing import handlers  # noqa: F401  (connects the signal receivers)
+        from dabai.routing import receivers  # noqa: F401  (connects the signal receivers)

@@ -14,7 +14,7 @@ from dabai.conversations import signals
 from dabai.conversations.models import Conversation, Insight, Message, Priority, Status
 from dabai.core.choices import Channel
 from dabai.customers.models import Tier
-from dabai.routing import handlers, services
+from dabai.routing import receivers, services
 from dabai.routing.models import (
     ClockKind,
     ClockState,
@@ -100,7 +100,7 @@ def test_a_burst_of_new_conversations_gets_the_clocks_one_at_a_time_would_give(h
     sla_policy("VIP chat", Channel.CHAT, 1, 2, 60, tier=Tier.VIP)
     one_by_one, burst = burst_of_new_conversations(), burst_of_new_conversations()
     for conversation, message in one_by_one:
-        handlers.on_message_received(message, conversation, True)
+        receivers.on_message_received(message, conversation, True)
     arrive(burst)
 
     assert clocks_of([c for c, _ in burst]) == clocks_of([c for c, _ in one_by_one])
@@ -166,7 +166,7 @@ def test_clocks_for_a_burst_cost_the_same_queries_for_5_or_50_arrivals(hotline, 
         arrive(earlier)
         pairs = [opened(Channel.WECHAT, team=hotline) for _ in range(n)]
         arrivals = [signals.Arrival(m, c, True) for c, m in pairs] + [follow_up(c) for c, _ in earlier]
-        return queries(lambda: handlers.on_messages_received(sender=Message, arrivals=arrivals))
+        return queries(lambda: receivers.on_messages_received(sender=Message, arrivals=arrivals))
 
     small, large = cost(5), cost(50)
     assert large <= small + CHUNKS
@@ -248,7 +248,7 @@ def test_a_burst_of_insights_routes_and_opens_cases_as_one_at_a_time_would(
     insights = burst_of_insights(hotline, online, 20)
     with transaction.atomic():
         for insight in insights:
-            handlers.on_insight_stored(insight, insight.message)
+            receivers.on_insight_stored(insight, insight.message)
         one_by_one = outcome(insights)
         transaction.set_rollback(True)
     read(insights)
@@ -286,7 +286,7 @@ def test_routing_a_burst_costs_the_same_queries_for_5_or_50_insights(
 
     def cost(n: int) -> int:
         insights = burst_of_insights(hotline, online, n)
-        return queries(lambda: handlers.on_insights_stored(sender=Insight, insights=insights))
+        return queries(lambda: receivers.on_insights_stored(sender=Insight, insights=insights))
 
     small, large = cost(5), cost(50)
     assert large <= small + CHUNKS

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from dabai.core.signals import worker_started
 from dabai.core.tasks import start_heartbeat
-from dabai.routing.tasks import start_sla_sweep
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, batch: bool, **options) -> None:
         if not batch:
             start_heartbeat()
-            start_sla_sweep()
+            worker_started.send(sender=self.__class__)
         if settings.REDIS_URL:
             # In-process jobs (the filter model loads once) and upkeep every 30 s (see dabai.core.rqworker).
             call_command(

@@ -1,4 +1,5 @@
-"""Routing listens to conversations (conversations never import routing): clocks, assignment, complaints.
+"""Routing listens to conversations (conversations never import routing): clocks, assignment, complaints;
+and to the worker starting (the minute SLA sweep).
 
 Arrivals and insights come in batches (a webhook burst is stored and read in one go), so each batch is handled
 set-wise: a fixed number of queries however many items it holds. A routing bug must never roll back the
@@ -18,8 +19,10 @@ from django.utils import timezone
 
 from dabai.conversations import signals
 from dabai.conversations.models import Conversation, Insight, Message, Status
+from dabai.core.signals import worker_started
 from dabai.routing import selectors, services
 from dabai.routing.models import ClockKind, ClockState
+from dabai.routing.tasks import start_sla_sweep
 
 ANSWERED = (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE)
 OPENING = (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION)
@@ -176,3 +179,9 @@ def on_status_changed(sender, conversation: Conversation, old_status: str, **kwa
         services.resume_clocks(conversation, now)
     elif new == Status.OPEN and old_status in {Status.RESOLVED, Status.CLOSED}:
         services.start_clocks(conversation, [ClockKind.RESOLUTION], now)
+
+
+@receiver(worker_started, dispatch_uid="routing.worker_started")
+def start_sweep(sender, **kwargs) -> None:
+    """A worker starts the minute SLA sweep (a fresh chain; an older one retires at its next run)."""
+    start_sla_sweep()
