@@ -1,31 +1,46 @@
-"""Ingest benchmark: signed SMS webhooks at 200 messages/s for 60 s against a running dabai on loopback.
+"""Ingest benchmark: a realistic channel mix at 200 messages/s for 60 s against a running dabai on loopback.
 
-PostgreSQL + Redis (tasks and channel layer) as in production, `dabai serve` and `dabai worker` as
+PostgreSQL + Redis (tasks and channel layer) as in production, the web server and `dabai worker` as
 subprocesses, an open-loop load generator (asyncio, keep-alive connections) that stops by itself.
 
-Run 1, steady: every message once. Prints stored latency (webhook answered = raw delivery committed, the
-durable store the issue asks for before anything else) p50/p99, analysed latency (sent → Insight row written
-by the worker's drain) p50/p99, and counts of lost (acknowledged, never stored as a message) and duplicated.
+The mix: SMS webhooks, WeChat callbacks in safe mode (AES, ``msg_signature`` over the encrypted body), email
+(RFC 822 on the relay's webhook), Weibo pushes and call-centre records, each through its real door.
+
+Run 1, steady: every message once. Per channel: stored latency (webhook answered = raw delivery committed,
+the durable store before anything else) p50/p99 and analysed latency (sent → Insight row written by the
+worker's drain) p50/p99; lost (acknowledged, never stored as a message), duplicated, unanalysed.
 Run 2, chaos: every message delivered twice (the copy ~2 s later) and the worker killed (SIGKILL, whole
-process group) half-way and restarted 3 s later; the counts must still show 0 lost and 0 duplicated.
+process group) half-way and restarted 3 s later; still 0 lost, 0 duplicated, 0 unanalysed once the drain
+window (which always outlasts the sweep's grace period plus its interval) is over.
+Run 3, the steady run again with two web server processes (``--workers 2``; live events through Redis).
+Capacity: the highest offered rate (doubling from 50 msg/s, 8 s a step) whose stored p99 stays under 50 ms,
+for dabai and for a bare baseline on the same server stack (uvicorn, uvloop, httptools) that verifies the
+HMAC signature and INSERTs the raw body into the same PostgreSQL; printed as a ratio (target >= 0.5x).
 
 Needs TEST_DATABASE_URL and TEST_REDIS_URL (`make bench` sets them); without them it starts its own with
-scripts/test-services.sh. BENCH_INGEST_RATE / BENCH_INGEST_SECONDS override 200 / 60.
+scripts/test-services.sh. BENCH_INGEST_RATE / BENCH_INGEST_SECONDS override 200 / 60; BENCH_INGEST_CAPACITY=0
+skips the capacity search.
 """
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
 import os
 import random
+import re
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.mime.text import MIMEText
 from pathlib import Path
 
 import psycopg
@@ -34,9 +49,18 @@ ROOT = Path(__file__).resolve().parent.parent
 DABAI = str(Path(sys.executable).with_name("dabai"))
 RATE = int(os.environ.get("BENCH_INGEST_RATE", "200"))
 SECONDS = int(os.environ.get("BENCH_INGEST_SECONDS", "60"))
+CAPACITY = os.environ.get("BENCH_INGEST_CAPACITY", "1") != "0"
 CONNECTIONS = 64
-DRAIN_SECONDS = 30
+SEND_WINDOW_SECONDS = 30
+SWEEP_SECONDS, SWEEP_GRACE_SECONDS = 10, 30
+# The drain window always outlasts the sweep: a message lost with a killed worker is read by the sweep.
+DRAIN_WINDOW_SECONDS = max(180, 3 * (SWEEP_SECONDS + SWEEP_GRACE_SECONDS))
+TARGET_STORED_P99_MS = 50
+PROBE_SECONDS = 8
+PROBE_RATES = (50, 100, 200, 400, 800, 1600, 3200)
 SECRET = "bench-secret"
+WECHAT_TOKEN, WECHAT_APP_ID = "benchtoken", "wxbench0000000001"
+WECHAT_AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
 DB_NAME = "dabai_bench_ingest"
 TEXTS = [
     "我的快递三天没动了，到底什么时候能到？",
@@ -48,17 +72,202 @@ TEXTS = [
     "订单 20261125 的冰箱送错了型号",
     "APP 登录不上去，一直提示网络错误",
 ]
+# Share of each channel in the mix (a telecom/e-commerce centre: SMS and WeChat carry most of it).
+MIX = {"sms": 35, "wechat": 25, "email": 15, "weibo": 15, "phone": 10}
+CHANNELS = list(MIX)
 
 
 @dataclass
 class Run:
     name: str
-    sent_at: dict[str, float] = field(default_factory=dict)
-    stored_ms: list[float] = field(default_factory=list)
+    sent_at: dict[str, float] = field(default_factory=dict)  # message key → when it was first acknowledged
+    channel_of: dict[str, str] = field(default_factory=dict)
+    stored_ms: dict[str, list[float]] = field(default_factory=lambda: {c: [] for c in CHANNELS})
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     not_offered: int = 0
     deferred: list[int] = field(default_factory=list)
+
+    def all_stored_ms(self) -> list[float]:
+        return [ms for values in self.stored_ms.values() for ms in values]
+
+
+# Requests, one per channel, each signed the way its sender signs it.
+
+
+def channel_for(run_name: str, i: int) -> str:
+    rng = random.Random(f"mix-{run_name}-{i}")
+    return rng.choices(CHANNELS, weights=[MIX[c] for c in CHANNELS])[0]
+
+
+def hmac_headers(body: bytes) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    signature = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    return {"X-Timestamp": timestamp, "X-Signature": signature}
+
+
+def sms_request(key: str, rng: random.Random) -> tuple[str, str, bytes]:
+    body = {"from": f"139{rng.randrange(10**8):08d}", "text": rng.choice(TEXTS), "id": key}
+    return "/channels/sms/inbound/", "application/json", json.dumps(body, ensure_ascii=False).encode()
+
+
+def email_request(key: str, rng: random.Random) -> tuple[str, str, bytes]:
+    mail = MIMEText(f"{rng.choice(TEXTS)}\n\n--\n发自我的手机", "plain", "utf-8")
+    mail["From"] = f"user{rng.randrange(10**6)}@mail.example.cn"
+    mail["To"] = "kefu@dabai.example"
+    mail["Subject"] = f"订单问题 {rng.randrange(10**4)}"
+    mail["Message-ID"] = f"<{key}@bench.example>"
+    mail["Date"] = "Wed, 25 Nov 2026 09:30:00 +0800"
+    return "/channels/email/inbound/", "message/rfc822", mail.as_bytes()
+
+
+def weibo_request(key: str, rng: random.Random) -> tuple[str, str, bytes]:
+    uid = str(rng.randrange(10**9, 10**10))
+    comment = {
+        "id": key,
+        "text": f"@客服 {rng.choice(TEXTS)}",
+        "created_at": "Wed Nov 25 09:00:00 +0800 2026",
+        "user": {"id": uid, "idstr": uid, "screen_name": f"网友{uid[-4:]}"},
+        "status": {"id": "4900000000000000"},
+    }
+    body = json.dumps({"comments": [comment]}, ensure_ascii=False).encode()
+    return "/channels/weibo/inbound/", "application/json", body
+
+
+def phone_request(key: str, rng: random.Random) -> tuple[str, str, bytes]:
+    call = {
+        "call_id": key,
+        "caller": f"138{rng.randrange(10**8):08d}",
+        "duration": rng.randrange(30, 600),
+        "started_at": "2026-11-25T09:00:00+08:00",
+        "transcript": [
+            {"speaker": "agent", "text": "您好，请问有什么可以帮您", "start": 0},
+            {"speaker": "customer", "text": rng.choice(TEXTS), "start": 3.5},
+        ],
+    }
+    body = json.dumps(call, ensure_ascii=False).encode()
+    return "/channels/phone/inbound/", "application/json", body
+
+
+def wechat_signature(*parts: str) -> str:
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def wechat_encrypt(plain: bytes, random16: bytes) -> str:
+    """Safe mode: random(16) + length + message + AppID, PKCS#7 to 32 bytes, AES-256-CBC (IV = key[:16])."""
+    from Crypto.Cipher import AES
+
+    key = base64.b64decode(WECHAT_AES_KEY + "=")
+    body = random16 + struct.pack(">I", len(plain)) + plain + WECHAT_APP_ID.encode()
+    pad = 32 - len(body) % 32
+    body += bytes([pad]) * pad
+    return base64.b64encode(AES.new(key, AES.MODE_CBC, key[:16]).encrypt(body)).decode()
+
+
+def wechat_request(key: str, rng: random.Random) -> tuple[str, str, bytes]:
+    openid = f"o{rng.randrange(16**27):027x}"
+    xml = (
+        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{rng.choice(TEXTS)}]]></Content><MsgId>{key}</MsgId></xml>"
+    )
+    encrypted = wechat_encrypt(xml.encode(), rng.randbytes(16))  # a redelivery is byte for byte the same
+    envelope = (
+        f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    )
+    timestamp, nonce = str(int(time.time())), hashlib.md5(key.encode()).hexdigest()[:16]
+    query = {
+        "signature": wechat_signature(WECHAT_TOKEN, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": wechat_signature(WECHAT_TOKEN, timestamp, nonce, encrypted),
+    }
+    return f"/channels/wechat/?{urllib.parse.urlencode(query)}", "text/xml", envelope.encode()
+
+
+BUILDERS = {
+    "sms": sms_request,
+    "email": email_request,
+    "weibo": weibo_request,
+    "phone": phone_request,
+    "wechat": wechat_request,
+}
+# How each channel's stored message names the delivery (key = "<run>-<i>").
+EXTERNAL_ID = {
+    "sms": "{key}",
+    "wechat": "{key}",
+    "email": "<{key}@bench.example>",
+    "weibo": "comment:{key}",
+    "phone": "call:{key}",
+}
+
+
+def request_bytes(port: int, run_name: str, i: int) -> tuple[str, str, bytes]:
+    """(message key, channel, the whole HTTP request); every request also carries the webhook HMAC headers,
+    which the baseline verifies (dabai's WeChat door checks WeChat's own signatures instead)."""
+    key = f"{run_name}-{i}"
+    channel = channel_for(run_name, i)
+    path, content_type, body = BUILDERS[channel](key, random.Random(key))
+    headers = {
+        "Host": f"127.0.0.1:{port}",
+        "Content-Type": content_type,
+        "Content-Length": str(len(body)),
+        **hmac_headers(body),
+        "Connection": "keep-alive",
+    }
+    head = f"POST {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    return key, channel, head.encode() + body
+
+
+# The bare baseline: a minimal ASGI app that verifies the signature and INSERTs the raw body.
+
+_BASELINE_POOL: asyncio.Queue | None = None
+BASELINE_POOL_SIZE = 10
+
+
+async def _baseline_connection() -> asyncio.Queue:
+    global _BASELINE_POOL
+    if _BASELINE_POOL is None:
+        pool: asyncio.Queue = asyncio.Queue()
+        for _ in range(BASELINE_POOL_SIZE):
+            pool.put_nowait(
+                await psycopg.AsyncConnection.connect(os.environ["DATABASE_URL"], autocommit=True)
+            )
+        _BASELINE_POOL = pool
+    return _BASELINE_POOL
+
+
+async def baseline_app(scope: dict, receive, send) -> None:
+    """Run by uvicorn exactly like dabai (``python -m uvicorn ingest:baseline_app --app-dir bench``)."""
+    if scope["type"] != "http":
+        return
+    body, more = b"", True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    headers = dict(scope["headers"])
+    timestamp = headers.get(b"x-timestamp", b"").decode()
+    expected = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    status = 401
+    if hmac.compare_digest(expected, headers.get(b"x-signature", b"").decode()):
+        pool = await _baseline_connection()
+        connection = await pool.get()
+        try:
+            await connection.execute(
+                "INSERT INTO bench_baseline (path, raw) VALUES (%s, %s)", [scope["path"], body]
+            )
+        finally:
+            pool.put_nowait(connection)
+        status = 202
+    answer = b'{"status": "accepted"}'
+    content = [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": content})
+    await send({"type": "http.response.body", "body": answer})
+
+
+# Services and processes.
 
 
 def free_port() -> int:
@@ -98,12 +307,45 @@ def fresh_redis(url: str) -> str:
     return url
 
 
-class Server:
-    """`dabai serve` and `dabai worker`, each in its own process group so the worker can be killed whole."""
+def web_command(port: int, workers: int) -> list[str]:
+    """`dabai serve` when it takes ``--workers``; otherwise the same uvicorn set-up from its command line."""
+    if workers == 1:
+        return [DABAI, "serve", "--port", str(port)]
+    help_text = subprocess.run([DABAI, "serve", "--help"], capture_output=True, text=True).stdout
+    if "--workers" in help_text:
+        return [DABAI, "serve", "--port", str(port), "--workers", str(workers)]
+    return [*uvicorn_command(port, workers), "dabai.config.asgi:application"]
 
-    def __init__(self, env: dict[str, str], port: int, log: Path) -> None:
+
+def uvicorn_command(port: int, workers: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--lifespan",
+        "off",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+
+
+class Server:
+    """The web server and `dabai worker`, each in its own process group so the worker can be killed whole."""
+
+    def __init__(self, env: dict[str, str], port: int, log: Path, workers: int = 1) -> None:
         self.env, self.port, self.log = env, port, log.open("ab")
-        self.web = self._start([DABAI, "serve", "--port", str(port)])
+        self.web = self._start(web_command(port, workers))
         self.worker = self._start([DABAI, "worker"])
 
     def _start(self, args: list[str]) -> subprocess.Popen:
@@ -118,45 +360,49 @@ class Server:
     def restart_worker(self) -> None:
         self.worker = self._start([DABAI, "worker"])
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, path: str = "/healthz", timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as r:
-                    if json.load(r).get("ok"):
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}{path}", timeout=2) as r:
+                    if r.status == 200:
                         return
             except OSError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError("dabai did not become healthy; see the bench log")
+        raise RuntimeError("the server did not become healthy; see the bench log")
 
     def stop(self) -> None:
-        for process in (self.web, self.worker):
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in (self.web, self.worker):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop(self.web, self.worker)
         self.log.close()
 
 
-def request_bytes(port: int, run_name: str, i: int) -> tuple[str, bytes]:
-    external_id = f"{run_name}-{i}"
-    rng = random.Random(external_id)  # a redelivery carries exactly the same message
-    body = json.dumps(
-        {"from": f"139{rng.randrange(10**8):08d}", "text": rng.choice(TEXTS), "id": external_id},
-        ensure_ascii=False,
-    ).encode()
-    timestamp = str(int(time.time()))
-    signature = hmac.new(SECRET.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    head = (
-        f"POST /channels/sms/inbound/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-        f"X-Timestamp: {timestamp}\r\nX-Signature: {signature}\r\nConnection: keep-alive\r\n\r\n"
+def stop(*processes: subprocess.Popen | None) -> None:
+    for process in processes:
+        if process is not None and process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        if process is None:
+            continue
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def start_baseline(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_baseline "
+            "(id bigserial PRIMARY KEY, path text, raw bytea, received_at timestamptz DEFAULT now())"
+        )
+    args = [*uvicorn_command(port, 1), "--app-dir", str(Path(__file__).parent), "ingest:baseline_app"]
+    return subprocess.Popen(
+        args, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True
     )
-    return external_id, head.encode() + body
+
+
+# The load.
 
 
 async def read_response(reader: asyncio.StreamReader) -> int:
@@ -173,20 +419,29 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return int(status_line.split()[1])
 
 
-async def load(port: int, run: Run, total: int, redeliver: bool, on_half: asyncio.Event | None) -> None:
-    """Open loop: message i is due at i / RATE s, sent by a pool of keep-alive connections.
+async def load(
+    port: int,
+    run: Run,
+    rate: int,
+    seconds: int,
+    redeliver: bool = False,
+    on_half: asyncio.Event | None = None,
+) -> None:
+    """Open loop: message i is due at i / rate s, sent by a pool of keep-alive connections.
 
-    Bounded: nothing new is offered after SECONDS, and whatever could not be sent DRAIN_SECONDS later is
-    counted as not offered. With ``redeliver`` every acknowledged message is sent a second time ~2 s later.
+    Bounded: nothing new is offered after ``seconds``, and whatever could not be sent SEND_WINDOW_SECONDS
+    later is counted as not offered. With ``redeliver`` every acknowledged message is sent a second time
+    ~2 s later.
     """
+    total = rate * seconds
     queue: asyncio.Queue = asyncio.Queue()
     start = time.monotonic()
-    stop_sending = start + SECONDS + DRAIN_SECONDS
-    lag = 2 * RATE
+    stop_sending = start + seconds + SEND_WINDOW_SECONDS
+    lag = 2 * rate
 
     async def schedule() -> None:
         for i in range(total):
-            due = start + i / RATE
+            due = start + i / rate
             await asyncio.sleep(max(0.0, due - time.monotonic()))
             await queue.put((i, False))
             if redeliver and i >= lag:
@@ -206,8 +461,8 @@ async def load(port: int, run: Run, total: int, redeliver: bool, on_half: asynci
             if time.monotonic() > stop_sending:
                 run.not_offered += 1
                 continue
-            external_id, data = request_bytes(port, run.name, i)
-            if again and external_id not in run.sent_at:
+            key, channel, data = request_bytes(port, run.name, i)
+            if again and key not in run.sent_at:
                 run.deferred.append(i)  # the original is still in flight: redeliver it at the end
                 continue
             status, began = 0, time.time()
@@ -223,8 +478,10 @@ async def load(port: int, run: Run, total: int, redeliver: bool, on_half: asynci
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
             run.statuses[status] = run.statuses.get(status, 0) + 1
             if status in (200, 202):
-                run.sent_at.setdefault(external_id, began)
-                run.stored_ms.append((time.time() - began) * 1000)
+                run.sent_at.setdefault(key, began)
+                run.channel_of[key] = channel
+                if not again:
+                    run.stored_ms[channel].append((time.time() - began) * 1000)
             else:
                 run.errors += 1
         writer.close()
@@ -238,6 +495,41 @@ async def load(port: int, run: Run, total: int, redeliver: bool, on_half: asynci
     await asyncio.gather(*(sender() for _ in range(CONNECTIONS)))
 
 
+# Counting what arrived.
+
+KEY = re.compile(r"([a-z0-9]+-\d+)")
+
+
+def stored_rows(db_url: str, run: Run) -> list[tuple[str, str, float | None]]:
+    """(channel, message key, when its Insight was written) for every stored message of the run."""
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute(
+            """SELECT m.channel, m.external_id, extract(epoch from i.created_at)
+               FROM conversations_message m LEFT JOIN conversations_insight i ON i.message_id = m.id
+               WHERE m.direction = 'inbound' AND m.external_id LIKE %s""",
+            [f"%{run.name}-%"],
+        ).fetchall()
+    found = []
+    for channel, external_id, analysed_at in rows:
+        match = KEY.search(external_id.removeprefix("comment:").removeprefix("call:"))
+        if match and match[1].startswith(f"{run.name}-"):
+            found.append((channel, match[1], None if analysed_at is None else float(analysed_at)))
+    return found
+
+
+def wait_analysed(db_url: str, run: Run, timeout: float) -> list[tuple[str, str, float | None]]:
+    """Waits until every acknowledged message is stored with its Insight, or the drain window is over."""
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = stored_rows(db_url, run)
+        stored = {key for _, key, _ in rows}
+        if (
+            stored >= set(run.sent_at) and all(at is not None for *_, at in rows)
+        ) or time.monotonic() > deadline:
+            return rows
+        time.sleep(1)
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -245,61 +537,71 @@ def percentile(values: list[float], p: float) -> float:
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
-def wait_analysed(db_url: str, run: Run, timeout: float = 180) -> dict[str, int]:
-    """Counts per run; waits until every acknowledged message is stored with its Insight (or time is up)."""
+def report(run: Run, rows: list[tuple[str, str, float | None]], wall: float) -> bool:
+    """Per channel: stored and analysed latency, lost (acknowledged, not stored), duplicated, unanalysed."""
+    p = percentile
+    requests = sum(run.statuses.values())
+    print(f"-- {run.name}: {requests} requests answered in {wall:.1f} s = {requests / wall:.0f} req/s")
+    print(f"   HTTP statuses {dict(sorted(run.statuses.items()))}; not offered in time: {run.not_offered}")
+    print(
+        f"   {'channel':8} {'acked':>6} {'stored p50':>10} {'p99':>8} {'analysed p50':>12} {'p99':>8}"
+        f" {'lost':>5} {'dup':>4} {'unanal':>6}"
+    )
+    totals = {"lost": 0, "dup": 0, "unanalysed": 0}
+    analysed_all: list[float] = []
+    for channel in [*CHANNELS, "all"]:
+        acked = {k for k, c in run.channel_of.items() if channel in ("all", c)}
+        mine = [r for r in rows if channel in ("all", r[0])]
+        keys = [key for _, key, _ in mine]
+        analysed = [
+            (at - run.sent_at[key]) * 1000 for _, key, at in mine if at is not None and key in run.sent_at
+        ]
+        stored_ms = run.all_stored_ms() if channel == "all" else run.stored_ms[channel]
+        lost, dup = len(acked - set(keys)), len(keys) - len(set(keys))
+        unanalysed = sum(1 for *_, at in mine if at is None)
+        if channel == "all":
+            totals, analysed_all = {"lost": lost, "dup": dup, "unanalysed": unanalysed}, analysed
+        print(
+            f"   {channel:8} {len(acked):>6} {p(stored_ms, 50):>8.1f}ms {p(stored_ms, 99):>6.1f}ms"
+            f" {p(analysed, 50):>10.0f}ms {p(analysed, 99):>6.0f}ms {lost:>5} {dup:>4} {unanalysed:>6}"
+        )
+    print(
+        f"   targets: stored p99 < {TARGET_STORED_P99_MS} ms per channel, analysed p99 < 1000 ms "
+        f"(all: {p(analysed_all, 99):.0f} ms); 0 lost, 0 duplicated, 0 unanalysed"
+    )
+    return totals == {"lost": 0, "dup": 0, "unanalysed": 0}
+
+
+def wait_drained(db_url: str, timeout: float = 30) -> None:
+    """Between capacity steps: let the worker catch up, so each step starts from an empty queue."""
     deadline = time.monotonic() + timeout
-    while True:
+    while time.monotonic() < deadline:
         with psycopg.connect(db_url) as conn:
-            stored, distinct, analysed = conn.execute(
-                """SELECT count(*), count(DISTINCT m.external_id), count(i.id)
-                   FROM conversations_message m LEFT JOIN conversations_insight i ON i.message_id = m.id
-                   WHERE m.channel = 'sms' AND m.external_id LIKE %s""",
-                [f"{run.name}-%"],
-            ).fetchone()
-        done = distinct >= len(run.sent_at) and analysed >= stored
-        if done or time.monotonic() > deadline:
-            return {"stored": stored, "distinct": distinct, "analysed": analysed}
+            waiting = conn.execute(
+                "SELECT count(*) FROM customer_channels_inboundpayload WHERE status = 'received'"
+            ).fetchone()[0]
+        if not waiting:
+            return
         time.sleep(1)
 
 
-def analysed_latencies(db_url: str, run: Run) -> list[float]:
-    with psycopg.connect(db_url) as conn:
-        rows = conn.execute(
-            """SELECT m.external_id, extract(epoch from i.created_at)
-               FROM conversations_message m JOIN conversations_insight i ON i.message_id = m.id
-               WHERE m.channel = 'sms' AND m.external_id LIKE %s""",
-            [f"{run.name}-%"],
-        ).fetchall()
-    return [(float(at) - run.sent_at[eid]) * 1000 for eid, at in rows if eid in run.sent_at]
-
-
-def stored_ids(db_url: str, run: Run) -> set[str]:
-    with psycopg.connect(db_url) as conn:
-        rows = conn.execute(
-            "SELECT external_id FROM conversations_message WHERE channel = 'sms' AND external_id LIKE %s",
-            [f"{run.name}-%"],
-        ).fetchall()
-    return {row[0] for row in rows}
-
-
-def report(run: Run, counts: dict[str, int], ids: set[str], analysed_ms: list[float], wall: float) -> bool:
-    """Lost: acknowledged (200/202) but not stored. Duplicated: stored rows beyond one per id."""
-    acknowledged = set(run.sent_at)
-    lost = len(acknowledged - ids)
-    duplicated = counts["stored"] - counts["distinct"]
-    unanalysed = counts["stored"] - counts["analysed"]
-    requests = sum(run.statuses.values())
-    p = percentile
-    print(f"-- {run.name}: {requests} requests answered in {wall:.1f} s = {requests / wall:.0f} req/s")
-    print(f"   HTTP statuses {dict(sorted(run.statuses.items()))}; not offered in time: {run.not_offered}")
-    stored, analysed = run.stored_ms, analysed_ms
-    print(f"   stored latency   p50 {p(stored, 50):8.1f} ms  p99 {p(stored, 99):8.1f} ms (target < 50)")
-    print(f"   analysed latency p50 {p(analysed, 50):8.1f} ms  p99 {p(analysed, 99):7.1f} ms (target < 1000)")
-    print(
-        f"   acknowledged {len(acknowledged)}, stored {counts['stored']} (distinct {counts['distinct']}), "
-        f"analysed {counts['analysed']}: lost {lost}, duplicated {duplicated}, unanalysed {unanalysed}"
-    )
-    return lost == 0 and duplicated == 0 and unanalysed == 0
+def capacity(port: int, label: str, settle: Callable[[], None]) -> float:
+    """The highest offered rate whose stored p99 stays under the target (no errors, everything offered)."""
+    best = 0.0
+    for rate in PROBE_RATES:
+        run = Run(f"cap{label}{rate}")
+        asyncio.run(load(port, run, rate, PROBE_SECONDS))
+        p99 = percentile(run.all_stored_ms(), 99)
+        held = run.errors == 0 and run.not_offered == 0 and p99 < TARGET_STORED_P99_MS
+        print(
+            f"   {label:8} {rate:>5} msg/s: stored p99 {p99:7.1f} ms, errors {run.errors}"
+            f" -> {'ok' if held else 'over'}"
+        )
+        if not held:
+            break
+        best = rate
+        settle()
+    return best
 
 
 def main() -> int:
@@ -307,37 +609,44 @@ def main() -> int:
     var = Path(tempfile.mkdtemp(prefix="dabai-bench-var-"))
     db_url, redis_url = fresh_database(base_db), fresh_redis(base_redis)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
+    env.setdefault("DABAI_DEV", "1")
     env.update(
         DATABASE_URL=db_url,
         REDIS_URL=redis_url,
         DABAI_VAR_DIR=str(var),
         DABAI_WEBHOOK_SECRET=SECRET,
         DABAI_SMS_SECRET=SECRET,
-        DABAI_SWEEP_SECONDS="10",
-        DABAI_SWEEP_GRACE_SECONDS="30",
+        DABAI_WECHAT_TOKEN=WECHAT_TOKEN,
+        DABAI_WECHAT_APP_ID=WECHAT_APP_ID,
+        DABAI_WECHAT_AES_KEY=WECHAT_AES_KEY,
+        DABAI_SWEEP_SECONDS=str(SWEEP_SECONDS),
+        DABAI_SWEEP_GRACE_SECONDS=str(SWEEP_GRACE_SECONDS),
+        DABAI_ACCESS_LOG="0",
         LOG_LEVEL="WARNING",
     )
     subprocess.run([DABAI, "migrate", "--no-input", "-v", "0"], env=env, check=True)
-    port = free_port()
-    server = Server(env, port, var / "bench-ingest.log")
+    log = var / "bench-ingest.log"
     ok = True
+    print(
+        f"ingest: {RATE} msg/s for {SECONDS} s, mix {MIX} (% of messages), PostgreSQL + Redis, "
+        f"{os.cpu_count()} CPUs; drain window {DRAIN_WINDOW_SECONDS} s (sweep every {SWEEP_SECONDS} s, "
+        f"grace {SWEEP_GRACE_SECONDS} s)"
+    )
+    port = free_port()
+    server = Server(env, port, log)
     try:
         server.wait_ready()
-        total = RATE * SECONDS
-        print(f"ingest: {RATE} msg/s for {SECONDS} s, SMS webhook, PostgreSQL + Redis, {os.cpu_count()} CPUs")
-
         steady = Run("steady")
         began = time.monotonic()
-        asyncio.run(load(port, steady, total, redeliver=False, on_half=None))
+        asyncio.run(load(port, steady, RATE, SECONDS))
         wall = time.monotonic() - began
-        counts = wait_analysed(db_url, steady, timeout=300)
-        ok &= report(steady, counts, stored_ids(db_url, steady), analysed_latencies(db_url, steady), wall)
+        ok &= report(steady, wait_analysed(db_url, steady, DRAIN_WINDOW_SECONDS), wall)
 
         chaos = Run("chaos")
 
         async def chaos_run() -> None:
             half = asyncio.Event()
-            loader = asyncio.create_task(load(port, chaos, total, redeliver=True, on_half=half))
+            loader = asyncio.create_task(load(port, chaos, RATE, SECONDS, redeliver=True, on_half=half))
             await half.wait()
             server.kill_worker()
             print("   (worker killed with SIGKILL half-way; restarting in 3 s)")
@@ -348,14 +657,65 @@ def main() -> int:
         began = time.monotonic()
         asyncio.run(chaos_run())
         wall = time.monotonic() - began
-        counts = wait_analysed(db_url, chaos, timeout=300)
-        ok &= report(chaos, counts, stored_ids(db_url, chaos), analysed_latencies(db_url, chaos), wall)
+        ok &= report(chaos, wait_analysed(db_url, chaos, DRAIN_WINDOW_SECONDS), wall)
+
+        if CAPACITY:
+            print(
+                f"-- capacity: highest offered rate with stored p99 < {TARGET_STORED_P99_MS} ms"
+                f" ({PROBE_SECONDS} s a step)"
+            )
+            dabai_rate = capacity(port, "dabai", lambda: wait_drained(db_url))
     finally:
         server.stop()
+
+    try:
+        if CAPACITY:
+            baseline_port = free_port()
+            baseline = start_baseline(env, baseline_port, log)
+            try:
+                _wait_port(baseline_port)
+                baseline_rate = capacity(baseline_port, "baseline", lambda: None)
+            finally:
+                stop(baseline)
+            ratio = dabai_rate / baseline_rate if baseline_rate else float("nan")
+            print(
+                f"   capacity ratio dabai/baseline: {dabai_rate:.0f} / {baseline_rate:.0f} = {ratio:.2f}x"
+                " (target >= 0.5x)"
+            )
+
+        port = free_port()
+        server = Server(env, port, log, workers=2)
+        try:
+            server.wait_ready()
+            two = Run("steadyw2")
+            began = time.monotonic()
+            asyncio.run(load(port, two, RATE, SECONDS))
+            wall = time.monotonic() - began
+            print("   (web server with --workers 2)")
+            ok &= report(two, wait_analysed(db_url, two, DRAIN_WINDOW_SECONDS), wall)
+        finally:
+            server.stop()
+    finally:
         if own_services:
             subprocess.run([str(ROOT / "scripts/test-services.sh"), "stop", own_services], check=False)
-    print("ingest:", "0 lost, 0 duplicated" if ok else "FAILED: messages lost, doubled or unanalysed")
+    print(
+        "ingest:",
+        "0 lost, 0 duplicated, 0 unanalysed" if ok else "FAILED: messages lost, doubled or unanalysed",
+    )
     return 0 if ok else 1
+
+
+def _wait_port(port: int, timeout: float = 30) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listening on {port}")
 
 
 if __name__ == "__main__":

@@ -79,8 +79,9 @@ def drain_batch(limit: int) -> int:
     """Process up to ``limit`` received payloads together, then let the filter read their messages together.
 
     Returns how many payloads were claimed. Claiming skips rows another worker holds, so several workers
-    can drain side by side. Items of a bulk delivery take at most ``BULK_SHARE`` places of a batch. A crash
-    after the commit leaves messages without insights; the sweep reads them.
+    can drain side by side. Items of a bulk delivery take at most ``BULK_SHARE`` places of a batch. The
+    messages are read in the same transaction: a worker killed mid-batch leaves its payloads ``received``
+    for the next drain, never messages without insights (only a failing filter leaves those, to its task).
     """
     with transaction.atomic():
         claimable = (
@@ -91,12 +92,12 @@ def drain_batch(limit: int) -> int:
         bulk = list(claimable.filter(source__in=BULK_SOURCES)[: min(limit, BULK_SHARE)])
         payloads = [*claimable.exclude(source__in=BULK_SOURCES)[: limit - len(bulk)], *bulk]
         outcomes = process_payloads(payloads, analyse=False)
+        created = [r.message for found in outcomes for r in found if r.created]
+        if created:
+            _read_now_or_later(created)
     for payload in payloads:
         if payload.status == PayloadStatus.FAILED:
             schedule_retry(payload)
-    created = [r.message for found in outcomes for r in found if r.created]
-    if created:
-        _read_now_or_later(created)
     return len(payloads)
 
 
@@ -124,10 +125,11 @@ def more_to_drain() -> bool:
 
 def _read_now_or_later(messages: list[Message]) -> None:
     try:
-        read_messages(messages)
+        with transaction.atomic():
+            read_messages(messages)
     except Exception:
         logger.exception("reading %d drained messages failed; queued for retry", len(messages))
-        analyse_messages.enqueue([m.pk for m in messages])
+        enqueue_on_commit(analyse_messages, [m.pk for m in messages])
 
 
 def schedule_retry(payload: InboundPayload) -> None:
