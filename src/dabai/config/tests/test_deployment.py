@@ -37,6 +37,8 @@ SETTINGS_VARIABLES = {
     "DABAI_CSP_REPORT_URI",
     "DATABASE_URL",
     "REDIS_URL",
+    # Set by the browser tests' conftest when the whole tree is collected; an operator never sets it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 
 
