@@ -102,7 +102,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dabai.core.context_processors.navigation",
+                "dabai.core.context_processors.live",
+                "dabai.site.context_processors.navigation",
             ],
         },
     }
@@ -130,7 +131,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "site:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Sign-in throttling (django-axes): the throttle backend comes first and only refuses locked-out sign-ins.
 AUTHENTICATION_BACKENDS = [

@@ -1,23 +1,6 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, JsonResponse
 
-from dabai.accounts.models import Role
 from dabai.core.health import health_report
-
-HOME_BY_ROLE = {
-    Role.ADMIN: "conversations:inbox",
-    Role.SUPERVISOR: "conversations:inbox",
-    Role.AGENT: "conversations:inbox",
-    Role.DEPARTMENT: "insights:cases",
-    Role.CUSTOMER: "portal:home",
-}
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    """Send each person to where their work is."""
-    return redirect(HOME_BY_ROLE.get(request.user.role, "accounts:login"))
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

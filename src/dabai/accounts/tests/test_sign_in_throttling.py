@@ -34,7 +34,7 @@ def test_right_password_signs_in_after_a_few_mistakes(agent):
     guess("agent", LIMIT - 1)
     response = attempt(Client(), "agent", PASSWORD)
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:home")
+    assert response["Location"] == reverse("site:home")
 
 
 def test_account_locks_after_repeated_wrong_passwords_even_from_new_addresses(agent):

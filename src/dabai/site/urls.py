@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dabai.core import views
+from dabai.site import views
 
-app_name = "core"
+app_name = "site"
 urlpatterns = [path("", views.home, name="home")]
