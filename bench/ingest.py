@@ -587,6 +587,10 @@ def wait_drained(db_url: str, timeout: float = 30) -> None:
 
 def capacity(port: int, label: str, settle: Callable[[], None]) -> float:
     """The highest offered rate whose stored p99 stays under the target (no errors, everything offered)."""
+    asyncio.run(
+        load(port, Run(f"warm{label}"), PROBE_RATES[0], 3)
+    )  # connections and caches warm, not measured
+    settle()
     best = 0.0
     for rate in PROBE_RATES:
         run = Run(f"cap{label}{rate}")

@@ -11,10 +11,11 @@ import hashlib
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -22,6 +23,7 @@ from django_tasks import task
 
 from dabai.accounts.models import User
 from dabai.channels.models import ImportedConversation, ImportJob, ImportStatus
+from dabai.channels.sanitise import cap_extras, clean_text
 from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Message, Status
 from dabai.conversations.tasks import analyse_messages
 from dabai.core.choices import Channel
@@ -30,6 +32,20 @@ from dabai.customers.services import resolve_customer
 from dabai.filter import mask
 
 CHUNK_SIZE = 200
+MAX_KEY_LENGTH = 200
+HISTORY_STARTS = datetime(1970, 1, 1, tzinfo=UTC)
+COLUMNS = {
+    "conversation",
+    "channel",
+    "customer",
+    "customer_name",
+    "direction",
+    "body",
+    "sent_at",
+    "message_id",
+    "subject",
+    "status",
+}
 MAX_ERRORS_KEPT = 1000
 DIRECTIONS = {
     "inbound": Direction.INBOUND,
@@ -43,6 +59,11 @@ DIRECTIONS = {
 
 class RowError(ValueError):
     pass
+
+
+# What a bad row can raise besides RowError (an impossible date, a lone surrogate, a field longer than its
+# column): reported with its line number, the import goes on. Anything else (the database gone) is retried.
+BAD_ROW = (RowError, ValueError, OverflowError, UnicodeError, RecursionError, DataError)
 
 
 def start_import(upload: UploadedFile, *, actor: User | None = None) -> ImportJob:
@@ -72,9 +93,7 @@ def rows(job: ImportJob) -> Iterator[tuple[int, dict[str, Any] | str]]:
     with job.source.open("rb") as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="replace", newline="")
         if job.format == "csv":
-            reader = csv.DictReader(text)
-            for row in reader:
-                yield reader.line_num, row
+            yield from _csv_rows(csv.DictReader(text))
             return
         for number, line in enumerate(text, start=1):
             if not line.strip():
@@ -82,9 +101,25 @@ def rows(job: ImportJob) -> Iterator[tuple[int, dict[str, Any] | str]]:
             try:
                 data = json.loads(line)
             except ValueError as exc:
-                yield number, f"invalid JSON: {exc.msg}"
+                yield number, f"invalid JSON: {getattr(exc, 'msg', exc)}"
+                continue
+            except RecursionError:
+                yield number, "invalid JSON: nested too deeply"
                 continue
             yield number, data if isinstance(data, dict) else "each line must be a JSON object"
+
+
+def _csv_rows(reader: csv.DictReader) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """CSV rows; a row the reader refuses (a field beyond the csv module's limit) becomes an error."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield reader.line_num, f"unreadable CSV row: {exc}"
+            continue
+        yield reader.line_num, row
 
 
 def import_chunk(job_id: int, size: int = CHUNK_SIZE) -> bool:
@@ -119,7 +154,7 @@ def _import_row(job: ImportJob, line: int, row: dict[str, Any] | str) -> None:
             raise RowError(row)
         with transaction.atomic():
             message = import_row(row)
-    except RowError as exc:
+    except BAD_ROW as exc:
         if len(job.errors) < MAX_ERRORS_KEPT:
             job.errors.append({"line": line, "error": str(exc)})
         return
@@ -131,11 +166,27 @@ def _import_row(job: ImportJob, line: int, row: dict[str, Any] | str) -> None:
         job.duplicates += 1
 
 
-def _field(row: dict[str, Any], name: str, *, required: bool = True) -> str:
-    value = str(row.get(name) or "").strip()
+def _field(row: dict[str, Any], name: str, *, required: bool = True, max_length: int = 0) -> str:
+    value = clean_text(str(row.get(name) or "")).strip()
     if required and not value:
         raise RowError(f"missing {name}")
+    if max_length and len(value) > max_length:
+        raise RowError(f"{name} is longer than {max_length} characters")
     return value
+
+
+def _sent_at(row: dict[str, Any]) -> datetime:
+    try:
+        sent_at = parse_datetime(_field(row, "sent_at"))
+        if sent_at is not None and timezone.is_naive(sent_at):
+            sent_at = timezone.make_aware(sent_at)
+    except (ValueError, OverflowError):
+        sent_at = None
+    if sent_at is None:
+        raise RowError("sent_at must be an ISO date and time")
+    if not HISTORY_STARTS <= sent_at <= timezone.now() + timedelta(days=1):
+        raise RowError("sent_at is before 1970 or in the future")
+    return sent_at
 
 
 def import_row(row: dict[str, Any]) -> Message | None:
@@ -147,17 +198,16 @@ def import_row(row: dict[str, Any]) -> Message | None:
     if direction is None:
         raise RowError("direction must be inbound or outbound")
     body = _field(row, "body")
-    sent_at = parse_datetime(_field(row, "sent_at"))
-    if sent_at is None:
-        raise RowError("sent_at must be an ISO date and time")
-    if timezone.is_naive(sent_at):
-        sent_at = timezone.make_aware(sent_at)
-    key = _field(row, "conversation")
+    sent_at = _sent_at(row)
+    key = _field(row, "conversation", max_length=MAX_KEY_LENGTH)
     customer = resolve_customer(
-        channel, _field(row, "customer"), display_name=_field(row, "customer_name", required=False)
+        channel,
+        _field(row, "customer", max_length=MAX_KEY_LENGTH),
+        display_name=_field(row, "customer_name", required=False)[:100],
     )
     digest = hashlib.sha256(f"{key}|{direction}|{sent_at.isoformat()}|{body}".encode()).hexdigest()[:32]
-    external_id = f"import:{_field(row, 'message_id', required=False) or digest}"
+    message_id = _field(row, "message_id", required=False, max_length=MAX_KEY_LENGTH)
+    external_id = f"import:{message_id or digest}"
     if Message.objects.filter(channel=channel, external_id=external_id).exists():
         return None
     conversation = _conversation(key, channel, customer, row, sent_at)
@@ -169,7 +219,7 @@ def import_row(row: dict[str, Any]) -> Message | None:
                 channel=channel,
                 external_id=external_id,
                 body=body,
-                raw_payload={"import": row},
+                raw_payload={"import": cap_extras(row, COLUMNS)},
                 sent_at=sent_at,
                 delivery_status=DeliveryStatus.SENT
                 if direction == Direction.OUTBOUND

@@ -9,6 +9,7 @@ import hmac
 import time
 
 MAX_CLOCK_SKEW_SECONDS = 300
+MAX_TIMESTAMP_DIGITS = 20
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -20,9 +21,11 @@ def signature_valid(secret: str, timestamp: str, signature: str, body: bytes) ->
     """A fresh timestamp (within the allowed skew) and the right signature over this exact body."""
     if not secret or not timestamp or not signature:
         return False
+    if len(timestamp) > MAX_TIMESTAMP_DIGITS:
+        return False
     try:
         if abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
             return False
-    except ValueError:
+    except (ValueError, OverflowError):
         return False
     return hmac.compare_digest(sign(secret, timestamp, body), signature)

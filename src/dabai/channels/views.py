@@ -49,7 +49,7 @@ def weibo_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
         store_rejected(Channel.WEIBO, "webhook", body, str(exc))
         return reject(request, 400, f"malformed Weibo push: {exc}")
     for item, reason in refused:
-        store_rejected(Channel.WEIBO, "push-item", json.dumps(item, ensure_ascii=False).encode(), reason)
+        store_rejected(Channel.WEIBO, "push-item", json.dumps(item).encode(), reason)
     if not accepted:
         return JsonResponse({"status": "empty", "accepted": 0, "rejected": 0})
     payload = accept_payload(Channel.WEIBO, "push", body)

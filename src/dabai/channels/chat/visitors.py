@@ -165,7 +165,7 @@ def receive_chat_message(visitor: ChatVisitor, text: str, client_id: str) -> Mes
     if not text:
         raise ValueError("empty message")
     frame = {"visitor": visitor.pk, "text": text, "client_id": client_id[:64]}
-    payload = store_payload(Channel.CHAT, "widget", json.dumps(frame, ensure_ascii=False).encode())
+    payload = store_payload(Channel.CHAT, "widget", json.dumps(frame).encode())
     return drain_now(payload)
 
 

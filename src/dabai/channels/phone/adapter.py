@@ -195,9 +195,7 @@ def log_call(
         "duration_seconds": duration_seconds,
         "started_at": started_at.isoformat(),
     }
-    payload = store_payload(
-        Channel.PHONE, "desk", json.dumps(form, ensure_ascii=False).encode(), {"agent_id": agent.pk}
-    )
+    payload = store_payload(Channel.PHONE, "desk", json.dumps(form).encode(), {"agent_id": agent.pk})
     return drain_now(payload)
 
 

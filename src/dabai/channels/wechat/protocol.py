@@ -126,10 +126,11 @@ def open_callback(raw: bytes, query: dict[str, str]) -> dict[str, str]:
 def check_fresh(query: dict[str, str], raw: bytes) -> None:
     """Refuse a timestamp outside the allowed skew and a (timestamp, nonce) pair seen with another body."""
     try:
-        timestamp = int(query.get("timestamp", ""))
-    except ValueError as exc:
+        timestamp = int(query.get("timestamp", "")[:20])
+        stale = abs(time.time() - timestamp) > conf.wechat_max_age_seconds()
+    except (ValueError, OverflowError) as exc:
         raise SignatureError("bad timestamp") from exc
-    if abs(time.time() - timestamp) > conf.wechat_max_age_seconds():
+    if stale:
         raise SignatureError("stale timestamp")
     nonce = query.get("nonce", "")
     if not nonce or len(nonce) > 64:

@@ -148,7 +148,7 @@ def store_items(items: list[tuple[str, dict]], meta: dict[str, Any]) -> int:
             InboundPayload(
                 channel=Channel.WEIBO,
                 source="push-item",
-                raw=json.dumps(item, ensure_ascii=False).encode(),
+                raw=json.dumps(item).encode(),
                 meta={"kind": kind, **meta},
             )
             for kind, item in items
@@ -165,7 +165,7 @@ def accept_export(data: Any, source_name: str = "export") -> dict[str, int]:
     as rejected; PayloadError when it is not in the Weibo shape at all."""
     accepted, refused = check_push(data)
     for item, reason in refused:
-        store_rejected(Channel.WEIBO, "item", json.dumps(item, ensure_ascii=False).encode(), reason)
+        store_rejected(Channel.WEIBO, "item", json.dumps(item).encode(), reason)
     return {"stored": store_items(accepted, {"from": source_name}), "rejected": len(refused)}
 
 
