@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.mime.text import MIMEText
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -608,6 +609,14 @@ def capacity(port: int, label: str, settle: Callable[[], None]) -> float:
     return best
 
 
+def measured(db_url: str, run: Run, drive: Callable[[Run], Any]) -> bool:
+    """Drive one run, wait out the drain window, print its table; True when nothing was lost."""
+    began = time.monotonic()
+    asyncio.run(drive(run))
+    wall = time.monotonic() - began
+    return report(run, wait_analysed(db_url, run, DRAIN_WINDOW_SECONDS), wall)
+
+
 def main() -> int:
     base_db, base_redis, own_services = services()
     var = Path(tempfile.mkdtemp(prefix="dabai-bench-var-"))
@@ -640,15 +649,9 @@ def main() -> int:
     server = Server(env, port, log)
     try:
         server.wait_ready()
-        steady = Run("steady")
-        began = time.monotonic()
-        asyncio.run(load(port, steady, RATE, SECONDS))
-        wall = time.monotonic() - began
-        ok &= report(steady, wait_analysed(db_url, steady, DRAIN_WINDOW_SECONDS), wall)
+        ok &= measured(db_url, Run("steady"), lambda run: load(port, run, RATE, SECONDS))
 
-        chaos = Run("chaos")
-
-        async def chaos_run() -> None:
+        async def chaos_run(chaos: Run) -> None:
             half = asyncio.Event()
             loader = asyncio.create_task(load(port, chaos, RATE, SECONDS, redeliver=True, on_half=half))
             await half.wait()
@@ -658,10 +661,7 @@ def main() -> int:
             server.restart_worker()
             await loader
 
-        began = time.monotonic()
-        asyncio.run(chaos_run())
-        wall = time.monotonic() - began
-        ok &= report(chaos, wait_analysed(db_url, chaos, DRAIN_WINDOW_SECONDS), wall)
+        ok &= measured(db_url, Run("chaos"), chaos_run)
 
         if CAPACITY:
             print(
@@ -691,12 +691,8 @@ def main() -> int:
         server = Server(env, port, log, workers=2)
         try:
             server.wait_ready()
-            two = Run("steadyw2")
-            began = time.monotonic()
-            asyncio.run(load(port, two, RATE, SECONDS))
-            wall = time.monotonic() - began
-            print("   (web server with --workers 2)")
-            ok &= report(two, wait_analysed(db_url, two, DRAIN_WINDOW_SECONDS), wall)
+            print("-- the steady run again, the web server with --workers 2")
+            ok &= measured(db_url, Run("steadyw2"), lambda run: load(port, run, RATE, SECONDS))
         finally:
             server.stop()
     finally:

@@ -8,7 +8,8 @@ An adapter is one sub-package (``channels/sms/``, ``channels/email/``, …) hold
   run by the drain, which stores them with ``conversations.services.receive_messages``;
 - ``send(message) -> DeliveryResult`` delivers one agent reply.
 
-Adding a channel is one new sub-package and its line in ``apps.ADAPTERS``; nothing else names channels.
+Adding a channel is one new sub-package and its line in ``apps.ADAPTERS`` (plus its URL if it has a
+webhook: ``doors.webhook(adapter)``); see ``channels/README.md``.
 """
 
 from collections.abc import Callable
