@@ -3,6 +3,7 @@
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -512,7 +513,8 @@ def record_history(past: list[PastConversation], *, read: bool = True) -> list[C
 
 def _past_conversation(past: PastConversation) -> Conversation:
     written = [m for m in past.messages if m.direction != Direction.NOTE]
-    latest_in = max((m for m in written if m.direction == Direction.INBOUND), key=_sent, default=None)
+    inbound = [m for m in written if m.direction == Direction.INBOUND]
+    latest_in = max(inbound, key=attrgetter("sent_at"), default=None)
     replies = [
         m.sent_at
         for m in written
@@ -535,10 +537,6 @@ def _past_conversation(past: PastConversation) -> Conversation:
         resolved_at=last if past.status in {Status.RESOLVED, Status.CLOSED} else None,
         closed_at=last if past.status == Status.CLOSED else None,
     )
-
-
-def _sent(message: PastMessage) -> datetime:
-    return message.sent_at
 
 
 def _past_message(conversation: Conversation, past: PastMessage) -> Message:
@@ -595,6 +593,31 @@ def post_reply(conversation: Conversation, author: User, body: str) -> Message:
         transaction.on_commit(lambda: signals.reply_posted.send(sender=Message, message=message))
     publish_conversation_event(conversation.pk, "message.new", message_id=message.pk)
     conversation.refresh_from_db()
+    return message
+
+
+def receive_feedback(conversation: Conversation, body: str, *, key: str, sent_at: datetime) -> Message:
+    """A customer's comment about a finished conversation (a satisfaction survey): customer voice, so it is
+    stored as their message in that conversation and read by the filter, but it neither reopens the
+    conversation nor starts clocks (no ``messages_received``). ``key`` stores it once (e.g. ``survey-12``).
+    """
+    with transaction.atomic():
+        message, created = Message.objects.get_or_create(
+            channel=conversation.channel,
+            external_id=key,
+            defaults={
+                "conversation": conversation,
+                "direction": Direction.INBOUND,
+                "body": body,
+                "raw_payload": {"source": "feedback"},
+                "sent_at": sent_at,
+            },
+        )
+        if created:
+            Conversation.objects.filter(pk=conversation.pk).update(message_count=F("message_count") + 1)
+            _queue_analysis([message.pk])
+    if created:
+        publish_conversation_event(conversation.pk, "message.new", message_id=message.pk)
     return message
 
 
