@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "dabai.portal",
     "dabai.insights",
     "dabai.learning",
+    "dabai.quality",
     "dabai.demo",
 ]
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("portal/", include("dabai.portal.urls")),
     path("voc/", include("dabai.insights.urls")),
     path("filter-models/", include("dabai.learning.urls")),
+    path("quality/", include("dabai.quality.urls")),
     path("", include("dabai.site.urls")),
 ]
 # Uploaded files: the owning app checks who may read each one (dabai.core.media); the rest of /media/ is 404.
