@@ -59,8 +59,35 @@ ENTITY_RE = re.compile(
 )
 
 
+# Every character an entity can start with (the alternatives above, products in both cases).  Matching only
+# where one of them occurs finds what ``ENTITY_RE.finditer`` finds, at a fraction of the cost: the big
+# alternation is not tried at every position of a Chinese sentence.
+_FIRST = re.compile(
+    "["
+    + "".join(
+        re.escape(c)
+        for c in sorted(
+            set("¥￥$0123456789" + _CN_NUM + "今昨前明后大上下本周星礼这月年")
+            | {p[0].lower() for p in PRODUCTS}
+            | {p[0].upper() for p in PRODUCTS}
+        )
+    )
+    + "]",
+    re.I,
+)
+
+
 def find_entities(norm: str, codes: list[Span]) -> list[Span]:
     """Typed entity spans (codes first, then money, dates, durations, products), non-overlapping."""
     spans = list(codes)
-    spans.extend(Span(m.lastgroup or "", m.start(), m.end()) for m in ENTITY_RE.finditer(norm))
+    search, match = _FIRST.search, ENTITY_RE.match
+    pos = 0
+    while (c := search(norm, pos)) is not None:  # leftmost, non-overlapping: as ENTITY_RE.finditer
+        i = c.start()
+        m = match(norm, i)
+        if m is None:
+            pos = i + 1
+            continue
+        spans.append(Span(m.lastgroup or "", i, m.end()))
+        pos = m.end()  # every alternative matches at least one character
     return _dedupe(spans) if codes else spans

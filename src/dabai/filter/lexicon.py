@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 
 def _w(*parts: str) -> tuple[str, ...]:
     """Space-separated terms → tuple (``_`` joins the words of a multi-word cue)."""
@@ -265,19 +267,30 @@ ADDRESS_RE = re.compile(
 )
 
 
-def _alnum_ascii(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+# A cheap filter before the tail regex: the first two characters of every longer term, and the one-character
+# terms.  Most candidate positions (common characters such as 不, 我, 一) fail it.
+_PREFIX2 = frozenset(t[:2] for t in _TERM_CATS if len(t) > 1)
+_SINGLE = frozenset(t for t in _TERM_CATS if len(t) == 1)
 
 
-def match_cues(norm: str) -> list[tuple[str, int, int]]:
-    """All cue hits as ``(category, start, end)``, leftmost-longest, non-overlapping, case-insensitive."""
-    low = norm.translate(_ASCII_LOWER)  # length-preserving, unlike str.lower()
+def match_cues(norm: str, low: str | None = None) -> list[tuple[str, int, int]]:
+    """All cue hits as ``(category, start, end)``, leftmost-longest, non-overlapping, case-insensitive.
+
+    *low* is *norm* ASCII lower-cased, if the caller has it already.
+    """
+    if low is None:
+        low = norm.translate(_ASCII_LOWER)  # length-preserving, unlike str.lower()
     hits: list[tuple[str, int, int]] = []
     search = _FIRST_RE.search
+    alnum = _ASCII_ALNUM
     pos = 0
     n = len(low)
     while (m := search(low, pos)) is not None:
         i = m.start()
+        if low[i : i + 2] not in _PREFIX2 and low[i] not in _SINGLE:
+            pos = i + 1
+            continue
         mm = _TAIL_RE[low[i]].match(low, i)
         if mm is None:
             pos = i + 1
@@ -285,13 +298,81 @@ def match_cues(norm: str) -> list[tuple[str, int, int]]:
         e = mm.end()
         pos = e
         # Latin words and numbers (12315) count only as whole tokens, not inside "012315x" or "anywhere".
-        if _alnum_ascii(low[i]) and i > 0 and _alnum_ascii(low[i - 1]):
+        if i > 0 and low[i] in alnum and low[i - 1] in alnum:
             continue
-        if _alnum_ascii(low[e - 1]) and e < n and _alnum_ascii(low[e]):
+        if e < n and low[e - 1] in alnum and low[e] in alnum:
             continue
         for cat in _TERM_CATS[mm.group()]:
             hits.append((cat, i, e))
     return hits
+
+
+def _packed_keys(terms: frozenset[str]) -> np.ndarray:
+    return np.array(
+        sorted(sum(ord(c) << 21 * (len(t) - 1 - j) for j, c in enumerate(t)) for t in terms), np.int64
+    )
+
+
+_PREFIX2_KEYS = _packed_keys(_PREFIX2)
+_SINGLE_KEYS = _packed_keys(_SINGLE)
+
+
+def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
+    if not table.size:
+        return np.zeros(keys.size, dtype=bool)
+    pos = np.minimum(np.searchsorted(table, keys), table.size - 1)
+    return table[pos] == keys
+
+
+def match_cues_many(lows: list[str]) -> list[list[tuple[str, int, int]]]:
+    """:func:`match_cues` for a batch of ASCII lower-cased texts, with the same hits.
+
+    The positions where a term can start (its first two characters, or a one-character term) are found for
+    the whole batch with numpy; the per-message loop then tries the tail regex only there.
+    """
+    n = len(lows)
+    lens = np.fromiter(map(len, lows), dtype=np.int64, count=n)
+    total = int(lens.sum())
+    if not total:
+        return [[] for _ in range(n)]
+    cps = np.frombuffer("".join(lows).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    ends = np.cumsum(lens)
+    cand = _member(cps, _SINGLE_KEYS)
+    pair = np.empty(total, dtype=bool)
+    pair[:-1] = _member(cps[:-1] << 21 | cps[1:], _PREFIX2_KEYS)
+    pair[-1] = False
+    pair[ends[lens > 0] - 1] = False  # a pair may not reach into the next message
+    cand |= pair
+    at = np.flatnonzero(cand)
+    starts = ends - lens
+    local = (
+        at - np.repeat(starts, np.bincount(np.searchsorted(ends, at, side="right"), minlength=n))
+    ).tolist()
+    bounds = np.searchsorted(at, ends).tolist()
+    out: list[list[tuple[str, int, int]]] = []
+    alnum = _ASCII_ALNUM
+    lo = 0
+    for low, hi in zip(lows, bounds, strict=True):
+        hits: list[tuple[str, int, int]] = []
+        pos = 0
+        size = len(low)
+        for i in local[lo:hi]:
+            if i < pos:
+                continue
+            mm = _TAIL_RE[low[i]].match(low, i)
+            if mm is None:
+                continue
+            e = mm.end()
+            pos = e
+            if i > 0 and low[i] in alnum and low[i - 1] in alnum:
+                continue
+            if e < size and low[e - 1] in alnum and low[e] in alnum:
+                continue
+            for cat in _TERM_CATS[mm.group()]:
+                hits.append((cat, i, e))
+        out.append(hits)
+        lo = hi
+    return out
 
 
 # A lever the customer says they will *not* pull ("我不会给差评的", "放心不会投诉") is not a threat.
@@ -311,8 +392,13 @@ def negated(norm: str, start: int) -> bool:
     return bool(m) and not _CONDITION.search(before[m.start() :])
 
 
+_ADDRESS_FIRST = re.compile("[" + "".join(re.escape(t[0]) for t in sorted(ADDRESS_FORMS)) + "]", re.I)
+
+
 def match_address_form(norm: str) -> tuple[str, str, int, int] | None:
     """The first form of address used for the agent, with its register and span."""
+    if _ADDRESS_FIRST.search(norm) is None:  # no form of address can start anywhere: skip the big pattern
+        return None
     m = ADDRESS_RE.search(norm)
     if m is None:
         return None

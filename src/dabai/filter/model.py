@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import extract
+from .features import GRAM_KINDS, FeatureBatch, gram_keys_of
 
 DEFAULT_MODEL = Path(__file__).with_name("models") / "default.npz"
 
@@ -40,8 +40,16 @@ class Model:
     def __init__(
         self, vocab: list[str], weights: np.ndarray, bias: np.ndarray, heads: list[Head], meta: dict
     ):
-        self.vocab = {f: i for i, f in enumerate(vocab)}
         self.features = vocab
+        self._index(vocab)
+        # Tie rank of each feature for :meth:`top_features` (larger wins): by kind, then vocabulary order.
+        prio = {"w": 0, "n": 1, "k": 2, "t": 3, "b": 4, "u": 5}
+        kinds = np.array([prio.get(f[:1], 6) for f in vocab], dtype=np.int64)
+        order = np.lexsort((np.arange(len(vocab)), kinds))
+        self._tie = np.empty(len(vocab), dtype=np.int64)
+        self._tie[order] = np.arange(len(vocab) - 1, -1, -1)
+        self._tie_bits = max(1, len(vocab).bit_length())
+        self.reasons: dict[int, tuple[str, str, str]] = {}
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.heads = {h.name: h for h in heads}
@@ -83,31 +91,86 @@ class Model:
             unexplained=np.flatnonzero(~self.explainable).astype(np.int32),
         )
 
-    def indices(self, feats: list[str]) -> list[int]:
+    def reason(self, index: int) -> tuple[str, str, str]:
+        """How feature *index* is shown as evidence: (feature, how, value).  *how* is ``k`` (the spans of cue
+        category *value*), ``n`` (negated word *value*: the span starts at its negator), ``s`` (the text
+        *value*), ``-`` (no span: shown as the feature alone) or ``""`` (never shown: channel, length)."""
+        found = self.reasons.get(index)  # cached: the same few thousand features explain most messages
+        if found is None:
+            feat = self.features[index]
+            kind, _, val = feat.partition(":")
+            if kind == "k":
+                found = (feat, "k", val)
+            elif kind in ("w", "b", "t", "u", "n"):
+                found = (
+                    (feat, "-", val) if not val or "0" in val else (feat, "n" if kind == "n" else "s", val)
+                )
+            else:
+                found = (feat, "", val)
+            self.reasons[index] = found
+        return found
+
+    def _index(self, vocab: list[str]) -> None:
+        """Lookup structures: a dict for word, cue and other symbolic features, and for character n-grams a
+        sorted array of integer keys (see :mod:`.features`) searched for a whole batch at once."""
+        self.vocab: dict[str, int] = {}
+        grams: dict[int, tuple[list[str], list[int]]] = {n: ([], []) for n in (1, 2, 3)}
+        lengths = {kind + ":": n for n, kind in enumerate(GRAM_KINDS, 1)}
+        for i, f in enumerate(vocab):
+            n = lengths.get(f[:2])
+            if n is not None and len(f) == n + 2:
+                grams[n][0].append(f[2:])
+                grams[n][1].append(i)
+            else:
+                self.vocab[f] = i
+        keys = np.concatenate([gram_keys_of(g, n) for n, (g, _) in grams.items()])
+        index = np.concatenate([np.asarray(ix, dtype=np.int64) for _, ix in grams.values()])
+        self._grams = _HashTable(keys, index)
+
+    def rows(self, batch: FeatureBatch) -> tuple[np.ndarray, np.ndarray]:
+        """(message index, vocabulary index) of every known feature of *batch*, each pair once (features are
+        binary), sorted by message then index."""
+        n = len(batch.symbolic)
         get = self.vocab.get
-        found = set(map(get, feats))  # binary features: each counts once
-        found.discard(None)
-        return list(found)
+        sym_len = np.fromiter(map(len, batch.symbolic), dtype=np.int64, count=n)
+        sym_idx = np.array([get(f, -1) for feats in batch.symbolic for f in feats], dtype=np.int64)
+        sym_owner = np.repeat(np.arange(n, dtype=np.int64), sym_len)
+        gram_idx = self._grams.get(batch.gram_keys)
+        known, hit = sym_idx >= 0, gram_idx >= 0
+        size = len(self.features)
+        pairs = np.concatenate(
+            (sym_owner[known] * size + sym_idx[known], batch.gram_owner[hit] * size + gram_idx[hit])
+        )
+        if n * size < 2**32:  # a narrower sort is faster
+            pairs = pairs.astype(np.uint32)
+        pairs.sort()
+        if pairs.size:
+            first = np.empty(pairs.size, dtype=bool)
+            first[0] = True
+            np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+            pairs = pairs[first].astype(np.int64)
+        else:
+            pairs = pairs.astype(np.int64)
+        return pairs // size, pairs % size
 
-    def logits(self, rows: list[list[int]]) -> np.ndarray:
-        """Summed weights of each row's feature indices plus bias, for the whole batch in one pass."""
-        return self.gather(rows)[0]
+    def logits(self, owner: np.ndarray, flat: np.ndarray, n: int) -> np.ndarray:
+        """Summed weights of each message's feature indices plus bias, for the whole batch in one pass."""
+        return self.gather(owner, flat, n)[0]
 
-    def gather(self, rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Logits plus what :meth:`top_features_batch` needs: gathered weight rows, row ids and flat ids."""
-        n, k = len(rows), self.weights.shape[1]
-        lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=n)
-        flat = np.fromiter((i for r in rows for i in r), dtype=np.int64, count=int(lengths.sum()))
+    def gather(self, owner: np.ndarray, flat: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Logits of *n* messages from :meth:`rows`, plus the gathered weight rows :meth:`top_features_batch`
+        needs."""
+        k = self.weights.shape[1]
         gathered = self.weights[flat]
-        owner = np.repeat(np.arange(n), lengths)
         out = np.zeros((n, k), dtype=np.float32)
         if flat.size:
+            lengths = np.bincount(owner, minlength=n)
             starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
             nonempty = lengths > 0
             out[nonempty] = np.add.reduceat(gathered, starts[nonempty], axis=0)
-        return out + self.bias, gathered, owner, flat
+        return out + self.bias, gathered
 
-    def top_features_batch(
+    def top_features(
         self,
         gathered: np.ndarray,
         owner: np.ndarray,
@@ -115,34 +178,48 @@ class Model:
         head: str,
         classes: np.ndarray,
         k: int = 3,
-    ) -> list[list[tuple[str, float]]]:
+        explainable_only: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For every message, the *k* features that pushed hardest towards its class *classes[i]* of *head*.
 
-        Vectorised over the batch (one sort), because the "why" of every message is part of the output and a
-        per-message numpy call would cost more than the scoring itself.
+        Returns (message index, feature index, weight) arrays, by message and, within one, strongest first.
+        Vectorised over the batch, because the "why" of every message is part of the output.  Equal weights
+        are ordered words first, then negated words, cue flags, trigrams, bigrams, characters.
+        ``explainable_only`` says the caller kept only explainable features already (the rows of all heads).
         """
         h = self.heads[head]
-        n = len(classes)
-        result: list[list[tuple[str, float]]] = [[] for _ in range(n)]
-        keep = self.explainable[flat]  # function words (你们, 了, 吗) are never a reason alone
+        if not explainable_only:  # function words (你们, 了, 吗) are never a reason alone
+            keep = self.explainable[flat]
+            gathered, owner, flat = gathered[keep], owner[keep], flat[keep]
+        cls = classes[owner]
         if h.binary:  # only a positive decision (spam, escalation) is explained
-            keep &= classes[owner] == 1
-        gathered, owner, flat = gathered[keep], owner[keep], flat[keep]
-        if not flat.size:
-            return result
-        if h.binary:
-            vals = gathered[:, h.start].astype(np.float32)
+            keep = cls == 1
+            if not keep.any():
+                return owner[:0], flat[:0], np.zeros(0, dtype=np.float32)
+            vals = gathered[:, h.start]
+            keep &= vals > 0
         else:
-            vals = gathered[np.arange(flat.size), h.start + classes[owner]].astype(np.float32)
-        order = np.argsort(owner * 1e6 - vals, kind="stable")  # by message, then by weight descending
-        seg_start = np.searchsorted(owner[order], np.arange(n))
-        rank = np.arange(order.size) - seg_start[owner[order]]
-        pick = order[(rank < k) & (vals[order] > 0)]
-        feats = self.features
-        weights = np.round(vals[pick], 3).tolist()
-        for i, f, v in zip(owner[pick].tolist(), flat[pick].tolist(), weights, strict=True):
-            result[i].append((feats[f], v))
-        return result
+            vals = np.take_along_axis(gathered, (cls + h.start)[:, None], axis=1)[:, 0]
+            keep = vals > 0
+        o, f, v = owner[keep], flat[keep], vals[keep].astype(np.float32)
+        if not o.size:
+            return o, f, v
+        # One integer per candidate, larger = stronger: a positive float32's bits order like its value, and
+        # the low bits rank ties.  Then k rounds of "maximum per message".
+        key = v.view(np.int32).astype(np.int64) << self._tie_bits | self._tie[f]
+        seg = np.flatnonzero(np.concatenate(([True], o[1:] != o[:-1])))
+        seg_len = np.diff(np.append(seg, o.size))
+        picks = []
+        for _ in range(k):
+            best = np.repeat(np.maximum.reduceat(key, seg), seg_len)
+            pick = np.flatnonzero((key == best) & (best >= 0))
+            if not pick.size:
+                break
+            picks.append(pick)
+            key[pick] = -1
+        pick = np.concatenate(picks)
+        pick = pick[np.argsort(o[pick], kind="stable")]  # rounds are in order: stable keeps strongest first
+        return o[pick], f[pick], np.round(v[pick], 3)
 
     def probabilities(self, logits: np.ndarray) -> dict[str, np.ndarray]:
         """Per head: (n, k) probabilities; binary heads give (n,) probability of the positive class."""
@@ -155,6 +232,48 @@ class Model:
                 z = z - z.max(axis=1, keepdims=True)
                 e = np.exp(z)
                 out[h.name] = e / e.sum(axis=1, keepdims=True)
+        return out
+
+
+class _HashTable:
+    """Integer keys → values, open addressing with linear probing, built and searched with numpy for whole
+    arrays at a time (a binary search over 100,000 keys costs several times more per batch)."""
+
+    _MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray):
+        bits = max(4, int(np.ceil(np.log2(max(1, keys.size) * 2.5))))
+        self._shift = np.uint64(64 - bits)
+        self._mask = (1 << bits) - 1
+        self._keys = np.full(1 << bits, -1, dtype=np.int64)  # keys are >= 0; -1 marks an empty slot
+        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        slot = self._home(keys)
+        todo = np.arange(keys.size)
+        while todo.size:  # each round places at most one key per free slot; the others move one slot on
+            free = self._keys[slot] == -1
+            first = np.unique(slot[free], return_index=True)[1]
+            placed = np.flatnonzero(free)[first]
+            self._keys[slot[placed]] = keys[todo[placed]]
+            self._values[slot[placed]] = values[todo[placed]]
+            rest = np.ones(todo.size, dtype=bool)
+            rest[placed] = False
+            todo, slot = todo[rest], (slot[rest] + 1) & self._mask
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return ((keys.astype(np.uint64) * self._MULT) >> self._shift).astype(np.int64)
+
+    def get(self, keys: np.ndarray) -> np.ndarray:
+        """The value of every key, -1 for a key that is not in the table."""
+        out = np.full(keys.size, -1, dtype=np.int64)
+        slot = self._home(keys)
+        todo = np.arange(keys.size)
+        while todo.size:
+            found = self._keys[slot]
+            hit = found == keys[todo]
+            out[todo[hit]] = self._values[slot[hit]]
+            go_on = ~hit & (found != -1)
+            todo, slot = todo[go_on], (slot[go_on] + 1) & self._mask
         return out
 
 
@@ -175,7 +294,3 @@ def load_model(path: str | Path | None = None) -> Model | None:
             else:
                 _cache[key] = Model.load(p)
     return _cache[key]
-
-
-def featurize(model: Model, norm: str, channel: str | None, cue_cats: set[str]) -> list[int]:
-    return model.indices(extract(norm, channel, cue_cats))

@@ -20,9 +20,9 @@ from typing import Any, TextIO
 import numpy as np
 import rjieba
 
-from .analysis import INTENTS, SENTIMENTS, VOICES, _prepare
+from .analysis import INTENTS, SENTIMENTS, VOICES, _prepare_many
 from .evaluate import _bool, read_records
-from .features import extract
+from .features import FeatureBatch, extract_batch, gram_string
 from .model import Head, Model
 from .normalise import normalise_many
 
@@ -53,33 +53,57 @@ def review_lines(split: str = "train") -> list[tuple[str, str]]:
     return out
 
 
-def featurise(texts: list[str], channels: list[str | None], progress: bool = True) -> list[list[str]]:
-    """Feature strings for each text, exactly as the run-time pipeline computes them."""
+def featurise(texts: list[str], channels: list[str | None], progress: bool = True) -> list[FeatureBatch]:
+    """Features of each text, exactly as the run-time pipeline computes them (chunks of 512 messages)."""
     from tqdm import tqdm
 
-    rows: list[list[str]] = []
+    chunks: list[FeatureBatch] = []
     step = 512
     bar = tqdm(total=len(texts), desc="features", unit="msg", disable=not progress)
     for i in range(0, len(texts), step):
         chunk = texts[i : i + step]
-        for t, n, ch in zip(chunk, normalise_many(chunk), channels[i : i + step], strict=True):
-            p = _prepare(t, n, ch)
-            rows.append(extract(n[:20_000], ch, p.cats))
+        prepared = _prepare_many(chunk, normalise_many(chunk), channels[i : i + step])
+        lows, cats = [p.low for p in prepared], [p.cats for p in prepared]
+        chunks.append(extract_batch(lows, [p.channel for p in prepared], cats, lowered=True))
         bar.update(len(chunk))
     bar.close()
-    return rows
+    return chunks
 
 
-def _matrix(rows: list[list[str]], vocab: dict[str, int]):
+def _unique_grams(batch: FeatureBatch) -> tuple[np.ndarray, np.ndarray]:
+    """The n-grams of a batch with each (message, key) pair once (features are binary)."""
+    if not batch.gram_keys.size:
+        return batch.gram_owner, batch.gram_keys
+    pairs = np.unique(np.stack((batch.gram_owner, batch.gram_keys), axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def _vocabulary(chunks: list[FeatureBatch]) -> list[str]:
+    """Every feature seen in at least ``MIN_DF`` messages, sorted."""
+    df = Counter(f for chunk in chunks for feats in chunk.symbolic for f in set(feats))
+    keys = np.concatenate([_unique_grams(chunk)[1] for chunk in chunks] or [np.zeros(0, dtype=np.int64)])
+    values, counts = np.unique(keys, return_counts=True)
+    grams = [gram_string(k) for k in values[counts >= MIN_DF].tolist()]
+    return sorted([f for f, c in df.items() if c >= MIN_DF] + grams)
+
+
+def _matrix(chunks: list[FeatureBatch], vocab_list: list[str]):
+    """Binary message × feature matrix, the same indices :meth:`Model.rows` finds at run time."""
     from scipy.sparse import csr_matrix
 
-    indptr, indices = [0], []
-    for feats in rows:
-        idx = sorted({vocab[f] for f in feats if f in vocab})
-        indices.extend(idx)
-        indptr.append(len(indices))
-    data = np.ones(len(indices), dtype=np.float32)
-    return csr_matrix((data, indices, indptr), shape=(len(rows), len(vocab)))
+    model = Model(vocab_list, np.zeros((len(vocab_list), 1)), np.zeros(1), [], {})
+    owners, indices = [], []
+    offset = 0
+    for chunk in chunks:
+        owner, flat = model.rows(chunk)
+        owners.append(owner + offset)
+        indices.append(flat)
+        offset += len(chunk.symbolic)
+    owner = np.concatenate(owners)
+    flat = np.concatenate(indices)
+    indptr = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=offset))))
+    data = np.ones(flat.size, dtype=np.float32)
+    return csr_matrix((data, flat, indptr), shape=(offset, len(vocab_list)))
 
 
 def _fit(
@@ -125,12 +149,10 @@ def train(
     texts = [str(r.get("text") or "") for r in records]
     channels = [r.get("channel") or None for r in records]
     review = review_lines("train") if reviews else []
-    rows = featurise(texts + [t for t, _ in review], channels + [None] * len(review), progress)
+    chunks = featurise(texts + [t for t, _ in review], channels + [None] * len(review), progress)
     n = len(records)
-    df = Counter(f for feats in rows for f in set(feats))
-    vocab_list = sorted(f for f, c in df.items() if c >= MIN_DF)
-    vocab = {f: i for i, f in enumerate(vocab_list)}
-    x_all = _matrix(rows, vocab)
+    vocab_list = _vocabulary(chunks)
+    x_all = _matrix(chunks, vocab_list)
     spam = np.array([bool(_bool(r.get("spam"))) for r in records])
     heads: list[tuple[str, tuple[str, ...], np.ndarray]] = []
 
