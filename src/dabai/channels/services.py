@@ -52,10 +52,10 @@ def process_payloads(payloads: list[InboundPayload], *, analyse: bool = True) ->
         payload.attempts += 1
     outcomes: list[list[Received]] = [[] for _ in payloads]
     batch = [i for i, p in enumerate(payloads) if _batched(p)]
-    for group in [batch, *([i] for i in range(len(payloads)) if i not in set(batch))]:
-        if group:
-            for i, received in zip(group, _process([payloads[i] for i in group], analyse), strict=True):
-                outcomes[i] = received
+    one_by_one = [[i] for i in sorted(set(range(len(payloads))) - set(batch))]
+    for group in [batch, *one_by_one] if batch else one_by_one:
+        for i, received in zip(group, _process([payloads[i] for i in group], analyse), strict=True):
+            outcomes[i] = received
     update_rows(
         InboundPayload,
         PAYLOAD_OUTCOME,

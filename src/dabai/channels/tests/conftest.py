@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from dabai.channels.drain import drain_inbound
 from dabai.channels.signing import sign
 
 SECRET = "test-webhook-secret"
@@ -61,8 +62,6 @@ def drain() -> int:
 
     (In a test's transaction the drain task queued on commit never runs by itself.)
     """
-    from dabai.channels.drain import drain_inbound
-
     return drain_inbound.call()
 
 

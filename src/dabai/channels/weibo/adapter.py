@@ -18,7 +18,15 @@ from dabai.channels import conf
 from dabai.channels.adapter import Adapter, DeliveryResult, PayloadError
 from dabai.channels.drain import request_drain
 from dabai.channels.models import InboundPayload
-from dabai.channels.sanitise import cap_extras, identifier, load_json, one_line, plausible, text_of
+from dabai.channels.sanitise import (
+    cap_extras,
+    clean_text,
+    identifier,
+    load_json,
+    one_line,
+    plausible,
+    text_of,
+)
 from dabai.channels.services import store_rejected
 from dabai.conversations.models import Message
 from dabai.conversations.services import Inbound
@@ -75,9 +83,14 @@ def _kind_of(item: Any) -> str:
 
 
 def _user(value: Any) -> dict[str, Any]:
+    """The author's id and name as kept on the message (text the database can store: no NUL)."""
     if not isinstance(value, dict):
         return {}
-    return {key: value[key] for key in USER_FIELDS if isinstance(value.get(key), str | int)}
+    return {
+        key: clean_text(value[key]) if isinstance(value[key], str) else value[key]
+        for key in USER_FIELDS
+        if isinstance(value.get(key), str | int) and not isinstance(value.get(key), bool)
+    }
 
 
 def read_item(item: Any, kind: str = "") -> dict[str, Any]:
