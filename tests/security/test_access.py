@@ -60,10 +60,10 @@ PUBLIC = {
     "portal:verify",
 }
 # Pages without ids that a role besides the desk may open.
-CUSTOMER_PAGES = {"core:home", "portal:home", "portal:new"}
-DEPARTMENT_PAGES = {"core:home", "insights:cases"}
+CUSTOMER_PAGES = {"site:home", "portal:home", "portal:new"}
+DEPARTMENT_PAGES = {"site:home", "insights:cases"}
 AGENT_PAGES = {
-    "core:home",
+    "site:home",
     "conversations:inbox",
     "channels:log_call",
     "routing:complaints",
