@@ -10,6 +10,7 @@ import re
 import pytest
 
 from dabai.conversations.models import Status
+from dabai.insights.services import rebuild_case_index
 from dabai.testing import ConversationFactory, CustomerFactory, MessageFactory
 
 SECRETS = [
@@ -45,7 +46,9 @@ def leaky_cases(db, hotline):
             customer=customer, team=hotline, status=Status.RESOLVED, subject=f"关于{secret}"
         )
         MessageFactory(conversation=conversation, body=f"我的号码是{secret}，请回电")
+        MessageFactory(conversation=conversation, body=f"{NAMES[index % 2]}再说一次：{secret} 宽带断网")
         conversations.append(conversation)
+    rebuild_case_index()  # the portal reads its case index (the worker keeps it in step in production)
     return conversations
 
 
@@ -72,6 +75,48 @@ def test_department_member_sees_no_personal_data_on_any_case_library_page(leaky_
         if leaks := _leaks(response.content.decode()):
             problems.append(f"/voc/cases/{conversation.pk}/: {leaks}")
     assert pages == 33
+    assert not problems, "\n".join(problems)
+
+
+def test_department_member_sees_no_personal_data_in_voc_search_export_or_share_links(leaky_cases, as_role):
+    """The portal's other doors: full-text search with facets, the front page, the CSV export of the
+    filtered set, share links, and searching for the secrets themselves (the index holds masked text only)."""
+    client = as_role("department")
+    problems = []
+    urls = [
+        "/voc/",
+        "/voc/cases/?q=宽带断网",
+        "/voc/cases/?q=宽带断网&channel=chat&sentiment=negative",
+        "/voc/cases/export.csv",
+        "/voc/cases/export.csv?q=宽带断网",
+        *[f"/voc/cases/?q={probe}" for probe in SECRETS + NAMES],
+        *[f"/voc/cases/export.csv?q={probe}" for probe in SECRETS[:3] + NAMES],
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = response.content.decode("utf-8-sig")
+        text = re.sub(
+            r'name="next" type="hidden" value="[^"]*"', "", text
+        )  # the language form echoes the URL
+        for name in NAMES:  # a name the member typed is echoed in the search box, and finds nothing
+            if url.endswith(f"q={name}") and "/export" not in url:
+                assert 'data-testid="voc-total">0' in text
+                text = text.replace(f'value="{name}"', "")
+        if leaks := _leaks(text):
+            problems.append(f"{url}: {leaks}")
+    export = client.get("/voc/cases/export.csv").content.decode("utf-8-sig")
+    assert len(export.splitlines()) > len(SECRETS)  # one row per conversation, and rows hold the text
+    for conversation in leaky_cases[:5]:
+        shared = client.post(f"/voc/cases/{conversation.pk}/share/", {"note": f"看看{SECRETS[0]}"})
+        assert shared.status_code == 302
+        page = client.get(shared["Location"]).content.decode()
+        link = re.search(r'value="https?://[^/]+(/voc/s/[^/"]+/)"', page)
+        assert link, "the share link is shown to its author"
+        opened = as_role("supervisor").get(link.group(1))
+        for response in (page, opened.content.decode()):
+            if leaks := _leaks(response):
+                problems.append(f"share of {conversation.pk}: {leaks}")
     assert not problems, "\n".join(problems)
 
 

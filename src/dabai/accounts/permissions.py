@@ -4,7 +4,8 @@ Policy:
 - admins and supervisors see every conversation;
 - agents see conversations of their own teams, assigned to them, or unrouted (no team yet);
   an agent flagged ``can_view_all_teams`` (expert seat, quality) sees all;
-- department members never see the desk: only masked cases in the voice-of-the-customer portal;
+- department members never see the desk: only masked cases in the voice-of-the-customer portal (with
+  supervisors; agents use the desk); call recordings only for supervisors and admins;
 - customers see only their own conversations, through the portal.
 """
 
@@ -26,6 +27,17 @@ def is_supervisor(user: User) -> bool:
 
 def is_department_member(user: User) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role == Role.DEPARTMENT)
+
+
+def is_voc_reader(user: User) -> bool:
+    """The voice-of-the-customer portal (masked cases, trends): department members and supervisors/admins.
+    Agents work on the desk, where they see the unmasked conversations their teams handle."""
+    return is_department_member(user) or bool(is_supervisor(user) and user.is_active)
+
+
+def may_hear_recordings(user: User) -> bool:
+    """Call recordings carry the customer's voice (personal data no mask can hide): supervisors only."""
+    return bool(is_supervisor(user) and user.is_active)
 
 
 def sees_all_conversations(user: User) -> bool:

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class InsightsConfig(AppConfig):
     name = "dabai.insights"
     verbose_name = _("Voice of the customer")
+
+    def ready(self) -> None:
+        from dabai.insights import receivers  # noqa: F401 (signal registration)
