@@ -17,6 +17,7 @@ from dabai.conversations.models import Conversation, Direction, Status
 from dabai.conversations.services import PastConversation, PastMessage, record_history
 from dabai.core.choices import Channel
 from dabai.customers.models import ChannelIdentity, Customer, CustomerTag, Tier
+from dabai.insights.services import rebuild_case_index
 from dabai.knowledge.demo import load_help_centre
 from dabai.routing.demo import seed_routing_demo
 
@@ -155,6 +156,7 @@ class DemoBuilder:
             self._conversations(customers, teams, staff)
             seed_routing_demo()
             load_help_centre()
+            rebuild_case_index()  # the voice-of-the-customer portal's masked, searchable cases
 
     def _teams(self) -> dict[str, Team]:
         names = {"hotline": "热线组", "online": "在线组", "social": "社交媒体组"}
@@ -271,7 +273,7 @@ class DemoBuilder:
             ]
             for team in teams.values()
         }
-        channels = list(Channel.values)
+        channels = [c for c in Channel.values if c in channel_team]  # channels the demo centre staffs
         past = []
         for i in range(self.n_conversations):
             channel = self.rng.choice(channels)

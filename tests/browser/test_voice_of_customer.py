@@ -1,0 +1,61 @@
+"""The voice-of-the-customer portal in the demo centre: a product manager searches, narrows by a facet,
+sees the weekly trend drawn by the vendored ECharts under the strict CSP, opens a masked case with the
+filter's badges, shares it, saves the search and exports the filtered set."""
+
+import csv
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_department_member_searches_filters_opens_shares_and_exports(
+    live_server_url, new_context, login, screenshot
+):
+    context = new_context(accept_downloads=True)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    login(page, "chanpin", "dabai-department")
+    page.goto(f"{live_server_url}/voc/cases/")
+    total = int(re.sub(r"\D", "", page.get_by_test_id("voc-total").inner_text()))
+    assert total > 0
+
+    page.get_by_test_id("voc-q").fill("退款")
+    page.get_by_test_id("voc-search").locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"q=%E9%80%80%E6%AC%BE"))
+    found = int(re.sub(r"\D", "", page.get_by_test_id("voc-total").inner_text()))
+    assert 0 < found < total
+    expect(page.get_by_test_id("cases").locator("mark").first).to_be_visible()
+    expect(page.locator("[data-chart=weekly][data-ready='1'] canvas")).to_be_visible()
+
+    channel = page.get_by_test_id("voc-facets").locator("[data-facet=channel] a.facet").first
+    expected = int(channel.locator(".count").inner_text())
+    channel.click()
+    expect(page.get_by_test_id("voc-total")).to_contain_text(str(expected))
+    screenshot(page, "voc-library")
+
+    page.get_by_test_id("save-search").locator("input[name=name]").fill("退款·渠道")
+    page.get_by_test_id("save-search").locator("button").click()
+    expect(page.get_by_test_id("saved-searches")).to_contain_text("退款·渠道")
+
+    with page.expect_download() as download:
+        page.get_by_test_id("voc-export").click()
+    exported = download.value.path().read_text(encoding="utf-8-sig")
+    assert len(list(csv.reader(io.StringIO(exported)))) - 1 == expected  # one row per conversation
+
+    page.get_by_test_id("cases").locator("tbody tr a").first.click()
+    expect(page.get_by_test_id("case-thread")).to_be_visible()
+    expect(page.get_by_test_id("insight").first).to_be_visible()
+    page.get_by_test_id("share-button").click()
+    link = page.get_by_test_id("share-link").input_value()
+    assert "/voc/s/" in link
+    screenshot(page, "voc-case")
+
+    page.goto(f"{live_server_url}/voc/")
+    expect(page.locator("[data-chart=topics][data-ready='1'] canvas")).to_be_visible()
+    screenshot(page, "voc-front")
+    assert not violations, violations
