@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 STARS = [(n, str(n)) for n in range(1, 6)]
 EASE = [
@@ -35,10 +36,14 @@ class SurveyForm(forms.Form):
 
 
 class RangeForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     group = forms.ChoiceField(
-        label=_("By"),
+        label=pgettext_lazy("report", "Group by"),
         required=False,
         choices=[
             ("team", _("Team")),

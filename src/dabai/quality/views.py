@@ -53,6 +53,7 @@ def report(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "group": group,
+            "group_label": dict(form.fields["group"].choices)[group],
             "start": start,
             "end": end,
             "rows": selectors.report(group, outcomes),

@@ -14,6 +14,10 @@ def navigation(request: HttpRequest) -> dict:
             items.append({"url": reverse("conversations:inbox"), "label": _("Inbox")})
         if is_department_member(user) or is_supervisor(user):
             items.append({"url": reverse("insights:cases"), "label": _("Voice of the customer")})
+        if is_supervisor(user):
+            items.append({"url": reverse("quality:report"), "label": _("Quality")})
+        elif is_desk_user(user):
+            items.append({"url": reverse("quality:mine"), "label": _("My outcomes")})
         if user.role == "customer":
             items.append({"url": reverse("portal:home"), "label": _("My requests")})
         if is_supervisor(user):

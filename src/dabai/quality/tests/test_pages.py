@@ -53,6 +53,7 @@ def test_supervisor_reads_outcomes_by_channel_with_chinese_labels_and_counts(cen
     assert rows["微信"].fcr_rate == 0 and rows["微信"].total == 1
     assert rows["邮件"].fcr_rate == 100 and rows["邮件"].csat_avg == 4
     assert "0%" in html and "100%" in html and "4.0 / 5" in html
+    assert "<th>渠道</th>" in html  # the first column is named after the grouping
     assert "138****5678" in html and "13812345678" not in html  # comments leave the desk masked
 
 
@@ -101,3 +102,12 @@ def test_a_malformed_or_backwards_range_is_a_400(supervisor, client_for):
     assert client.get("/quality/", {"start": "2025-03-10", "end": "2025-03-01"}).status_code == 400
     assert client.get("/quality/", {"start": "2020-01-01", "end": "2025-01-01"}).status_code == 400
     assert client.get("/quality/", {"start": "2025-03-01", "end": "2025-03-10"}).status_code == 200
+
+
+def test_the_menu_leads_supervisors_to_the_report_and_agents_to_their_own_page(
+    supervisor, agent, department_member, client_for
+):
+    assert 'href="/quality/"' in client_for(supervisor).get("/quality/").content.decode()
+    assert 'href="/quality/mine/"' in client_for(agent).get("/quality/mine/").content.decode()
+    home = client_for(department_member).get("/voc/", follow=True).content.decode()
+    assert "/quality/" not in home
