@@ -34,9 +34,16 @@ class PermanentDeliveryError(RuntimeError):
 @dataclass(frozen=True)
 class Parsed(Inbound):
     """A parsed message plus what its channel keeps beside it once it is stored (email headers and
-    attachments, a call record): ``keep(message)`` runs in the same transaction, for new messages only."""
+    attachments, a call record): ``keep(message)`` runs in the same transaction, for new messages only.
+
+    ``names`` and ``refers`` let one message wait for another of the same batch: a message that refers to a
+    name an earlier message of the batch carries (an email answering a mail not stored yet) is parsed again
+    in the next batch, when it can find that message's conversation.
+    """
 
     keep: Callable[[Message], None] | None = None
+    names: frozenset[str] = frozenset()
+    refers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -51,9 +58,6 @@ class Adapter:
 
     channel: ClassVar[str]
     sources: ClassVar[tuple[str, ...]] = ("webhook",)
-    # False: the drain parses and stores this channel's payloads one at a time, in arrival order, so one
-    # message can find the conversation an earlier one of the same batch opened (email threading).
-    batched: ClassVar[bool] = True
 
     def secret(self) -> str:
         """The HMAC secret of this channel's signed webhook ("" means the webhook is closed)."""

@@ -41,38 +41,17 @@ def store_rejected(channel: str, source: str, raw: bytes, reason: str) -> Inboun
 
 
 def process_payloads(payloads: list[InboundPayload], *, analyse: bool = True) -> list[list[Received]]:
-    """Parse each payload with its adapter, store the parsed messages, record each payload's fate.
+    """Parse each payload with its adapter, store all parsed messages in one go, record each payload's fate.
 
-    Payloads of batched adapters are parsed together and their messages stored in one go; the others
-    (email) one at a time in arrival order. A payload whose parser fails is marked (``rejected`` for
-    hopeless ones, ``failed`` to retry) without holding up the others. The result lines up with
-    ``payloads``: what each one stored (nothing for events, rejected or failed payloads).
+    A payload whose parser fails is marked (``rejected`` for hopeless ones, ``failed`` to retry) without
+    holding up the others; one whose message waits for another of the batch (``Parsed.refers``) is left
+    ``received`` for the next batch. The result lines up with ``payloads``: what each one stored (nothing
+    for events, rejected, failed or waiting payloads).
     """
     for payload in payloads:
         payload.attempts += 1
-    outcomes: list[list[Received]] = [[] for _ in payloads]
-    batch = [i for i, p in enumerate(payloads) if _batched(p)]
-    one_by_one = [[i] for i in sorted(set(range(len(payloads))) - set(batch))]
-    for group in [batch, *one_by_one] if batch else one_by_one:
-        for i, received in zip(group, _process([payloads[i] for i in group], analyse), strict=True):
-            outcomes[i] = received
-    update_rows(
-        InboundPayload,
-        PAYLOAD_OUTCOME,
-        [(p.pk, p.status, p.error, p.message_id, p.processed_at, p.attempts) for p in payloads],
-    )
-    return outcomes
-
-
-def _batched(payload: InboundPayload) -> bool:
-    try:
-        return parses(payload).batched
-    except PayloadError:
-        return True
-
-
-def _process(payloads: list[InboundPayload], analyse: bool) -> list[list[Received]]:
     parsed = _parse_all(payloads)
+    _wait_for_earlier(payloads, parsed)
     items = [(index, item) for index, found in enumerate(parsed) if found for item in found]
     stored = _receive([item for _, item in items], analyse)
     outcomes: list[list[Received]] = [[] for _ in payloads]
@@ -83,15 +62,32 @@ def _process(payloads: list[InboundPayload], analyse: bool) -> list[list[Receive
         else:
             outcomes[index].append(received)
     for index, payload in enumerate(payloads):
-        if parsed[index] is None:
-            continue
         if index in failures:
             error = failures[index]
             _mark(payload, PayloadStatus.FAILED, error=f"{type(error).__name__}: {error}")
-        else:
+        elif parsed[index] is not None:
             first = outcomes[index][0].message if outcomes[index] else None
             _mark(payload, PayloadStatus.PROCESSED, message=first)
+    update_rows(
+        InboundPayload,
+        PAYLOAD_OUTCOME,
+        [(p.pk, p.status, p.error, p.message_id, p.processed_at, p.attempts) for p in payloads],
+    )
     return outcomes
+
+
+def _wait_for_earlier(payloads: list[InboundPayload], parsed: list[list[Inbound] | None]) -> None:
+    """Leave for the next batch each payload whose messages refer to a name an earlier payload carries."""
+    named: set[str] = set()
+    for index, found in enumerate(parsed):
+        if not found:
+            continue
+        if any(isinstance(item, Parsed) and item.refers & named for item in found):
+            parsed[index] = None
+            payloads[index].attempts -= 1
+            payloads[index].status, payloads[index].processed_at = PayloadStatus.RECEIVED, None
+            continue
+        named.update(name for item in found if isinstance(item, Parsed) for name in item.names)
 
 
 def _parse_all(payloads: list[InboundPayload]) -> list[list[Inbound] | None]:

@@ -1,7 +1,7 @@
 """The email adapter: RFC 822 from the mail relay's webhook or the IMAP poller, replies over SMTP.
 
-Emails are parsed one at a time in arrival order (``batched = False``): a reply finds its thread through
-the Message-ID chain even when the mail it answers arrived in the same drain batch.
+Emails are drained in batches like every channel; a mail that answers another of the same batch (by
+Message-ID, or by subject from the same customer) waits for the next batch, where it finds that thread.
 """
 
 from typing import Any
@@ -66,7 +66,6 @@ def keep_headers_and_attachments(parsed: ParsedEmail) -> Any:
 class EmailAdapter(Adapter):
     channel = Channel.EMAIL
     sources = ("webhook", "imap")
-    batched = False
 
     def check(self, raw: bytes, meta: dict[str, Any]) -> None:
         parse_email(raw)
@@ -78,6 +77,10 @@ class EmailAdapter(Adapter):
             Channel.EMAIL, parsed.from_address, display_name=parsed.from_name, handle=parsed.from_address
         )
         thread = find_thread(parsed, customer)
+        subject = normalise_subject(parsed.subject)
+        subject_key = f"subject:{customer.pk}:{subject}" if subject else ""
+        names = {parsed.message_id, *([subject_key] if subject_key and thread is None else [])}
+        refers = {parsed.in_reply_to, *parsed.references, subject_key} - {""} if thread is None else set()
         return [
             Parsed(
                 channel=Channel.EMAIL,
@@ -94,6 +97,8 @@ class EmailAdapter(Adapter):
                 conversation=thread,
                 open_new=thread is None,
                 keep=keep_headers_and_attachments(parsed),
+                names=frozenset(names),
+                refers=frozenset(refers),
             )
         ]
 

@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.test import Client
 
@@ -283,7 +284,6 @@ def test_visitor_who_gives_a_name_later_renames_their_anonymous_record():
 
 
 def test_visitor_with_an_older_cookie_keeps_their_chat():
-    from django.core import signing
 
     token = new_visitor()
     chat(token, [{"type": "message", "text": "老访客", "client_id": "o"}])

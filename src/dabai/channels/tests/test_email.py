@@ -9,9 +9,12 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 
+from dabai.channels import conf
 from dabai.channels.email import poll_imap
-from dabai.channels.models import Attachment, InboundPayload, PayloadStatus
+from dabai.channels.models import Attachment, EmailHeader, InboundPayload, PayloadStatus
+from dabai.channels.tasks import poll_mailbox
 from dabai.conversations.models import Conversation, DeliveryStatus, Insight, Message
 from dabai.conversations.services import post_reply
 from dabai.customers.models import Customer
@@ -202,7 +205,6 @@ def mailbox(dovecot, settings):
 
 
 def test_imap_poll_stores_each_mail_once_and_skips_bad_ones(db, mailbox):
-    from dabai.channels import conf
 
     for raw in (gb2312_complaint(), b"Subject: broken\r\n\r\nno sender", big5_html_with_attachment()):
         mailbox.append("INBOX", None, None, raw)
@@ -222,14 +224,12 @@ def test_imap_poll_stores_each_mail_once_and_skips_bad_ones(db, mailbox):
 
 
 def test_poll_task_reads_the_mailbox_and_schedules_itself(db, mailbox):
-    from dabai.channels.tasks import poll_mailbox
 
     mailbox.append("INBOX", None, None, gb2312_complaint())
     poll_mailbox.enqueue()
     assert run_queued_tasks() >= 1
     drain()
     assert Message.objects.count() == 1
-    from django_tasks_db.models import DBTaskResult
 
     assert DBTaskResult.objects.filter(task_path__endswith="poll_mailbox", status="READY").count() == 1
 
@@ -281,7 +281,6 @@ def test_a_reply_to_a_subject_with_line_breaks_is_still_sent(client, db, agent, 
     conversation = Conversation.objects.get()
     Conversation.objects.filter(pk=conversation.pk).update(subject="冰箱\r\nBcc: x@evil.test")
     conversation.refresh_from_db()
-    from dabai.channels.models import EmailHeader
 
     EmailHeader.objects.update(subject="冰箱\r\nBcc: x@evil.test")
     with commit():

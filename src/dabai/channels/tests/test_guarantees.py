@@ -1,15 +1,20 @@
 """What every inbound path promises: raw first, nothing lost when processing fails, one customer each."""
 
 import json
+from datetime import timedelta
 
 from django.db import OperationalError
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from dabai.channels import services
-from dabai.channels.models import InboundPayload, PayloadStatus
+from dabai.channels.drain import accept_payload, drain_batch
+from dabai.channels.models import DrainRequest, InboundPayload, PayloadStatus, PeriodicRun
+from dabai.channels.tasks import sweep_inbound
 from dabai.conversations.models import Insight, Message
+from dabai.core.tasks import start_heartbeat
 from dabai.customers.models import Customer
-from dabai.testing import run_queued_tasks
+from dabai.testing import MessageFactory, run_queued_tasks
 
 from .conftest import drain
 
@@ -64,12 +69,6 @@ def test_a_burst_of_webhooks_is_drained_by_one_task_and_read_in_one_pass(post_si
 
 
 def test_a_drain_lost_with_its_worker_is_asked_for_again_by_the_sweep(post_signed, db, commit, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from dabai.channels.models import DrainRequest
-    from dabai.channels.tasks import sweep_inbound
 
     settings.DABAI_SWEEP_GRACE_SECONDS = 60
     with commit():
@@ -101,12 +100,6 @@ def test_the_same_mobile_number_is_one_customer_on_sms_and_the_hotline(post_sign
 
 
 def test_sweep_reads_messages_whose_analysis_was_lost_with_a_killed_worker(db, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from dabai.channels.tasks import sweep_inbound
-    from dabai.testing import MessageFactory
 
     settings.DABAI_SWEEP_GRACE_SECONDS = 60
     lost = MessageFactory(body="快递丢了，谁来负责？")
@@ -127,12 +120,6 @@ def test_sweep_reads_messages_whose_analysis_was_lost_with_a_killed_worker(db, s
 
 
 def test_sweep_reads_the_last_messages_before_a_lull_once_the_worker_is_quiet(db, settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from dabai.channels.tasks import sweep_inbound
-    from dabai.testing import MessageFactory
 
     settings.DABAI_SWEEP_GRACE_SECONDS = 60
     analysed = MessageFactory(body="倒数第二条，已分析")
@@ -150,10 +137,6 @@ def test_sweep_reads_the_last_messages_before_a_lull_once_the_worker_is_quiet(db
 
 
 def test_worker_heartbeat_starts_the_sweep_chain_once(db):
-    from django_tasks_db.models import DBTaskResult
-
-    from dabai.channels.models import PeriodicRun
-    from dabai.core.tasks import start_heartbeat
 
     start_heartbeat()
     run_queued_tasks()
@@ -166,7 +149,6 @@ def test_worker_heartbeat_starts_the_sweep_chain_once(db):
 
 
 def test_a_payload_that_breaks_in_a_drained_batch_is_rejected_and_the_rest_stored(db):
-    from dabai.channels.drain import accept_payload, drain_batch
 
     accept_payload("sms", "webhook", sms_json("第一条", "gw-a"))
     accept_payload("sms", "webhook", b'{"from": "13900001111"}')  # got past the door some other way

@@ -7,7 +7,9 @@ import pytest
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from dabai.accounts.models import AuditEntry
 from dabai.channels import services
+from dabai.channels.drain import reprocess_payload
 from dabai.channels.models import InboundPayload, PayloadStatus
 from dabai.channels.tasks import sweep_inbound
 from dabai.conversations.models import Message
@@ -104,7 +106,6 @@ def test_a_retry_lost_with_its_worker_is_asked_for_once_by_the_sweep(post_signed
 
 
 def test_two_links_of_the_same_chain_process_a_payload_once(post_signed, db, commit, broken_storage):
-    from dabai.channels.drain import reprocess_payload
 
     with commit():
         post_signed(SMS_URL, sms_json("重复的重试", "gw-twice"))
@@ -149,7 +150,5 @@ def test_admins_see_dead_letters_by_state_and_requeue_them(
     payload.refresh_from_db()
     assert payload.status == PayloadStatus.PROCESSED
     assert Message.objects.filter(external_id="gw-admin").exists()
-
-    from dabai.accounts.models import AuditEntry
 
     assert AuditEntry.objects.filter(action="payload.retry", actor=admin_user).exists()

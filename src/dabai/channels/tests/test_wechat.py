@@ -8,12 +8,16 @@ import urllib.parse
 from datetime import timedelta
 
 import pytest
+from Crypto.Cipher import AES
+from django.utils import timezone
 
 from dabai.channels import wechat
 from dabai.channels.adapter import PayloadError
 from dabai.channels.models import InboundPayload, SeenNonce, Subscription
+from dabai.channels.tasks import sweep_inbound
 from dabai.conversations.models import Conversation, DeliveryStatus, Message
 from dabai.conversations.services import post_reply
+from dabai.core.management.commands.serve import RedactQuery, uvicorn_log_config
 from dabai.testing import run_queued_tasks
 
 from .conftest import drain
@@ -265,7 +269,6 @@ def test_plaintext_is_refused_once_an_aes_key_is_configured(client, db, safe_mod
 
 def test_a_safe_mode_body_that_decrypts_to_non_utf8_is_a_400(client, db, safe_mode):
     key = base64.b64decode(AES_KEY + "=")
-    from Crypto.Cipher import AES
 
     plain = b"\xff\xfe\xfd<xml>"
     body = b"r" * 16 + len(plain).to_bytes(4, "big") + plain + APP_ID.encode()
@@ -277,9 +280,6 @@ def test_a_safe_mode_body_that_decrypts_to_non_utf8_is_a_400(client, db, safe_mo
 
 
 def test_seen_nonces_are_forgotten_by_the_sweep_after_the_window(client, db):
-    from django.utils import timezone
-
-    from dabai.channels.tasks import sweep_inbound
 
     post_plain(client, xml("text", Content="你好"))
     assert SeenNonce.objects.count() == 1
@@ -291,7 +291,6 @@ def test_seen_nonces_are_forgotten_by_the_sweep_after_the_window(client, db):
 
 
 def test_the_access_log_of_dabai_serve_never_shows_signatures():
-    from dabai.core.management.commands.serve import RedactQuery, uvicorn_log_config
 
     path = (
         "/channels/wechat/?signature=abc&timestamp=1&nonce=xyz&openid=o1&msg_signature=def&encrypt_type=aes"

@@ -5,10 +5,13 @@ from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tasks_db.models import DBTaskResult
 
 from dabai.channels import weibo
-from dabai.channels.models import CallRecord, InboundPayload, PayloadStatus
-from dabai.conversations.models import Conversation, DeliveryStatus, Message
+from dabai.channels.drain import DRAIN_BATCH, accept_payload, drain_batch
+from dabai.channels.models import CallRecord, InboundPayload, MailboxState, PayloadStatus
+from dabai.channels.tasks import poll_weibo
+from dabai.conversations.models import Conversation, DeliveryStatus, Insight, Message
 from dabai.conversations.services import post_reply
 from dabai.testing import run_queued_tasks
 
@@ -99,9 +102,6 @@ def bulk_push(count: int, first_id: int = 10_000) -> dict:
 
 
 def test_a_bulk_push_is_acknowledged_at_once_and_drained_in_batches(post_signed, db, commit):
-    from django_tasks_db.models import DBTaskResult
-
-    from dabai.conversations.models import Insight
 
     with commit():
         response = post_signed("/channels/weibo/inbound/", json.dumps(bulk_push(600)).encode())
@@ -119,7 +119,6 @@ def test_a_bulk_push_is_acknowledged_at_once_and_drained_in_batches(post_signed,
 
 
 def test_an_sms_arriving_during_a_bulk_weibo_drain_goes_in_the_next_batch(post_signed, db):
-    from dabai.channels.drain import DRAIN_BATCH, accept_payload, drain_batch
 
     accept_payload("weibo", "push", json.dumps(bulk_push(1000)).encode())
     drain_batch(DRAIN_BATCH)  # the push is split into its items
@@ -264,8 +263,6 @@ def test_only_desk_users_may_log_calls(client_for, customer_user):
 
 
 def test_poll_task_keeps_its_high_water_marks_between_runs(db, stand_in, settings):
-    from dabai.channels.models import MailboxState
-    from dabai.channels.tasks import poll_weibo
 
     settings.DABAI_WEIBO_API_BASE = stand_in.url
     settings.DABAI_WEIBO_ACCESS_TOKEN = "weibo-token"

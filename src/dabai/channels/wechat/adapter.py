@@ -13,7 +13,7 @@ from dabai.channels.wechat.protocol import FIELDS, message_text, unwrap
 from dabai.conversations.models import Message
 from dabai.conversations.services import Inbound
 from dabai.core.choices import Channel
-from dabai.customers.services import resolve_customer
+from dabai.customers.services import Handle, resolve_customer
 
 
 def read_fields(fields: dict[str, str]) -> dict[str, Any]:
@@ -40,15 +40,15 @@ class WeChatAdapter(Adapter):
     def parse(self, payload: InboundPayload) -> list[Inbound]:
         fields = unwrap(bytes(payload.raw))
         read = read_fields(fields)
-        customer = resolve_customer(Channel.WECHAT, read["openid"])
         if read["event"]:
+            resolve_customer(Channel.WECHAT, read["openid"])  # a follower is a customer before they write
             if read["event"] in {"subscribe", "unsubscribe"}:
                 set_subscription(Channel.WECHAT, read["openid"], read["event"] == "subscribe")
             return []
         return [
             Inbound(
                 channel=Channel.WECHAT,
-                customer=customer,
+                handle=Handle(Channel.WECHAT, read["openid"]),
                 body=read["body"],
                 external_id=read["external_id"],
                 raw_payload={"payload_id": payload.pk, **cap_extras(fields, FIELDS)},

@@ -38,6 +38,8 @@ logger = logging.getLogger(__name__)
 # Keys of the Weibo API responses: comments/to_me, statuses/mentions, direct_messages.
 KINDS = {"comments": "comment", "statuses": "mention", "direct_messages": "dm"}
 PUBLIC_ACKNOWLEDGEMENT = "您好，已私信回复您，请查收私信。"
+# A push of more items than this is split into one payload per item, drained in shares of each batch.
+SPLIT_ABOVE = 20
 
 
 ITEM_FIELDS = {"id", "idstr", "text", "created_at", "user", "sender", "sender_id", "status"}
@@ -116,11 +118,16 @@ def read_item(item: Any, kind: str = "") -> dict[str, Any]:
 
 
 def parse_item(payload: InboundPayload) -> Inbound:
-    """One mention, comment or private message; public ones join the author's open public thread."""
+    """One stored item (of an upload, a poller page or a split push)."""
     item = load_json(bytes(payload.raw))
     if not isinstance(item, dict):
         raise PayloadError("each Weibo item must be an object")
-    fields = read_item(item, payload.meta.get("kind", ""))
+    return item_message(item, payload.meta.get("kind", ""), payload.pk)
+
+
+def item_message(item: dict, kind: str, payload_id: int) -> Inbound:
+    """One mention, comment or private message; public ones join the author's open public thread."""
+    fields = read_item(item, kind)
     kept = cap_extras(item, ITEM_FIELDS)
     for key in ("user", "sender"):
         if key in kept:
@@ -131,7 +138,7 @@ def parse_item(payload: InboundPayload) -> Inbound:
         body=fields["text"],
         external_id=f"{fields['kind']}:{fields['id']}",
         raw_payload={
-            "payload_id": payload.pk,
+            "payload_id": payload_id,
             **kept,
             "kind": fields["kind"],
             "status_id": fields["status_id"],
@@ -265,8 +272,8 @@ def send_weibo_reply(message: Message) -> DeliveryResult:
 
 class WeiboAdapter(Adapter):
     channel = Channel.WEIBO
-    # "push": a bridge's batch as it arrived, split by the drain into one "push-item" each; "item": one item
-    # of an upload or poller page (older payloads came that way too).
+    # "push": a bridge's batch as it arrived, read at once when small, else split by the drain into one
+    # "push-item" each (which share every batch with other channels); "item": older uploads and polls.
     sources = ("push", "push-item", "item")
 
     def check(self, raw: bytes, meta: dict[str, Any]) -> None:
@@ -275,11 +282,13 @@ class WeiboAdapter(Adapter):
             raise PayloadError(refused[0][1])
 
     def parse(self, payload: InboundPayload) -> list[Inbound]:
-        if payload.source == "push":
-            accepted, _ = check_push(load_json(bytes(payload.raw)))
-            store_items(accepted, {"from": "webhook", "push_id": payload.pk})
-            return []
-        return [parse_item(payload)]
+        if payload.source != "push":
+            return [parse_item(payload)]
+        accepted, _ = check_push(load_json(bytes(payload.raw)))
+        if len(accepted) <= SPLIT_ABOVE:
+            return [item_message(item, kind, payload.pk) for kind, item in accepted]
+        store_items(accepted, {"from": "webhook", "push_id": payload.pk})
+        return []
 
     def send(self, message: Message) -> DeliveryResult:
         return send_weibo_reply(message)
