@@ -1,11 +1,12 @@
-"""Benchmark of the message filter (issue 4): throughput, baselines, cold start and memory.
+"""Benchmark of the message filter (issues 4 and 13): throughput, baselines, cold start and memory.
 
 Runs on the same 10,000 messages (the filter corpus, cycled) in one run and prints: full ``analyse_many``
 throughput in one process, jieba-only segmentation throughput, SnowNLP sentiment throughput, the ratios, cold
 start (import + model load + first message, in a fresh interpreter) and the peak RSS of a process that only
-runs the filter.  Targets: >= 5,000 msg/s, >= 0.45 x jieba, >= 10 x SnowNLP, cold start <= 1.5 s,
-RSS <= 400 MB.
-The machine is shared, so the filter and jieba run in interleaved rounds and each keeps its best round.
+runs the filter.  Targets (issue 13): ``analyse_many`` >= 1.0 x jieba-only segmentation (``jieba.lcut``) on
+the same texts in the same run, cold start <= 1.5 s, RSS <= 400 MB.
+The machine is shared, so the filter and jieba run in interleaved rounds and each keeps its best round; the
+ratio on CPU time (less sensitive to other jobs) is printed too.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 N = 10_000
-ROUNDS = 3
+ROUNDS = 5
 
 FILTER_PROCESS = r"""
 import json, resource, sys, time
@@ -114,24 +115,22 @@ def main() -> int:
     snow_rate = rate_snownlp(texts)
     rows = [
         ("messages", f"{len(items):,}", f"best of {ROUNDS} interleaved rounds"),
-        ("analyse_many throughput", f"{rate:,.0f} msg/s", ">= 5,000"),
+        ("analyse_many throughput", f"{rate:,.0f} msg/s", ""),
         ("analyse (one at a time)", f"{single:,.0f} msg/s", ""),
         ("jieba-only segmentation", f"{jieba_rate:,.0f} msg/s", ""),
         ("SnowNLP sentiment", f"{snow_rate:,.0f} msg/s", ""),
-        ("ratio filter / jieba", f"{rate / jieba_rate:.2f} x", ">= 0.45"),
+        ("ratio filter / jieba", f"{rate / jieba_rate:.2f} x", ">= 1.0"),
         (
             "  same, on CPU time",
             f"{cpu_rate / jieba_cpu:.2f} x",
             f"({cpu_rate:,.0f} vs {jieba_cpu:,.0f} msg/s)",
         ),
-        ("ratio filter / SnowNLP", f"{rate / snow_rate:.1f} x", ">= 10"),
+        ("ratio filter / SnowNLP", f"{rate / snow_rate:.1f} x", ""),
         ("cold start", f"{proc['cold']:.2f} s", "<= 1.5"),
         ("peak RSS (filter process)", f"{proc['rss_mb']:.0f} MB", "<= 400"),
     ]
     checks = [
-        rate >= 5000,
-        rate / jieba_rate >= 0.45,
-        rate / snow_rate >= 10,
+        rate / jieba_rate >= 1.0,
         proc["cold"] <= 1.5,
         proc["rss_mb"] <= 400,
     ]

@@ -139,14 +139,6 @@ def _all_pii(norm: str, head_codes: list[Span] | None = None, *, lenient: bool =
     return sorted(found, key=lambda s: s.start)
 
 
-def _cue(text: str, start: int, end: int, source: str = "cue", **extra: Any) -> dict[str, Any]:
-    """One piece of evidence: a span of the original text and where it came from."""
-    d = {"text": text[start:end], "start": start, "end": end, "source": source}
-    if extra:
-        d.update(extra)
-    return d
-
-
 def _gibberish(norm: str) -> bool:
     """Keyboard mashing or symbol noise: no Chinese; latin with almost no vowels, or one repeated char."""
     if _CJK.search(norm):
@@ -283,7 +275,7 @@ def _urgency(
 ) -> tuple[str, list]:
     """Urgency from triggers: money or fraud at risk is critical; cut-offs, vulnerable, repeats are high."""
     c = p.cats
-    why = [_cue(p.text, s, e, category=k) for k, s, e in p.groups.get("urg", ())]
+    why = _cues(p.text, p.groups["urg"]) if "urg" in p.groups else []
     if spam:
         return "low", []
     if "urg_fraud" in c or ("urg_money" in c and ("emo_anxiety" in c or "emo_anger" in c)):
@@ -301,10 +293,6 @@ _EMO_NAMES = {f"emo_{e}": e for e in EMOTIONS}
 _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 
 
-def _argmax(values: list[float]) -> int:
-    return values.index(max(values))
-
-
 _NEGS = ("没有", "不是", "不能", "不会", "不要", "无法", "不", "没", "别", "未")
 
 
@@ -318,20 +306,29 @@ def _model_why(p: _Prepared, model: Model, top: list[tuple[int, float]]) -> list
     reasons = model.reasons
     for index, w in top:
         feat, how, val = reasons.get(index) or model.reason(index)
-        if how == "s":
+        if how == "s":  # the common case: a word or n-gram, at its first occurrence
             i = low.find(val)
-            spans = None if i < 0 else ((i, i + len(val)),)
-        elif how == "k":
+            if i < 0:
+                out.append({"feature": feat, "source": "model", "weight": w})
+                continue
+            e = i + len(val)
+            if (i, e) not in seen:  # a word and its bigram often point at the same text
+                seen.append((i, e))
+                out.append(
+                    {"text": text[i:e], "start": i, "end": e, "source": "model", "feature": feat, "weight": w}
+                )
+            continue
+        if how == "k":
             spans = p.by_cat.get(val)
         elif how == "n":
             i = low.find(val)
             if i < 0:
                 spans = None
             else:  # a negated word: the span starts at its negator ("不满意", not "满意")
-                spans = ((i, i + len(val)),)
+                spans = [(i, i + len(val))]
                 for neg in _NEGS:
                     if i >= len(neg) and low.startswith(neg, i - len(neg)):
-                        spans = ((i - len(neg), i + len(val)),)
+                        spans = [(i - len(neg), i + len(val))]
                         break
         elif how == "-":
             spans = None
@@ -341,7 +338,7 @@ def _model_why(p: _Prepared, model: Model, top: list[tuple[int, float]]) -> list
             out.append({"feature": feat, "source": "model", "weight": w})
             continue
         for span in spans[:2]:
-            if span not in seen:  # a word and its bigram often point at the same text
+            if span not in seen:
                 seen.append(span)
                 s, e = span
                 out.append(
@@ -367,8 +364,9 @@ class _Scores:
         self.classes: dict[str, list[int]] = {}
         self.probs: dict[str, list[float]] = {}
         self.tops: dict[str, list[list[tuple[int, float]]]] = {}
-        shown = model.explainable[flat]  # function words (你们, 了, 吗) are never a reason alone
-        gathered, owner, flat = gathered[shown], owner[shown], flat[shown]
+        shown = np.flatnonzero(
+            model.explainable[flat]
+        )  # function words (你们, 了, 吗) are never a reason alone
         for name, arr in model.probabilities(logits).items():
             if arr.ndim == 1:
                 classes = (arr >= 0.5).astype(np.int64)
@@ -377,7 +375,7 @@ class _Scores:
                 classes = arr.argmax(axis=1)
                 self.probs[name] = arr[np.arange(n), classes].tolist()
             self.classes[name] = classes.tolist()
-            o, f, w = model.top_features(gathered, owner, flat, name, classes, explainable_only=True)
+            o, f, w = model.top_features(gathered, owner, flat, name, classes, shown=shown)
             pairs = list(zip(f.tolist(), w.tolist(), strict=True))
             bounds = np.searchsorted(o, np.arange(n + 1)).tolist()
             self.tops[name] = [pairs[a:b] for a, b in pairwise(bounds)]
@@ -421,7 +419,7 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
     rule_esc = 0.85 if esc_cues else 0.0
     esc_score = 1 - (1 - esc_p) * (1 - rule_esc) if probs else rule_esc
     esc_risk = esc_score >= 0.5 and not is_spam
-    why["escalation"] = _cues(text, esc_cues)
+    why["escalation"] = _cues(text, esc_cues) if esc_cues else []
     if esc_risk and not esc_cues and tops is not None:
         why["escalation"] += _model_why(p, model, tops["escalation"][i])  # type: ignore[arg-type]
 
@@ -526,15 +524,12 @@ def _sentiment_rule(p: _Prepared, voice: str, escalation: bool) -> tuple[str, li
     if voice == "praise":
         return "positive", []
     if escalation:
-        return "negative", [_cue(p.text, s, e, category=k) for k, s, e in p.groups.get("esc", ())]
-    cues = [
-        _cue(p.text, s, e, category=k)
-        for group in ("emo", "urg")
-        for k, s, e in p.groups.get(group, ())
-        if k in _NEGATIVE_CUES
-    ]
-    if cues:
-        return "negative", cues
+        return "negative", _cues(p.text, p.groups.get("esc", ()))
+    if "emo" in p.groups or "urg" in p.groups:
+        hits = [h for group in ("emo", "urg") for h in p.groups.get(group, ()) if h[0] in _NEGATIVE_CUES]
+        cues = _cues(p.text, hits)
+        if cues:
+            return "negative", cues
     if voice == "complaint":
         return "negative", []
     if voice in ("question", "request") and "voi_complaint" not in p.cats:

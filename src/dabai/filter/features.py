@@ -37,6 +37,21 @@ GRAM_KINDS = ("u", "b", "t")  # character unigram, bigram, trigram: the order is
 _CUE_PREFIX = "k:".__add__
 
 
+class _WordFeatures(dict):
+    """word → its feature string ("w:退款"), or "" for punctuation, which is no feature: a word counts when it
+    starts or ends with a letter or digit.  A memo, so that ``map`` runs at C speed over known words."""
+
+    def __missing__(self, word: str) -> str:
+        feature = "w:" + word if word[0].isalnum() or word[-1].isalnum() else ""
+        if len(self) >= 200_000:  # bounded: a long-running process sees ever new words
+            self.clear()
+        self[word] = feature
+        return feature
+
+
+_word_feature = _WordFeatures().__getitem__
+
+
 @dataclass(slots=True)
 class FeatureBatch:
     """Features of a batch of messages.
@@ -110,7 +125,7 @@ def extract_batch(
         if ("." in text or "//" in text) and URL_RE.search(text):  # every URL has one or the other
             feats.append("k:url")
         words = rjieba.cut(text)
-        feats.extend(["w:" + w for w in words if w[0].isalnum() or w[-1].isalnum()])
+        feats.extend(filter(None, map(_word_feature, words)))
         if not NEGATORS.isdisjoint(words):
             feats.extend(["n:" + b for a, b in pairwise(words) if a in NEGATORS])
         compact = text.replace(" ", "")

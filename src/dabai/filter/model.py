@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -113,7 +114,7 @@ class Model:
     def _index(self, vocab: list[str]) -> None:
         """Lookup structures: a dict for word, cue and other symbolic features, and for character n-grams a
         sorted array of integer keys (see :mod:`.features`) searched for a whole batch at once."""
-        self.vocab: dict[str, int] = {}
+        self.vocab: dict[str, int] = _Vocabulary()
         grams: dict[int, tuple[list[str], list[int]]] = {n: ([], []) for n in (1, 2, 3)}
         lengths = {kind + ":": n for n, kind in enumerate(GRAM_KINDS, 1)}
         for i, f in enumerate(vocab):
@@ -131,9 +132,12 @@ class Model:
         """(message index, vocabulary index) of every known feature of *batch*, each pair once (features are
         binary), sorted by message then index."""
         n = len(batch.symbolic)
-        get = self.vocab.get
         sym_len = np.fromiter(map(len, batch.symbolic), dtype=np.int64, count=n)
-        sym_idx = np.array([get(f, -1) for feats in batch.symbolic for f in feats], dtype=np.int64)
+        sym_idx = np.fromiter(
+            map(self.vocab.__getitem__, chain.from_iterable(batch.symbolic)),
+            dtype=np.int64,
+            count=int(sym_len.sum()),
+        )
         sym_owner = np.repeat(np.arange(n, dtype=np.int64), sym_len)
         gram_idx = self._grams.get(batch.gram_keys)
         known, hit = sym_idx >= 0, gram_idx >= 0
@@ -178,28 +182,28 @@ class Model:
         head: str,
         classes: np.ndarray,
         k: int = 3,
-        explainable_only: bool = False,
+        shown: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For every message, the *k* features that pushed hardest towards its class *classes[i]* of *head*.
 
         Returns (message index, feature index, weight) arrays, by message and, within one, strongest first.
         Vectorised over the batch, because the "why" of every message is part of the output.  Equal weights
-        are ordered words first, then negated words, cue flags, trigrams, bigrams, characters.
-        ``explainable_only`` says the caller kept only explainable features already (the rows of all heads).
+        are ordered words first, then negated words, cue flags, trigrams, bigrams, characters.  *shown* is
+        ``np.flatnonzero(self.explainable[flat])`` if the caller has it (the same for every head).
         """
         h = self.heads[head]
-        if not explainable_only:  # function words (你们, 了, 吗) are never a reason alone
-            keep = self.explainable[flat]
-            gathered, owner, flat = gathered[keep], owner[keep], flat[keep]
+        if shown is None:  # function words (你们, 了, 吗) are never a reason alone
+            shown = np.flatnonzero(self.explainable[flat])
+        owner, flat = owner[shown], flat[shown]
         cls = classes[owner]
         if h.binary:  # only a positive decision (spam, escalation) is explained
             keep = cls == 1
             if not keep.any():
                 return owner[:0], flat[:0], np.zeros(0, dtype=np.float32)
-            vals = gathered[:, h.start]
+            vals = gathered[shown, h.start]
             keep &= vals > 0
         else:
-            vals = np.take_along_axis(gathered, (cls + h.start)[:, None], axis=1)[:, 0]
+            vals = gathered[shown, cls + h.start]
             keep = vals > 0
         o, f, v = owner[keep], flat[keep], vals[keep].astype(np.float32)
         if not o.size:
@@ -233,6 +237,13 @@ class Model:
                 e = np.exp(z)
                 out[h.name] = e / e.sum(axis=1, keepdims=True)
         return out
+
+
+class _Vocabulary(dict):
+    """Feature string → index; -1 for an unknown feature (without storing it)."""
+
+    def __missing__(self, feature: str) -> int:
+        return -1
 
 
 class _HashTable:

@@ -149,7 +149,7 @@ def test_shipped_model_loads_offline_and_reports_its_version() -> None:
     model = load_model()
     assert model is not None
     assert analyse("你好").model_version == model.version
-    assert model.meta["metrics"]["intent"]["accuracy"] > 0
+    assert model.meta["metrics"]["real_turns"]["intent"]["accuracy"] > 0
 
 
 @pytest.mark.parametrize("bad", ["", " ", "\n"])
