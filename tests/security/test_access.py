@@ -9,6 +9,9 @@ members and (unless listed) agents.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from dabai.insights.models import CaseShare, SavedSearch
+from dabai.insights.services import rebuild_case_index
+
 from .conftest import ROLES
 from .world import DRAFT_TITLE, build_world
 
@@ -61,7 +64,13 @@ PUBLIC = {
 }
 # Pages without ids that a role besides the desk may open.
 CUSTOMER_PAGES = {"site:home", "portal:home", "portal:new"}
-DEPARTMENT_PAGES = {"site:home", "insights:cases"}
+DEPARTMENT_PAGES = {
+    "site:home",
+    "insights:front",
+    "insights:cases",
+    "insights:export",
+    "insights:save_search",
+}
 AGENT_PAGES = {
     "site:home",
     "conversations:inbox",
@@ -118,6 +127,9 @@ OBJECT_URLS = {
     "portal:conversation": [("conv_hot", EVERYONE), ("conv_online", EVERYONE)],
     "portal:reply": [("conv_hot", EVERYONE), ("own_conv", EVERYONE - {"customer"})],
     "insights:case": [("conv_hot", NOT_VOC), ("conv_online", NOT_VOC)],
+    "insights:share": [("conv_hot", NOT_VOC), ("conv_online", NOT_VOC)],
+    "insights:shared": [("voc_share", NOT_VOC)],
+    "insights:delete_search": [("voc_search", EVERYONE - {"supervisor"})],  # the supervisor's own search
     "learning:activate": [("filter_version", NOT_SUPERVISOR)],
     "knowledge-media": [("draft_file", NOT_DESK), ("pending_file", NOT_DESK)],
     "channels-media": [("mail_hot", HOT), ("mail_online", ONLINE)],
@@ -130,6 +142,8 @@ def _kwargs(name: str, converters: dict, obj) -> dict:
     (param,) = converters
     if isinstance(obj, str):
         return {param: obj}
+    if name == "insights:shared":
+        return {param: obj.token}
     if name == "help:short":
         return {param: _base36(obj.pk)}
     if param == "slug":
@@ -167,7 +181,7 @@ def refused(response) -> bool:
 
 @pytest.fixture
 def world(db, hotline, online, agent, other_agent, supervisor, admin_user, customer_user, department_member):
-    return build_world(
+    w = build_world(
         hotline=hotline,
         online=online,
         agent=agent,
@@ -176,6 +190,12 @@ def world(db, hotline, online, agent, other_agent, supervisor, admin_user, custo
         admin_user=admin_user,
         customer_user=customer_user,
     )
+    rebuild_case_index()  # the portal's cases (the worker keeps them in step in production)
+    w["voc_share"] = CaseShare.objects.create(
+        token="world-share", conversation=w["conv_hot"], shared_by=supervisor
+    )
+    w["voc_search"] = SavedSearch.objects.create(owner=supervisor, name="宽带", query_string="q=宽带")
+    return w
 
 
 def test_every_url_with_an_id_is_classified():
