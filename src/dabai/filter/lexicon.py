@@ -331,6 +331,8 @@ def match_cues_many(lows: list[str]) -> list[list[tuple[str, int, int]]]:
     the whole batch with numpy; the per-message loop then tries the tail regex only there.
     """
     n = len(lows)
+    if n <= 8:  # a few messages: the numpy set-up costs more than it saves
+        return [match_cues(low, low) for low in lows]
     lens = np.fromiter(map(len, lows), dtype=np.int64, count=n)
     total = int(lens.sum())
     if not total:

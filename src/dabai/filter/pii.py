@@ -229,6 +229,8 @@ def find_pii(norm: str, codes: list[Span] | None = None) -> list[Span]:
             )
             if strong:
                 found.append(Span("address", m.start(), m.end()))
+    if not found:
+        return found
     found = [s for s in found if not any(s.overlaps(b) for b in blocked)]
     return _dedupe(found)
 
