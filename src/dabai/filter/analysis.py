@@ -296,16 +296,15 @@ _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _NEGS = ("没有", "不是", "不能", "不会", "不要", "无法", "不", "没", "别", "未")
 
 
-def _model_why(p: _Prepared, model: Model, top: list[tuple[int, float]]) -> list[dict[str, Any]]:
-    """Evidence for the top features behind one of the model's decisions: spans of the original text."""
+def _model_why(p: _Prepared, top: list[tuple[tuple[str, str, str], float]]) -> list[dict[str, Any]]:
+    """Evidence for the top features behind one of the model's decisions (each as :meth:`Model.reason` and
+    its weight): spans of the original text."""
     out: list[dict[str, Any]] = []
     if not top:
         return out
     seen: list[tuple[int, int]] = []
     text, low = p.text, p.low
-    reasons = model.reasons
-    for index, w in top:
-        feat, how, val = reasons.get(index) or model.reason(index)
+    for (feat, how, val), w in top:
         if how == "s":  # the common case: a word or n-gram, at its first occurrence
             i = low.find(val)
             if i < 0:
@@ -363,7 +362,7 @@ class _Scores:
         n = logits.shape[0]
         self.classes: dict[str, list[int]] = {}
         self.probs: dict[str, list[float]] = {}
-        self.tops: dict[str, list[list[tuple[int, float]]]] = {}
+        self.tops: dict[str, list[list[tuple[tuple[str, str, str], float]]]] = {}
         shown = np.flatnonzero(
             model.explainable[flat]
         )  # function words (你们, 了, 吗) are never a reason alone
@@ -376,7 +375,7 @@ class _Scores:
                 self.probs[name] = arr[np.arange(n), classes].tolist()
             self.classes[name] = classes.tolist()
             o, f, w = model.top_features(gathered, owner, flat, name, classes, shown=shown)
-            pairs = list(zip(f.tolist(), w.tolist(), strict=True))
+            pairs = list(zip(map(model.reasons.__getitem__, f.tolist()), w.tolist(), strict=True))
             bounds = np.searchsorted(o, np.arange(n + 1)).tolist()
             self.tops[name] = [pairs[a:b] for a, b in pairwise(bounds)]
 
@@ -410,7 +409,7 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
             for s, e, _ in p.url_spans
         ]
     if is_spam and tops is not None:
-        spam_why += _model_why(p, model, tops["spam"][i])  # type: ignore[arg-type]
+        spam_why += _model_why(p, tops["spam"][i])  # type: ignore[arg-type]
     why["spam"] = spam_why
 
     # Escalation: curated cues are strong evidence; the model catches paraphrases.
@@ -421,13 +420,13 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
     esc_risk = esc_score >= 0.5 and not is_spam
     why["escalation"] = _cues(text, esc_cues) if esc_cues else []
     if esc_risk and not esc_cues and tops is not None:
-        why["escalation"] += _model_why(p, model, tops["escalation"][i])  # type: ignore[arg-type]
+        why["escalation"] += _model_why(p, tops["escalation"][i])  # type: ignore[arg-type]
 
     # Sentiment.
     if scores is not None:
         si = scores.classes["sentiment"][i]
         sentiment = {"label": model.heads["sentiment"].labels[si], "score": round(probs["sentiment"][i], 4)}  # type: ignore[union-attr,index]
-        why["sentiment"] = _model_why(p, model, scores.tops["sentiment"][i])  # type: ignore[arg-type]
+        why["sentiment"] = _model_why(p, scores.tops["sentiment"][i])  # type: ignore[arg-type]
     else:
         label = _rule_scores(p)["sentiment"]
         sentiment = {"label": label, "score": 0.6}
@@ -463,8 +462,8 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
             ii, vi = scores.classes["intent"][i], scores.classes["voice"][i]
             intent = {"label": model.heads["intent"].labels[ii], "score": round(scores.probs["intent"][i], 4)}  # type: ignore[union-attr]
             voice = {"label": model.heads["voice"].labels[vi], "score": round(scores.probs["voice"][i], 4)}  # type: ignore[union-attr]
-            why["intent"] = _model_why(p, model, scores.tops["intent"][i])  # type: ignore[arg-type]
-            why["voice"] = _model_why(p, model, scores.tops["voice"][i])  # type: ignore[arg-type]
+            why["intent"] = _model_why(p, scores.tops["intent"][i])  # type: ignore[arg-type]
+            why["voice"] = _model_why(p, scores.tops["voice"][i])  # type: ignore[arg-type]
         else:
             intent = {"label": "other", "score": 0.5}
             voice = {"label": _rule_voice(p.norm, sentiment["label"]), "score": 0.5}

@@ -13,10 +13,12 @@ from .lexicon import trie_regex
 from .pii import Span, _dedupe
 
 _CN_NUM = "零〇一二两三四五六七八九十百千万几半"
+# Runs of digits are bounded: an unbounded ``[0-9]+`` before a unit that never comes is retried from every
+# digit of a long run (a message of 20,000 digits took minutes); no real amount or duration is that long.
 MONEY_RE = re.compile(
-    r"[¥￥$]\s?[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
-    r"|[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?\s?(?:元|块钱|块|rmb|RMB|人民币|美元|美金|刀|yuan|dollars?)"
-    r"|[零一二两三四五六七八九十百千万]+(?:块钱|块|元|毛钱)"
+    r"[¥￥$]\s?[0-9]{1,18}(?:,[0-9]{3}){0,6}(?:\.[0-9]{1,8})?"
+    r"|[0-9]{1,18}(?:,[0-9]{3}){0,6}(?:\.[0-9]{1,8})?\s?(?:元|块钱|块|rmb|RMB|人民币|美元|美金|刀|yuan|dollars?)"
+    r"|[零一二两三四五六七八九十百千万]{1,12}(?:块钱|块|元|毛钱)"
 )
 DATE_RE = re.compile(
     r"[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}"
@@ -26,9 +28,9 @@ DATE_RE = re.compile(
     r"|周[一二三四五六日天]|星期[一二三四五六日天]|礼拜[一二三四五六日天]|上个月|这个月|下个月|月底|月初|年底"
 )
 DURATION_RE = re.compile(
-    r"(?:[0-9]+|[" + _CN_NUM + r"]{1,4})(?:个)?多?(?:半)?(?:天|周|星期|个月|个多月|年|小时|钟头|分钟)"
+    r"(?:[0-9]{1,18}|[" + _CN_NUM + r"]{1,4})(?:个)?多?(?:半)?(?:天|周|星期|个月|个多月|年|小时|钟头|分钟)"
     r"|半个?(?:月|小时|天|年)"
-    r"|[0-9]+\s?(?:days?|weeks?|months?|hours?|minutes?)",
+    r"|[0-9]{1,18}\s?(?:days?|weeks?|months?|hours?|minutes?)",
     re.I,
 )
 PRODUCTS = tuple(
@@ -77,6 +79,12 @@ _FIRST = re.compile(
 )
 
 
+# An entity that starts with a digit has a unit, a date mark or a separator as its first non-digit character:
+# a run of digits followed by anything else (an order or phone number) cannot hold the start of one.
+_AFTER_DIGITS = frozenset("元块人美刀年月日号-/.,个多半天周星小钟分rRyYdDwWmMhH")
+_DIGIT_RUN = re.compile("[0-9]+")
+
+
 def find_entities(norm: str, codes: list[Span]) -> list[Span]:
     """Typed entity spans (codes first, then money, dates, durations, products), non-overlapping."""
     spans = list(codes)
@@ -84,6 +92,12 @@ def find_entities(norm: str, codes: list[Span]) -> list[Span]:
     pos = 0
     while (c := search(norm, pos)) is not None:  # leftmost, non-overlapping: as ENTITY_RE.finditer
         i = c.start()
+        if "0" <= norm[i] <= "9":
+            run_end = _DIGIT_RUN.match(norm, i).end()  # type: ignore[union-attr]
+            after = norm[run_end : run_end + 1]
+            if not after or (after not in _AFTER_DIGITS and not after.isspace()):
+                pos = run_end
+                continue
         m = match(norm, i)
         if m is None:
             pos = i + 1

@@ -50,7 +50,8 @@ class Model:
         self._tie = np.empty(len(vocab), dtype=np.int64)
         self._tie[order] = np.arange(len(vocab) - 1, -1, -1)
         self._tie_bits = max(1, len(vocab).bit_length())
-        self.reasons: dict[int, tuple[str, str, str]] = {}
+        # cached: the same few thousand features explain most messages; ``map(reasons.__getitem__, ...)``
+        self.reasons: dict[int, tuple[str, str, str]] = _Reasons(vocab)
         self.weights = weights.astype(np.float32)
         self.bias = bias.astype(np.float32)
         self.heads = {h.name: h for h in heads}
@@ -96,20 +97,7 @@ class Model:
         """How feature *index* is shown as evidence: (feature, how, value).  *how* is ``k`` (the spans of cue
         category *value*), ``n`` (negated word *value*: the span starts at its negator), ``s`` (the text
         *value*), ``-`` (no span: shown as the feature alone) or ``""`` (never shown: channel, length)."""
-        found = self.reasons.get(index)  # cached: the same few thousand features explain most messages
-        if found is None:
-            feat = self.features[index]
-            kind, _, val = feat.partition(":")
-            if kind == "k":
-                found = (feat, "k", val)
-            elif kind in ("w", "b", "t", "u", "n"):
-                found = (
-                    (feat, "-", val) if not val or "0" in val else (feat, "n" if kind == "n" else "s", val)
-                )
-            else:
-                found = (feat, "", val)
-            self.reasons[index] = found
-        return found
+        return self.reasons[index]
 
     def _index(self, vocab: list[str]) -> None:
         """Lookup structures: a dict for word, cue and other symbolic features, and for character n-grams a
@@ -243,6 +231,26 @@ class Model:
                 e = np.exp(z)
                 out[h.name] = e / e.sum(axis=1, keepdims=True)
         return out
+
+
+class _Reasons(dict):
+    """Feature index → (feature, how, value) for :meth:`Model.reason`, computed on first use."""
+
+    def __init__(self, features: list[str]):
+        super().__init__()
+        self.features = features
+
+    def __missing__(self, index: int) -> tuple[str, str, str]:
+        feat = self.features[index]
+        kind, _, val = feat.partition(":")
+        if kind == "k":
+            found = (feat, "k", val)
+        elif kind in ("w", "b", "t", "u", "n"):
+            found = (feat, "-", val) if not val or "0" in val else (feat, "n" if kind == "n" else "s", val)
+        else:
+            found = (feat, "", val)
+        self[index] = found
+        return found
 
 
 class _Vocabulary(dict):
