@@ -194,8 +194,8 @@ def _prepare(
     text: str, norm: str, channel: str | None, head: str, low: str, cues: list[tuple[str, int, int]]
 ) -> _Prepared:
     """*head* is the first ``MAX_CHARS`` of *norm*, *low* the same ASCII lower-cased, *cues* its cue hits."""
-    codes = find_codes(head)
-    pii = _all_pii(norm, codes)
+    codes = find_codes(head) if _HAS_DIGIT(head) else []  # every code has digits
+    pii = find_pii(norm, codes) if len(norm) <= MAX_CHARS else _all_pii(norm, codes)
     entities = find_entities(head, codes)
     groups: dict[str, list[tuple[str, int, int]]] = {}
     by_cat: dict[str, list[tuple[int, int]]] = {}
@@ -222,7 +222,7 @@ def _prepare(
         if "." in head or "//" in head  # every URL the pattern finds has one or the other
         else []
     )
-    if _gibberish(head):
+    if not _CJK.search(head) and _gibberish(head):
         cats.add("gibberish")
     address = lexicon.match_address_form(head)
     return _Prepared(
@@ -231,6 +231,7 @@ def _prepare(
 
 
 _GROUP = {cat: cat.partition("_")[0] for cat in lexicon.CUES}
+_HAS_DIGIT = re.compile("[0-9]").search
 _ESC_CATS = frozenset(cat for cat in lexicon.CUES if cat.startswith("esc_"))
 _FIRST = itemgetter(0)
 
