@@ -400,6 +400,10 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
         # A short "法院见" looks like chatter to the model, but a message about a regulator, a lawyer or a
         # cut-off is a customer talking about the service, not noise.
         spam_score *= 0.5
+    elif not rule_spam and p.pii:
+        # A customer leaving their own e-mail or number ("请回复到 li.lei@example.com") is talking to us;
+        # spam that carries contact details also carries a spam cue or a link, which the rule sees.
+        spam_score *= 0.5
     is_spam = spam_score >= 0.5
     if is_spam and reason is None:
         reason = "auto_notification" if "spam_auto" in c else "off_topic"

@@ -32,7 +32,8 @@ REVIEW_WEIGHT = 0.15
 PRUNE = 0.02  # features whose largest absolute weight is below this are dropped from the file
 DEFAULT_FLOOR = 0.5
 _DIGEST_KEYS = ("text", "channel", "sentiment", "intent", "voice", "escalation", "spam", "weight")
-FLOOR_ACCURACY = 0.85
+FLOOR_ACCURACY = 0.7  # labels in the confidence band just above the floor are right this often
+FLOOR_BAND = 0.15
 # Parts of speech (ICTCLAS tags, as rjieba gives them) that are never a reason alone: pronouns, auxiliaries,
 # modal particles, prepositions, conjunctions, numerals, quantifiers, punctuation, adverbs of degree.
 _FUNCTION_POS = frozenset("rupcymqxwde")
@@ -240,7 +241,8 @@ def _temperature(x, y: list[str], labels: tuple[str, ...], coef: np.ndarray) -> 
 
     Balanced class weights make a logistic model over-confident on rare labels; one scalar per head fixes
     most of it and costs nothing at run time (the weights are divided by it).  The floor is the lowest
-    confidence above which held-out accuracy reaches ``FLOOR_ACCURACY``: labels below it show as uncertain.
+    confidence whose band of held-out labels is right ``FLOOR_ACCURACY`` of the time: labels below it show
+    as uncertain.
     """
     from scipy.optimize import minimize_scalar
 
@@ -263,9 +265,11 @@ def _temperature(x, y: list[str], labels: tuple[str, ...], coef: np.ndarray) -> 
     p /= p.sum(axis=1, keepdims=True)
     conf, right = p.max(axis=1), p.argmax(axis=1) == truth
     floor = DEFAULT_FLOOR
+    # Walk up from the bottom: the floor sits where the labels just above it are right often enough.  A
+    # label in a band that is wrong a third of the time is shown as uncertain, not as a confident badge.
     for threshold in np.arange(0.35, 0.96, 0.05):
-        above = conf >= threshold
-        if above.sum() >= 10 and right[above].mean() >= FLOOR_ACCURACY:
+        band = (conf >= threshold) & (conf < threshold + FLOOR_BAND)
+        if band.sum() >= 10 and right[band].mean() >= FLOOR_ACCURACY:
             floor = round(float(threshold), 2)
             break
     else:
@@ -277,13 +281,15 @@ def explainable(feature: str) -> bool:
     """Whether a feature may be shown as a reason: words a supervisor would accept, never bare function words.
 
     Decided by part of speech (rjieba's tagger): pronouns (你们), particles (了, 吗, 的), prepositions,
-    conjunctions, numerals and punctuation explain nothing alone; a character bigram counts only when it
-    reads as one content word.
+    conjunctions, numerals and punctuation explain nothing alone; neither does a single character; a
+    character bigram or trigram counts only when it reads as one content word.
     """
     kind, _, value = feature.partition(":")
     if kind == "k":
         return True
     if kind not in ("w", "b", "t", "u", "n") or not value or value.isdigit() or "0" in value:
+        return False
+    if kind != "n" and len(value) < 2:  # one character ("发", "差") is no reason a person can check
         return False
     tags = rjieba.tag(value)
     if kind in ("b", "t") and len(tags) != 1:

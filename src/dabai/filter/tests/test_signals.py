@@ -152,11 +152,6 @@ def test_email_addresses_are_not_links() -> None:
     assert not [c for c in d["why"]["spam"] if c.get("category") == "url"]  # an e-mail address is no link
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: the model retrained on the real-phrasing corpus (filter-1.7b749594) scores this short "
-    "request spam (off_topic, 0.55) from its words, not from a link; for the lead to retrain",
-)
 def test_a_reply_to_an_email_address_is_not_spam() -> None:
     assert analyse("请回复到 li.lei@example.com").to_dict()["spam"]["is_spam"] is False
 
