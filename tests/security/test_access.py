@@ -61,7 +61,14 @@ PUBLIC = {
     "help:suggest",
     "portal:sign_in",
     "portal:verify",
+    "api:api-root",
+    "api:openapi-json",
+    "api:openapi-view",
+    "api-not-found",
 }
+# The REST API (dabai.api): no session reaches it, only a bearer token (its scopes are tested in dabai.api);
+# every role signed in to the site gets a 401 there.
+API_DOORS = {name for _, name, _ in SITE_URLS if name.startswith("api:") and name not in PUBLIC}
 # Pages without ids that a role besides the desk may open.
 CUSTOMER_PAGES = {"site:home", "portal:home", "portal:new"}
 DEPARTMENT_PAGES = {
@@ -201,7 +208,9 @@ def world(db, hotline, online, agent, other_agent, supervisor, admin_user, custo
 def test_every_url_with_an_id_is_classified():
     """A new view taking an id fails here until it says which object it shows and who must be refused."""
     unclassified = sorted(
-        name for _, name, conv in SITE_URLS if conv and name not in OBJECT_URLS | dict.fromkeys(PUBLIC)
+        name
+        for _, name, conv in SITE_URLS
+        if conv and name not in OBJECT_URLS | dict.fromkeys(PUBLIC) | dict.fromkeys(API_DOORS)
     )
     assert not unclassified, f"classify these views in tests/security/test_access.py: {unclassified}"
     stale = sorted(set(OBJECT_URLS) - {name for _, name, conv in SITE_URLS if conv})
@@ -248,7 +257,21 @@ def test_guessed_ids_that_do_not_exist_are_a_clean_refusal(world, as_role, route
     assert not bad, "\n".join(bad)
 
 
-PAGES = [(route, name) for route, name, conv in SITE_URLS if not conv and name not in PUBLIC]
+PAGES = [(route, name) for route, name, conv in SITE_URLS if not conv and name not in PUBLIC | API_DOORS]
+API = [(route, name, conv) for route, name, conv in SITE_URLS if name in API_DOORS]
+
+
+@pytest.mark.parametrize(("route", "name", "converters"), API, ids=[u[1] for u in API])
+def test_no_session_reaches_the_api(world, as_role, route, name, converters):
+    url = reverse(name, kwargs=_missing_kwargs(converters) if converters else {})
+    bad = []
+    for role in ROLES:
+        client = as_role(role)
+        for method in ("get", "post", "patch"):
+            response = getattr(client, method)(url)
+            if response.status_code not in {401, 405}:
+                bad.append(f"{role} {method.upper()} {url}: {response.status_code}")
+    assert not bad, "\n".join(bad)
 
 
 @pytest.mark.parametrize(("route", "name"), PAGES, ids=[p[1] for p in PAGES])

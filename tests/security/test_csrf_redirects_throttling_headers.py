@@ -9,7 +9,7 @@ from django.urls import reverse
 from dabai.customers.models import ChannelIdentity
 from dabai.testing import PASSWORD, CustomerFactory
 
-from .test_access import PUBLIC, SITE_URLS, _kwargs, _missing_kwargs
+from .test_access import API_DOORS, PUBLIC, SITE_URLS, _kwargs, _missing_kwargs
 from .world import build_world
 
 # Outside callers sign their requests instead of sending a CSRF token (csrf_exempt on purpose).
@@ -20,6 +20,9 @@ CSRF_EXEMPT = {
     "channels:weibo_inbound",
     "channels:wechat",
     "channels:chat_session",
+    # The REST API: a bearer token, never a cookie, so there is no ambient credential to forge with.
+    *API_DOORS,
+    "api-not-found",
 }
 PORTAL = {"portal:new", "portal:reply"}
 

@@ -11,6 +11,7 @@ ADAPTERS = (
     "dabai.channels.wechat",
     "dabai.channels.weibo",
     "dabai.channels.chat",
+    "dabai.channels.api",
 )
 
 

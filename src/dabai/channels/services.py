@@ -19,6 +19,7 @@ from dabai.channels.models import Delivery, InboundPayload, PayloadStatus, SeenN
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import DeliveryStatus, Message
 from dabai.conversations.services import Inbound, Received, receive_messages
+from dabai.conversations.signals import delivery_changed
 from dabai.core.bulk import update_rows
 
 logger = logging.getLogger(__name__)
@@ -189,6 +190,7 @@ def set_delivery_status(
         if provider_id:
             delivery.provider_id = provider_id[:255]
         delivery.save()
+        delivery_changed.send(sender=Message, message=message, status=status)
     publish_conversation_event(message.conversation_id, "message.delivery", message_id=message.pk)
 
 

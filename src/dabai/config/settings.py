@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_rq",
     "axes",
+    "ninja",
     "dabai.core",
     "dabai.accounts",
     "dabai.customers",
@@ -70,6 +71,8 @@ INSTALLED_APPS = [
     "dabai.insights",
     "dabai.learning",
     "dabai.quality",
+    "dabai.webhooks",
+    "dabai.api",
     "dabai.demo",
 ]
 
@@ -149,8 +152,8 @@ AXES_RESET_ON_SUCCESS = False
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins need no second log; failures are kept (AccessAttempt)
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
 AXES_VERBOSE = False
-# API tokens do not exist yet: when they come, failed token checks must be counted here too (per token prefix
-# and per address), e.g. by sending ``user_login_failed`` as the portal does.
+# Wrong API tokens are counted here too, per token prefix and per address (``dabai.api.services``): after the
+# limit the API answers 429 ``too_many_failures``.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.i18n import JavaScriptCatalog
 
+from dabai.api.views import api, unknown_path
 from dabai.channels import media_views as channel_media
 from dabai.knowledge import views as knowledge_views
 
@@ -10,6 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", unknown_path, name="api-not-found"),
     path("accounts/", include("dabai.accounts.urls")),
     path("customers/", include("dabai.customers.urls")),
     path("inbox/", include("dabai.conversations.urls")),

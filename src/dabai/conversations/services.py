@@ -653,6 +653,13 @@ def assign(
             conversation,
             {"from": old, "to": assignee.pk if assignee else None, "team": team.pk if team else None},
         )
+        signals.assigned.send(
+            sender=Conversation,
+            conversation=conversation,
+            assignee_id=conversation.assignee_id,
+            team_id=conversation.team_id,
+            actor=actor,
+        )
     publish_conversation_event(conversation.pk, "conversation.assigned")
 
 

@@ -28,3 +28,8 @@ insights_stored = Signal()
 reply_posted = Signal()
 # sender=Conversation, conversation=Conversation, old_status=str, actor=User|None; inside the transaction.
 status_changed = Signal()
+# sender=Conversation, conversation=Conversation, assignee_id=int|None, team_id=int|None, actor=User|None;
+# inside the transaction (a person or a token assigned it; automatic routing writes RoutingDecisions instead).
+assigned = Signal()
+# sender=Message, message=Message, status=str (queued / sent / failed); inside the transaction recording it.
+delivery_changed = Signal()

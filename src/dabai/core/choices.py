@@ -11,3 +11,4 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Hotline")
     WEIBO = "weibo", _("Weibo")
     WECHAT = "wechat", _("WeChat")
+    API = "api", _("API (custom channel)")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from dabai.accounts.models import Role, Team, User
 from dabai.accounts.services import record_audit
+from dabai.conversations import services as conversation_services
 from dabai.conversations.models import Conversation, Direction, Message
 from dabai.replies import policy
 from dabai.replies.live import notify_user
@@ -113,6 +114,25 @@ def mark_mentions_read(user: User, conversation: Conversation) -> int:
     return Mention.objects.filter(user=user, note__conversation=conversation, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+class PersonalDataInPublic(ValidationError):
+    """A reply to a public post that would publish personal data: refused, never stored or sent."""
+
+
+def send_from_desk(conversation: Conversation, author: User, *, kind: str, body: str) -> Message:
+    """What the desk's reply box (and the API) does: a reply to the customer or an internal note.
+
+    A reply to a public post (a Weibo comment) that carries personal data is refused before anything is
+    stored; notes stay internal and may carry anything. @-mentions in notes notify (``receivers``).
+    """
+    if policy.leaks_in_public(conversation, kind=kind, body=body):
+        raise PersonalDataInPublic(
+            _("This is a public post: send personal data in a private message, never in public.")
+        )
+    if kind == "note":
+        return conversation_services.add_note(conversation, author, body)
+    return conversation_services.post_reply(conversation, author, body)
 
 
 def reveal_personal_data(message: Message, actor: User, request: HttpRequest | None = None) -> str:

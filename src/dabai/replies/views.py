@@ -177,16 +177,13 @@ def send(request: HttpRequest, conversation_pk: int) -> HttpResponse:
     """The desk's reply box: a reply to the customer or an internal note (whose @-mentions notify)."""
     conversation = desk_conversation_or_404(request, conversation_pk)
     form = ReplyForm(request.POST)
-    if form.is_valid() and policy.leaks_in_public(conversation, **form.cleaned_data):
-        form.add_error(
-            "body", _("This is a public post: send personal data in a private message, never in public.")
-        )
     if form.is_valid():
-        if form.cleaned_data["kind"] == "note":
-            conversation_services.add_note(conversation, request.user, form.cleaned_data["body"])
+        try:
+            services.send_from_desk(conversation, request.user, **form.cleaned_data)
+        except services.PersonalDataInPublic as refused:
+            form.add_error("body", refused)
         else:
-            conversation_services.post_reply(conversation, request.user, form.cleaned_data["body"])
-        form = ReplyForm()
+            form = ReplyForm()
     if not request.htmx:
         return redirect("conversations:detail", pk=conversation.pk)
     return render(request, "conversations/_thread_and_form.html", conversation_context(conversation, form))

@@ -17,6 +17,7 @@ from dabai.accounts.models import AuditEntry, User
 from dabai.accounts.services import record_audit
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import Conversation, Insight
+from dabai.routing import signals
 from dabai.routing.models import (
     AgentState,
     ClockKind,
@@ -192,6 +193,7 @@ class ComplaintBatch:
         RoutingDecision.objects.bulk_create(self.decisions)
         opened = [(case, {"triggers": case.triggers, "owner": case.owner_id}) for case in self.cases]
         _audit_system("routing.complaint_opened", opened)
+        signals.complaint_opened.send(sender=ComplaintCase, cases=list(self.cases))
         for case in self.cases:
             publish_conversation_event(case.conversation_id, "complaint.opened")
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import Conversation, Status
+from dabai.routing import signals
 from dabai.routing.models import ClockKind, ClockState, ConversationSla, SlaBreach, SlaClock
 from dabai.routing.services._common import ACTIVE, CHUNK, supervisors_by_team
 from dabai.routing.services.sla import pause_clocks, start_clocks
@@ -35,13 +36,14 @@ def sweep_slas(now: datetime | None = None) -> SweepResult:
         warn_qs = SlaClock.objects.filter(
             state=ClockState.RUNNING, warn_at__lte=now, due_at__gt=now, warned_at__isnull=True
         )
-        warned = list(warn_qs.values_list("id", "conversation_id"))
+        warned = list(warn_qs.values_list("id", "conversation_id", "kind", "due_at"))
         if warned:
             result.warned = warn_qs.update(warned_at=now)
+            signals.sla_warned.send(sender=SlaClock, clocks=[(row[1], row[2], row[3]) for row in warned])
         due = list(
             SlaClock.objects.filter(
                 state=ClockState.RUNNING, due_at__lte=now, breached_at__isnull=True
-            ).values_list("id", "conversation_id", "kind", "team_id", "target_minutes")
+            ).values_list("id", "conversation_id", "kind", "team_id", "target_minutes", "due_at")
         )
         if due:
             by_team, fallback = supervisors_by_team()
@@ -62,12 +64,13 @@ def sweep_slas(now: datetime | None = None) -> SweepResult:
                         % {"kind": labels[kind], "minutes": minutes},
                         escalated_to_id=by_team.get(team_id, fallback),
                     )
-                    for clock_id, conversation_id, kind, team_id, minutes in due
+                    for clock_id, conversation_id, kind, team_id, minutes, _due_at in due
                 ],
                 batch_size=1000,
                 ignore_conflicts=True,
             )
             result.breached = len(due)
+            signals.sla_breached.send(sender=SlaClock, clocks=[(row[1], row[2], row[5]) for row in due])
         result.conversations = {row[1] for row in warned} | {row[1] for row in due}
     for conversation_id in list(result.conversations)[:200]:
         publish_conversation_event(conversation_id, "sla.changed")

@@ -1,0 +1,3 @@
+from dabai.channels.api.adapter import adapter
+
+__all__ = ["adapter"]

@@ -1,0 +1,12 @@
+"""What routing announces to apps built on it (webhooks, for one); routing imports none of them.
+
+All are sent inside the transaction that made the change, with whole batches (the sweep works set-wise).
+"""
+
+from django.dispatch import Signal
+
+# sender=SlaClock, clocks=list[tuple[int, str, datetime]]: (conversation id, clock kind, due at).
+sla_warned = Signal()
+sla_breached = Signal()
+# sender=ComplaintCase, cases=list[ComplaintCase] (just created).
+complaint_opened = Signal()
