@@ -234,7 +234,10 @@ def emit(announcements: Iterable[Announcement]) -> list[Event]:
                 if endpoint.wants(event.type)
             ]
         )
-    _enqueue_after_commit([(d.pk, 0) for d in deliveries])
+    by_endpoint: dict[int, list[tuple[int, int]]] = {}
+    for d in deliveries:
+        by_endpoint.setdefault(d.endpoint_id, []).append((d.pk, 0))
+    _enqueue_batches_after_commit(list(by_endpoint.values()))
     return events
 
 
@@ -265,6 +268,35 @@ def _enqueue_after_commit(jobs: list[tuple[int, int]], run_after: datetime | Non
             task.enqueue(delivery_id, attempts)
 
     transaction.on_commit(enqueue)
+
+
+BATCH = 200
+
+
+def _enqueue_batches_after_commit(per_endpoint: list[list[tuple[int, int]]]) -> None:
+    """One task per endpoint and chunk (a burst of events costs a few task rows, not one per delivery)."""
+    from dabai.webhooks.tasks import deliver_webhooks
+
+    chunks = [jobs[i : i + BATCH] for jobs in per_endpoint for i in range(0, len(jobs), BATCH)]
+    if chunks:
+        transaction.on_commit(
+            lambda: [deliver_webhooks.enqueue([list(j) for j in chunk]) for chunk in chunks]
+        )
+
+
+def deliver_batch(jobs: list[tuple[int, int]]) -> dict[str, int]:
+    """One endpoint's fresh deliveries in emit order (so each conversation's stay in order). At the first
+    that is not delivered the rest become tasks of their own: a slow or dead receiver holds one worker for one
+    attempt, not for the whole batch."""
+    counts: Counter = Counter()
+    for n, (delivery_id, attempts) in enumerate(jobs):
+        outcome = deliver(delivery_id, attempts)
+        counts[outcome] += 1
+        if outcome in {"retrying", "failed"}:
+            with transaction.atomic():
+                _enqueue_after_commit(list(jobs[n + 1 :]))
+            break
+    return dict(counts)
 
 
 def body_of(event: Event) -> bytes:

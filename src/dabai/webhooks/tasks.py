@@ -21,6 +21,12 @@ def deliver_webhook(delivery_id: int, attempts: int) -> str:
     return services.deliver(delivery_id, attempts)
 
 
+@task()
+def deliver_webhooks(jobs: list[list[int]]) -> dict:
+    """Attempt a batch of one endpoint's new deliveries (``[delivery id, attempts]`` pairs) in order."""
+    return services.deliver_batch([(delivery_id, attempts) for delivery_id, attempts in jobs])
+
+
 def start_sweep() -> str:
     chain = uuid.uuid4().hex
     SweepChain.objects.update_or_create(pk=1, defaults={"chain": chain})
