@@ -88,6 +88,7 @@ AGENT_PAGES = {
     "replies:mentions",
     "knowledge:list",
     "knowledge:new",
+    "quality:mine",
 }
 
 # URL name → [(the object's key in the world, roles that must be refused)]; kwargs come from ``_kwargs``.
