@@ -65,6 +65,9 @@ PUBLIC = {
     "api:openapi-json",
     "api:openapi-view",
     "api-not-found",
+    # The satisfaction survey opens by a signed one-time token; a forged or used one is 404 / 410
+    # (quality/tests/test_surveys.py).
+    "quality:survey",
 }
 # The REST API (dabai.api): no session reaches it, only a bearer token (its scopes are tested in dabai.api);
 # every role signed in to the site gets a 401 there.
