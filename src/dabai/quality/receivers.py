@@ -10,9 +10,6 @@ A quality bug must never roll back the customer's message or an agent's change: 
 savepoint and logs instead of raising.
 """
 
-import functools
-import logging
-from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
@@ -21,22 +18,11 @@ from django.utils import timezone
 
 from dabai.conversations import signals
 from dabai.conversations.models import Conversation, Insight, Message
+from dabai.core.signals import contained as contained_receiver
 from dabai.quality import conf, services, tasks
 from dabai.quality.models import Outcome
 
-logger = logging.getLogger(__name__)
-
-
-def contained(handler: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(handler)
-    def run(*args, **kwargs) -> None:
-        try:
-            with transaction.atomic():
-                handler(*args, **kwargs)
-        except Exception:
-            logger.exception("quality: %s failed; recompute the outcomes to catch up", handler.__name__)
-
-    return run
+contained = contained_receiver("quality", "recompute the outcomes to catch up")
 
 
 @receiver(signals.status_changed, dispatch_uid="quality.status_changed")

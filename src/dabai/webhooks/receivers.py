@@ -5,15 +5,11 @@ A webhook bug must never roll back what it announces: each receiver runs in a sa
 raising (the change stands; the event is lost, and the log says so).
 """
 
-import functools
-import logging
-from collections.abc import Callable
-
-from django.db import transaction
 from django.dispatch import receiver
 
 from dabai.conversations import signals as conversation_signals
 from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Insight, Message
+from dabai.core.signals import contained as contained_receiver
 from dabai.core.signals import worker_started
 from dabai.routing import signals as routing_signals
 from dabai.routing.models import ComplaintCase, SlaClock
@@ -21,19 +17,7 @@ from dabai.webhooks.models import EventType
 from dabai.webhooks.services import Announcement, emit
 from dabai.webhooks.tasks import start_sweep
 
-logger = logging.getLogger(__name__)
-
-
-def contained(handler: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(handler)
-    def run(*args, **kwargs) -> None:
-        try:
-            with transaction.atomic():
-                handler(*args, **kwargs)
-        except Exception:
-            logger.exception("webhooks: %s failed; the change stands, its event is lost", handler.__name__)
-
-    return run
+contained = contained_receiver("webhooks", "the change stands, its event is lost")
 
 
 @receiver(conversation_signals.messages_received, sender=Message, dispatch_uid="webhooks.received")
