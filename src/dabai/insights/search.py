@@ -17,6 +17,7 @@ from django.db.models import Avg, Count, QuerySet
 from django.db.models.expressions import RawSQL
 
 from dabai.insights.models import Case
+from dabai.knowledge import search as knowledge_search
 from dabai.knowledge import text
 from dabai.knowledge.search import K1, TITLE_WEIGHT, B, Term, highlight, parse_query
 from dabai.knowledge.search import _term_frequencies as term_frequencies  # the shared BM25 pieces
@@ -69,16 +70,10 @@ def matching(queryset: QuerySet[Case], terms: list[Term]) -> QuerySet[Case]:
 
 
 def document_frequencies(tokens: set[str]) -> dict[str, int]:
-    if not tokens:
-        return {}
-    placeholders = ", ".join(["%s"] * len(tokens))
-    if connection.vendor == "postgresql":
-        sql = f"SELECT term, df FROM insights_case_termdf WHERE term IN ({placeholders})"
-    else:
-        sql = f"SELECT term, doc FROM insights_case_fts_vocab WHERE term IN ({placeholders})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(tokens))
-        return {term: int(df) for term, df in cursor.fetchall()}
+    """Document frequencies of the case index, counted as the knowledge index counts its own."""
+    return knowledge_search.document_frequencies(
+        tokens, termdf_table="insights_case_termdf", vocab_table="insights_case_fts_vocab"
+    )
 
 
 def _term_df(term: Term, dfs: dict[str, int], n: int) -> int:

@@ -169,15 +169,20 @@ def _rarest_token(alt: tuple[str, ...], dfs: dict[str, int]) -> tuple[str, ...]:
     return alt if len(alt) == 1 else (min(alt, key=lambda t: (dfs.get(t, 0), t)),)
 
 
-def document_frequencies(tokens: set[str]) -> dict[str, int]:
-    """How many indexed documents hold each token, as the database keeps it (fts5vocab / knowledge_termdf)."""
+def document_frequencies(
+    tokens: set[str], *, termdf_table: str = "knowledge_termdf", vocab_table: str = "knowledge_fts_vocab"
+) -> dict[str, int]:
+    """How many indexed documents hold each token, as the database keeps it (fts5vocab / a term-df table).
+
+    The voice-of-the-customer case index keeps its counts the same way and passes its own tables (constant
+    names, never user input)."""
     if not tokens:
         return {}
     placeholders = ", ".join(["%s"] * len(tokens))
     if connection.vendor == "postgresql":
-        sql = f"SELECT term, df FROM knowledge_termdf WHERE term IN ({placeholders})"
+        sql = f"SELECT term, df FROM {termdf_table} WHERE term IN ({placeholders})"
     else:
-        sql = f"SELECT term, doc FROM knowledge_fts_vocab WHERE term IN ({placeholders})"
+        sql = f"SELECT term, doc FROM {vocab_table} WHERE term IN ({placeholders})"
     with connection.cursor() as cursor:
         cursor.execute(sql, list(tokens))
         return {term: int(df) for term, df in cursor.fetchall()}
