@@ -12,16 +12,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from dabai.insights.models import CaseShare, SavedSearch
 from dabai.insights.services import rebuild_case_index
 
+from . import registry
 from .conftest import ROLES
+from .roles import EVERYONE, HOT, NOT_ADMIN, NOT_DESK, NOT_SUPERVISOR, NOT_VOC, ONLINE
 from .world import DRAFT_TITLE, build_world
 
-NOT_DESK = {"anonymous", "customer", "department"}
-NOT_SUPERVISOR = NOT_DESK | {"agent", "other_agent"}
-NOT_ADMIN = NOT_SUPERVISOR | {"supervisor"}
-EVERYONE = set(ROLES)
-HOT = NOT_DESK | {"other_agent"}  # who must not see the hotline's things
-ONLINE = NOT_DESK | {"agent"}  # who must not see the online team's things
-NOT_VOC = {"anonymous", "customer", "agent", "other_agent"}
 MISSING_ID = 2_147_483_000
 
 
@@ -68,19 +63,19 @@ PUBLIC = {
     # The satisfaction survey opens by a signed one-time token; a forged or used one is 404 / 410
     # (quality/tests/test_surveys.py).
     "quality:survey",
-}
+} | registry.union("PUBLIC")
 # The REST API (dabai.api): no session reaches it, only a bearer token (its scopes are tested in dabai.api);
 # every role signed in to the site gets a 401 there.
 API_DOORS = {name for _, name, _ in SITE_URLS if name.startswith("api:") and name not in PUBLIC}
 # Pages without ids that a role besides the desk may open.
-CUSTOMER_PAGES = {"site:home", "portal:home", "portal:new"}
+CUSTOMER_PAGES = {"site:home", "portal:home", "portal:new"} | registry.union("CUSTOMER_PAGES")
 DEPARTMENT_PAGES = {
     "site:home",
     "insights:front",
     "insights:cases",
     "insights:export",
     "insights:save_search",
-}
+} | registry.union("DEPARTMENT_PAGES")
 AGENT_PAGES = {
     "site:home",
     "conversations:inbox",
@@ -92,7 +87,7 @@ AGENT_PAGES = {
     "knowledge:list",
     "knowledge:new",
     "quality:mine",
-}
+} | registry.union("AGENT_PAGES")
 
 # URL name → [(the object's key in the world, roles that must be refused)]; kwargs come from ``_kwargs``.
 OBJECT_URLS = {
@@ -144,13 +139,16 @@ OBJECT_URLS = {
     "learning:activate": [("filter_version", NOT_SUPERVISOR)],
     "knowledge-media": [("draft_file", NOT_DESK), ("pending_file", NOT_DESK)],
     "channels-media": [("mail_hot", HOT), ("mail_online", ONLINE)],
-}
+} | registry.merged("OBJECT_URLS")
+KWARGS = registry.merged("KWARGS")
 LOGIN_PAGES = ("/accounts/login/", "/portal/sign-in/", "/admin/login/")
 
 
 def _kwargs(name: str, converters: dict, obj) -> dict:
     """The URL's arguments for ``obj`` (a model instance, or a string for the report kind)."""
     (param,) = converters
+    if name in KWARGS:
+        return KWARGS[name](obj)
     if isinstance(obj, str):
         return {param: obj}
     if name == "insights:shared":
@@ -201,12 +199,18 @@ def world(db, hotline, online, agent, other_agent, supervisor, admin_user, custo
         admin_user=admin_user,
         customer_user=customer_user,
     )
+    registry.extend_world(w, _people(locals()))
     rebuild_case_index()  # the portal's cases (the worker keeps them in step in production)
     w["voc_share"] = CaseShare.objects.create(
         token="world-share", conversation=w["conv_hot"], shared_by=supervisor
     )
     w["voc_search"] = SavedSearch.objects.create(owner=supervisor, name="宽带", query_string="q=宽带")
     return w
+
+
+def _people(scope: dict) -> dict:
+    names = ("hotline", "online", "agent", "other_agent", "supervisor", "admin_user", "customer_user")
+    return {name: scope[name] for name in (*names, "department_member") if name in scope}
 
 
 def test_every_url_with_an_id_is_classified():
@@ -216,7 +220,7 @@ def test_every_url_with_an_id_is_classified():
         for _, name, conv in SITE_URLS
         if conv and name not in OBJECT_URLS | dict.fromkeys(PUBLIC) | dict.fromkeys(API_DOORS)
     )
-    assert not unclassified, f"classify these views in tests/security/test_access.py: {unclassified}"
+    assert not unclassified, f"classify these views in tests/security/access_<app>.py: {unclassified}"
     stale = sorted(set(OBJECT_URLS) - {name for _, name, conv in SITE_URLS if conv})
     assert not stale, f"these views no longer exist: {stale}"
 

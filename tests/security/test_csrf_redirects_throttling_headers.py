@@ -9,7 +9,8 @@ from django.urls import reverse
 from dabai.customers.models import ChannelIdentity
 from dabai.testing import PASSWORD, CustomerFactory
 
-from .test_access import API_DOORS, PUBLIC, SITE_URLS, _kwargs, _missing_kwargs
+from . import registry
+from .test_access import API_DOORS, PUBLIC, SITE_URLS, _kwargs, _missing_kwargs, _people
 from .world import build_world
 
 # Outside callers sign their requests instead of sending a CSRF token (csrf_exempt on purpose).
@@ -23,13 +24,13 @@ CSRF_EXEMPT = {
     # The REST API: a bearer token, never a cookie, so there is no ambient credential to forge with.
     *API_DOORS,
     "api-not-found",
-}
+} | registry.union("CSRF_EXEMPT")
 PORTAL = {"portal:new", "portal:reply"}
 
 
 @pytest.fixture
-def world(db, hotline, online, agent, other_agent, supervisor, admin_user, customer_user):
-    return build_world(
+def world(db, hotline, online, agent, other_agent, supervisor, admin_user, customer_user, department_member):
+    w = build_world(
         hotline=hotline,
         online=online,
         agent=agent,
@@ -38,6 +39,8 @@ def world(db, hotline, online, agent, other_agent, supervisor, admin_user, custo
         admin_user=admin_user,
         customer_user=customer_user,
     )
+    registry.extend_world(w, _people(locals()))
+    return w
 
 
 def test_every_post_without_the_token_is_refused(world, admin_user, customer_user):

@@ -73,6 +73,12 @@ INSTALLED_APPS = [
     "dabai.quality",
     "dabai.webhooks",
     "dabai.api",
+    "dabai.desk",
+    "dabai.followups",
+    "dabai.programs",
+    "dabai.surveys",
+    "dabai.outreach",
+    "dabai.listening",
     "dabai.demo",
 ]
 

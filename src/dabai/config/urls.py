@@ -22,9 +22,15 @@ urlpatterns = [
     path("kb/", include("dabai.knowledge.urls")),
     path("help/", include("dabai.knowledge.help_urls")),
     path("portal/", include("dabai.portal.urls")),
+    path("voc/followups/", include("dabai.followups.urls")),
     path("voc/", include("dabai.insights.urls")),
     path("filter-models/", include("dabai.learning.urls")),
     path("quality/", include("dabai.quality.urls")),
+    path("desk/", include("dabai.desk.urls")),
+    path("programs/", include("dabai.programs.urls")),
+    path("surveys/", include("dabai.surveys.urls")),
+    path("outreach/", include("dabai.outreach.urls")),
+    path("listening/", include("dabai.listening.urls")),
     path("", include("dabai.site.urls")),
 ]
 # Uploaded files: the owning app checks who may read each one (dabai.core.media); the rest of /media/ is 404.
