@@ -11,11 +11,13 @@ export DABAI_VAR_DIR ?= $(CURDIR)/var
 # Everything make starts is development (the demo key, plain HTTP); production sets DABAI_DEV=0 or leaves it unset.
 export DABAI_DEV ?= 1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
-DEB_TEST_PACKAGES := postgresql redis-server chromium fonts-wqy-microhei dovecot-imapd
+# A font that renders Chinese in PDFs (programme certificates) is needed at run time too.
+DEB_RUN_PACKAGES := fonts-wqy-microhei
+DEB_TEST_PACKAGES := postgresql redis-server chromium $(DEB_RUN_PACKAGES) dovecot-imapd
 ARTIFACTS := $(CURDIR)/artifacts
 SERVICES_DIR := /tmp/dabai-test-services-$(shell id -u)-$(notdir $(CURDIR))
 
-.PHONY: help run install install-test debs lint test test-sqlite test-postgres test-browser bench messages clean
+.PHONY: help run install install-test debs debs-run lint test test-sqlite test-postgres test-browser bench messages clean
 
 help:
 	@echo "make run    install, migrate, load the demo, serve on http://$(HOST):$(PORT) with a worker"
@@ -38,15 +40,17 @@ install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test debs
 
 # Debian packages the tests need: real PostgreSQL, Redis, IMAP and Chromium, and a font that renders Chinese.
-debs:
-	@missing=$$(for p in $(DEB_TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+debs: DEB_PACKAGES = $(DEB_TEST_PACKAGES)
+debs-run: DEB_PACKAGES = $(DEB_RUN_PACKAGES)
+debs debs-run:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:" $$missing; \
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-run: install
+run: install debs-run
 	@mkdir -p $(DABAI_VAR_DIR)
 	$(DABAI) migrate --no-input -v 0
 	$(DABAI) demo --if-empty
