@@ -75,10 +75,10 @@ INSTALLED_APPS = [
     "dabai.api",
     "dabai.desk",
     "dabai.followups",
-    "dabai.programs",
     "dabai.surveys",
-    "dabai.outreach",
+    "dabai.programs",
     "dabai.listening",
+    "dabai.outreach",
     "dabai.demo",
 ]
 

@@ -4,10 +4,12 @@ The same seed gives the same customers, conversations and words every time; only
 clock, so the demo always looks recent. Messages are read by the real filter as they are loaded.
 """
 
+import importlib
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -135,6 +137,35 @@ DEMO_LOGINS = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoWorld:
+    """What an app's demo part builds on: the demo's clock, seed, staff (by login), teams and customers."""
+
+    now: datetime
+    seed: int
+    users: dict[str, User]
+    teams: dict[str, Team]
+    customers: list[Customer]
+
+
+def app_demos() -> list:
+    """Each app's ``demo.seed_demo(world)``, in ``INSTALLED_APPS`` order (an app adds its demo part without
+    editing this builder)."""
+    found = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("dabai.") or config.name == "dabai.demo":
+            continue
+        try:
+            module = importlib.import_module(f"{config.name}.demo")
+        except ModuleNotFoundError as missing:
+            if missing.name != f"{config.name}.demo":
+                raise
+            continue
+        if hasattr(module, "seed_demo"):
+            found.append(module.seed_demo)
+    return found
+
+
 def demo_loaded() -> bool:
     return User.objects.filter(username="admin").exists() and Conversation.objects.exists()
 
@@ -157,6 +188,9 @@ class DemoBuilder:
             seed_routing_demo()
             load_help_centre()
             rebuild_case_index()  # the voice-of-the-customer portal's masked, searchable cases
+            world = DemoWorld(now=self.now, seed=SEED, users=staff, teams=teams, customers=customers)
+            for seed_demo in app_demos():
+                seed_demo(world)
 
     def _teams(self) -> dict[str, Team]:
         names = {"hotline": "热线组", "online": "在线组", "social": "社交媒体组"}
