@@ -22,8 +22,12 @@ def resolve(host: str, port: int) -> set[str]:
     return {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
 
 
-def check_url(url: str, *, allow_private: bool) -> None:
-    """Raise UnsafeUrl unless ``url`` is http(s) with a host that resolves only to allowed addresses."""
+def check_url(url: str, *, allow_private: bool) -> str:
+    """Raise UnsafeUrl unless ``url`` is http(s) with a host that resolves only to allowed addresses.
+
+    Returns the address to connect to: the sender pins it, so a name that answers a public address to this
+    check and a private one a moment later (DNS rebinding) never gets a second lookup.
+    """
     try:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -41,8 +45,18 @@ def check_url(url: str, *, allow_private: bool) -> None:
         raise UnsafeUrl(f"the host does not resolve: {exc}") from None
     if not addresses:
         raise UnsafeUrl("the host does not resolve")
-    if allow_private:
-        return
-    private = sorted(a for a in addresses if not _public(a))
-    if private:
-        raise UnsafeUrl(f"the host resolves to a non-public address ({', '.join(private)})")
+    if not allow_private:
+        private = sorted(a for a in addresses if not _public(a))
+        if private:
+            raise UnsafeUrl(f"the host resolves to a non-public address ({', '.join(private)})")
+    return sorted(addresses)[0]
+
+
+def pinned(url: str, address: str) -> tuple[str, dict[str, str], dict]:
+    """``url`` rewritten to connect to ``address``, with the ``Host`` header and the TLS server name (SNI and
+    certificate check) still the original host's: (url, headers, httpx request extensions)."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
+    return parts._replace(netloc=netloc).geturl(), {"Host": parts.netloc}, extensions

@@ -8,7 +8,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-from dabai.webhooks.guard import UnsafeUrl, check_url
+from dabai.webhooks.guard import UnsafeUrl, check_url, pinned
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 SNIPPET_BYTES = 2048
@@ -51,14 +51,17 @@ def retry_after(value: str | None, now: datetime | None = None) -> int | None:
 
 def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool) -> Outcome:
     try:
-        check_url(url, allow_private=allow_private)
+        address = check_url(url, allow_private=allow_private)
     except UnsafeUrl as refused:
         return Outcome(None, 0, error=f"refused: {refused}")
+    url, host, extensions = pinned(url, address)
     started = time.monotonic()
     try:
         with (
             httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client,
-            client.stream("POST", url, content=body, headers=headers) as response,
+            client.stream(
+                "POST", url, content=body, headers={**headers, **host}, extensions=extensions
+            ) as response,
         ):
             read = bytearray()
             for chunk in response.iter_bytes():

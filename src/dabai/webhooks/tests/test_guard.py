@@ -77,3 +77,32 @@ def test_retry_after_in_seconds_or_as_a_date():
     assert retry_after("999999999") == 24 * 3600
     assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_the_checked_address_is_the_one_connected_to_so_a_rebinding_name_cannot_turn_private(
+    httpserver, monkeypatch
+):
+    """DNS rebinding: the name is looked up once, by the guard; the connection goes to that address with the
+    original Host header. (The name below exists nowhere: a second lookup by the HTTP client would fail.)"""
+    lookups = []
+
+    def resolve(host, port):
+        lookups.append(host)
+        return {"127.0.0.1"} if len(lookups) == 1 else {"10.0.0.5"}
+
+    monkeypatch.setattr(guard, "resolve", resolve)
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    url = f"http://hooks.rebinding.invalid:{httpserver.port}/hook"
+    outcome = post(url, b"{}", {"content-type": "application/json"}, allow_private=True)
+    assert outcome.status_code == 200, outcome.error
+    assert lookups == ["hooks.rebinding.invalid"]
+    (request, _response) = httpserver.log[0]
+    assert request.headers["Host"] == f"hooks.rebinding.invalid:{httpserver.port}"
+
+
+def test_https_keeps_the_host_name_for_the_certificate_check():
+    url, headers, extensions = guard.pinned("https://hooks.example.com/x?a=1", "93.184.216.34")
+    assert url == "https://93.184.216.34/x?a=1"
+    assert headers == {"Host": "hooks.example.com"}
+    assert extensions == {"sni_hostname": "hooks.example.com"}
+    assert guard.pinned("http://h.example:8080/", "2001:db8::1")[0] == "http://[2001:db8::1]:8080/"
