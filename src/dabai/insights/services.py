@@ -57,6 +57,7 @@ def _case(conversation: Conversation, messages: list[Message]) -> Case | None:
     intents = [i.intent for i in insights]
     return Case(
         conversation=conversation,
+        customer_id=conversation.customer_id,
         channel=conversation.channel,
         status=conversation.status,
         opened_at=min(m.sent_at for m in messages),
