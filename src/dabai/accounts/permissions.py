@@ -35,6 +35,11 @@ def is_voc_reader(user: User) -> bool:
     return is_department_member(user) or bool(is_supervisor(user) and user.is_active)
 
 
+def is_voc_editor(user: User) -> bool:
+    """Curates the voice-of-the-customer portal (topics, news): supervisors and admins."""
+    return bool(is_supervisor(user) and user.is_active)
+
+
 def may_hear_recordings(user: User) -> bool:
     """Call recordings carry the customer's voice (personal data no mask can hide): supervisors only."""
     return bool(is_supervisor(user) and user.is_active)

@@ -143,7 +143,14 @@ class Topic(models.Model):
 class CaseTopic(models.Model):
     """A case's topic, one row per (conversation, topic); ``opened_at`` is copied for one-index trends."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    # the case is rebuilt (deleted and inserted) when its conversation changes; its topics stay put
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_column="conversation_id",
+        related_name="topics",
+    )
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="assignments")
     opened_at = models.DateTimeField()
     source = models.CharField(max_length=12, choices=TopicKind.choices)
@@ -151,12 +158,12 @@ class CaseTopic(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["conversation", "topic"], name="voc_case_topic_once"),
+            models.UniqueConstraint(fields=["case", "topic"], name="voc_case_topic_once"),
         ]
         indexes = [models.Index(fields=["topic", "opened_at"], name="voc_case_topic_time")]
 
     def __str__(self) -> str:
-        return f"#{self.conversation_id} → {self.topic_id}"
+        return f"#{self.case_id} → {self.topic_id}"
 
 
 class TopicFollow(models.Model):

@@ -25,15 +25,16 @@ from dabai.conversations.models import Conversation, Direction, Message
 from dabai.core.choices import Channel
 from dabai.customers.models import Tier
 from dabai.insights import masking, search
-from dabai.insights.models import Case, CaseShare, SavedSearch
+from dabai.insights.models import Case, CaseShare, CaseTopic, SavedSearch
 from dabai.replies import labels
 from dabai.replies.selectors import insight_badges, message_pieces
 
-MULTI = ("intent", "voice", "sentiment", "channel", "product", "tier")
+MULTI = ("topic", "intent", "voice", "sentiment", "channel", "product", "tier")
 FLAGS = ("escalation", "follow_up")
 FILTER_PARAMS = ("q", *MULTI, *FLAGS, "since", "until")
 FLAG_FIELDS = {"escalation": "escalation", "follow_up": "has_follow_up"}
 PRODUCT_FACET_SIZE = 12
+TOPIC_FACET_SIZE = 15
 EXPORT_LIMIT = 10_000
 TREND_WEEKS = 12
 BASELINE_WEEKS = 8
@@ -44,7 +45,8 @@ BASELINE_FLOOR = 0.5  # a topic never seen before still has a small expected cou
 
 def _facet_titles() -> dict[str, str]:
     return {
-        "intent": _("Topic"),
+        "topic": _("Topic"),
+        "intent": _("Intent"),
         "voice": _("Voice"),
         "sentiment": _("Sentiment"),
         "channel": _("Channel"),
@@ -88,6 +90,7 @@ class CaseFilters:
     @classmethod
     def from_query(cls, query: QueryDict) -> CaseFilters:
         chosen = {f: [v[:64] for v in query.getlist(f) if v][:20] for f in MULTI}
+        chosen["topic"] = [v for v in chosen["topic"] if v.isdecimal() and len(v) < 12]
         flags = {f: query.get(f, "") for f in FLAGS if query.get(f, "") in {"0", "1"}}
         return cls(
             # the index holds masked text only, so personal data in a query finds nothing: it is masked
@@ -136,7 +139,9 @@ def filtered(filters: CaseFilters, *, without: str = "") -> QuerySet[Case]:
     """The cases matching every filter (except facet *without*, for its own counts)."""
     qs = Case.objects.all()
     for facet, values in filters.chosen.items():
-        if facet != without:
+        if facet == "topic" and without != "topic":
+            qs = qs.filter(pk__in=CaseTopic.objects.filter(topic_id__in=values).values("case_id"))
+        elif facet != without:
             qs = qs.filter(**{f"{facet}__in": values})
     for facet, value in filters.flags.items():
         if facet != without:
@@ -169,6 +174,9 @@ def facets(filters: CaseFilters) -> list[Facet]:
     titles = _facet_titles()
     out = []
     for facet in (*MULTI, *FLAGS):
+        if facet == "topic":
+            out.append(_topic_facet(filters, titles["topic"]))
+            continue
         column = FLAG_FIELDS.get(facet, facet)
         rows = filtered(filters, without=facet).values(column).annotate(n=Count("pk")).order_by("-n", column)
         if facet == "product":
@@ -189,6 +197,29 @@ def facets(filters: CaseFilters) -> list[Facet]:
             )
         out.append(Facet(facet, titles[facet], values))
     return out
+
+
+def _topic_facet(filters: CaseFilters, title: str) -> Facet:
+    """Cases per topic (a case may have several), with the other facets applied: one query."""
+    chosen = filters.chosen.get("topic", [])
+    rows = (
+        filtered(filters, without="topic")
+        .filter(topics__topic__is_active=True)
+        .values("topics__topic_id", "topics__topic__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "topics__topic__name")[:TOPIC_FACET_SIZE]
+    )
+    values = [
+        FacetValue(
+            str(row["topics__topic_id"]),
+            row["topics__topic__name"],
+            row["n"],
+            str(row["topics__topic_id"]) in chosen,
+            filters.toggled("topic", str(row["topics__topic_id"])),
+        )
+        for row in rows
+    ]
+    return Facet("topic", title, values)
 
 
 @dataclass

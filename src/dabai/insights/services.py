@@ -15,8 +15,8 @@ from django.db import transaction
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation, Direction, Message
-from dabai.insights import masking
-from dabai.insights.models import Case, CaseShare, SavedSearch
+from dabai.insights import masking, topics
+from dabai.insights.models import Case, CaseShare, CaseTopic, SavedSearch
 from dabai.insights.search import document_fields
 
 BATCH = 500
@@ -96,6 +96,10 @@ def index_cases(conversation_ids: Iterable[int]) -> int:
         with transaction.atomic():
             Case.objects.filter(pk__in=chunk).delete()
             Case.objects.bulk_create(cases)
+            gone = set(chunk) - {c.pk for c in cases}
+            if gone:
+                CaseTopic.objects.filter(case_id__in=gone).delete()
+            topics.assign_cases([c.pk for c in cases])
         written += len(cases)
     return written
 
@@ -108,6 +112,7 @@ def rebuild_case_index() -> int:
         .distinct()
     )
     Case.objects.exclude(pk__in=ids).delete()
+    CaseTopic.objects.exclude(case_id__in=ids).delete()
     return index_cases(list(ids))
 
 
