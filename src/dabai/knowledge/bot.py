@@ -5,6 +5,11 @@ open for an agent, with a note carrying the question, what it tried and why it s
 asks for a person (转人工, 人工, human), when the filter reads anger or escalation risk, when its best
 article covers too little of the question, or when the customer says its answer did not help. Every answer
 and every hand-over is a ``BotEvent`` with its reason.
+
+The customer is never left guessing (issue 15): every hand-over tells them at once where they stand in the
+queue and how long the wait is, or, out of opening hours, when a person will answer, with an offer to leave a
+phone number or email (noted on the conversation for the agent). "转人工" always gets an answer, even after
+the hand-over.
 """
 
 import logging
@@ -18,6 +23,7 @@ from django.utils.translation import gettext as _
 from dabai.accounts.models import Role, User
 from dabai.conversations.models import Conversation, Direction, Insight, Message
 from dabai.conversations.services import add_note, assign, post_reply
+from dabai.knowledge import handover
 from dabai.knowledge import search as search_index
 from dabai.knowledge.links import short_url
 from dabai.knowledge.models import Article, BotEvent, BotPolicy, SearchEntry
@@ -88,6 +94,14 @@ def _context_note(
         _("Handed over by the bot: %(reason)s.") % {"reason": BotEvent.Reason(reason).label},
         _("Customer's last message: %(text)s") % {"text": message.body[:500]},
     ]
+    answered = _last_answer(message.conversation)
+    if reason == BotEvent.Reason.NOT_HELPFUL and answered is not None:
+        if answered.message is not None:
+            lines.append(_("Their question: %(text)s") % {"text": answered.message.body[:500]})
+        lines.append(
+            _("Article shown, which did not solve it: %(title)s %(link)s")
+            % {"title": answered.article.title, "link": short_url(answered.article)}
+        )
     if insight is not None:
         lines.append(
             _("Filter: sentiment %(sentiment)s, urgency %(urgency)s, escalation risk %(risk)s.")
@@ -107,6 +121,15 @@ def _context_note(
     return "\n".join(lines)
 
 
+def _last_answer(conversation: Conversation) -> BotEvent | None:
+    return (
+        conversation.bot_events.filter(action=BotEvent.Action.ANSWER, article__isnull=False)
+        .select_related("article", "message")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def hand_over(
     message: Message,
     reason: str,
@@ -114,21 +137,20 @@ def hand_over(
     insight: Insight | None = None,
     found: search_index.Search | None = None,
 ) -> BotEvent:
-    """Step aside and leave the agent a note with the whole context.
+    """Step aside, tell the customer at once where they stand, and leave the agent a note with the context.
 
-    The customer hears from the bot only when they asked for a person or said the answer did not help;
-    otherwise (a question the bot cannot answer, an angry message) the next words they read are a person's.
+    Whatever the reason (they asked, the answer did not help, the bot could not answer, they are angry), the
+    customer reads within seconds how many wait before them and for how long, or, out of hours, when a
+    person answers and that they may leave a contact.
     """
     conversation, bot = message.conversation, bot_user()
+    wait = handover.wait_for(conversation)
     with transaction.atomic():
-        if reason in {BotEvent.Reason.ASKED_FOR_HUMAN, BotEvent.Reason.NOT_HELPFUL}:
-            with translation.override(_language(message.body)):
-                _say(
-                    conversation,
-                    bot,
-                    _("I am passing you to a member of our team now; they can see our chat."),
-                )
-        add_note(conversation, bot, _context_note(message, reason, insight, found))
+        with translation.override(_language(message.body)):
+            told = _say(conversation, bot, handover.queue_text(conversation, wait))
+        note = _context_note(message, reason, insight, found)
+        note += "\n" + _queue_line(wait)
+        add_note(conversation, bot, note)
         event = BotEvent.objects.create(
             conversation=conversation,
             message=message,
@@ -136,9 +158,82 @@ def hand_over(
             reason=reason,
             confidence=found.confidence if found else 0,
             topic=topic_of(found.terms) if found else "",
+            reply=told,
+            out_of_hours=wait.out_of_hours,
         )
     logger.info("bot handed over conversation %s: %s", conversation.pk, reason)
     return event
+
+
+def _queue_line(wait: handover.Wait) -> str:
+    """What the agent reads about what the customer was told."""
+    if wait.out_of_hours:
+        return _("Out of hours: the customer was told when we open and offered to leave a contact.")
+    return _("The customer was told: %(ahead)d ahead, about %(minutes)d minutes.") % {
+        "ahead": wait.ahead,
+        "minutes": wait.minutes,
+    }
+
+
+def _person_answered(conversation: Conversation, bot: User) -> bool:
+    return conversation.messages.filter(direction=Direction.OUTBOUND).exclude(author=bot).exists()
+
+
+def after_hand_over(message: Message, bot: User) -> BotEvent | None:
+    """Once a person has the conversation the bot stays quiet, with two exceptions.
+
+    "转人工" always gets an answer (where they stand now, or that a person is already on it), and a phone
+    number or email left after an out-of-hours hand-over is noted for the agent and acknowledged.
+    """
+    conversation = message.conversation
+    language = _language(message.body)
+    if HUMAN_REQUEST.search(fold(message.body)):
+        if _person_answered(conversation, bot):
+            with translation.override(language):
+                told = _say(
+                    conversation, bot, _("A colleague is already looking after you and will reply here.")
+                )
+        else:
+            with translation.override(language):
+                told = _say(
+                    conversation, bot, handover.queue_text(conversation, handover.wait_for(conversation))
+                )
+        return BotEvent.objects.create(
+            conversation=conversation,
+            message=message,
+            action=BotEvent.Action.QUEUE_UPDATE,
+            reason=BotEvent.Reason.ASKED_FOR_HUMAN,
+            reply=told,
+        )
+    last = (
+        conversation.bot_events.filter(action=BotEvent.Action.HAND_OVER)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    contact = handover.contact_in(message.body)
+    if last is None or not last.out_of_hours or not contact or _person_answered(conversation, bot):
+        return None
+    with transaction.atomic():
+        add_note(
+            conversation,
+            bot,
+            _("Contact left out of hours, please get back to the customer: %(contact)s")
+            % {"contact": contact.plain()},
+        )
+        with translation.override(language):
+            told = _say(
+                conversation,
+                bot,
+                _("Thank you, we noted %(contact)s; a colleague will contact you as soon as we open.")
+                % {"contact": contact.masked()},
+            )
+        return BotEvent.objects.create(
+            conversation=conversation,
+            message=message,
+            action=BotEvent.Action.CONTACT,
+            reason=BotEvent.Reason.CONTACT_LEFT,
+            reply=told,
+        )
 
 
 def _answer_text(article: Article, language: str) -> str:
@@ -151,7 +246,7 @@ def _answer_text(article: Article, language: str) -> str:
 def answer(message: Message, found: search_index.Search, article: Article) -> BotEvent:
     conversation, bot = message.conversation, bot_user()
     with transaction.atomic():
-        _say(conversation, bot, _answer_text(article, _language(message.body)))
+        told = _say(conversation, bot, _answer_text(article, _language(message.body)))
         event = BotEvent.objects.create(
             conversation=conversation,
             message=message,
@@ -160,6 +255,7 @@ def answer(message: Message, found: search_index.Search, article: Article) -> Bo
             confidence=found.confidence,
             article=article,
             topic=topic_of(found.terms),
+            reply=told,
         )
     logger.info(
         "bot answered conversation %s with article %s (%.2f)", conversation.pk, article.pk, found.confidence
@@ -220,12 +316,16 @@ def respond(message: Message) -> BotEvent | None:
     """Decide what the bot does with one inbound message (after the filter read it); None = stay silent."""
     conversation = message.conversation
     current, bot = policy(), bot_user()
-    if message.direction != Direction.INBOUND or not is_active_in(conversation, bot, current):
+    if message.direction != Direction.INBOUND or not current.enabled:
+        return None
+    if conversation.channel not in current.channel_list():
         return None
     if BotEvent.objects.filter(message=message).exists():
         return None  # already handled (a retried task)
     if message.sent_at < timezone.now() - FRESH_FOR:
         return None  # a backlog or an imported history: answering now would be worse than a person later
+    if not is_active_in(conversation, bot, current):
+        return after_hand_over(message, bot)
     insight = Insight.objects.filter(message=message).first()
     if HUMAN_REQUEST.search(fold(message.body)):
         return hand_over(message, BotEvent.Reason.ASKED_FOR_HUMAN, insight=insight)

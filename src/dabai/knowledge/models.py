@@ -321,6 +321,8 @@ class BotEvent(models.Model):
         ANSWER = "answer", _("Answered")
         HAND_OVER = "hand_over", _("Handed over")
         FEEDBACK = "feedback", _("Customer feedback")
+        QUEUE_UPDATE = "queue", _("Told where the customer is in the queue")
+        CONTACT = "contact", _("Noted a contact for a call back")
 
     class Reason(models.TextChoices):
         CONFIDENT = "confident", _("Confident answer")
@@ -331,6 +333,7 @@ class BotEvent(models.Model):
         NOT_HELPFUL = "not_helpful", _("Answer did not help")
         HELPFUL = "helpful", _("Answer helped")
         GREETING = "greeting", _("Greeting without a question")
+        CONTACT_LEFT = "contact_left", _("Customer left a phone number or email")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="bot_events")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -339,6 +342,10 @@ class BotEvent(models.Model):
     confidence = models.FloatField(default=0)
     article = models.ForeignKey(Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     topic = models.CharField(max_length=100, blank=True, db_index=True)
+    # What the bot said (an answer card, the queue message): the widget draws cards from it.
+    reply = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # A hand-over outside the team's opening hours: the customer was offered to leave a contact.
+    out_of_hours = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -94,7 +94,10 @@ def test_question_the_knowledge_base_cannot_answer_is_handed_over(help_centre):
     event = last_event(conversation)
     assert event.reason == BotEvent.Reason.LOW_CONFIDENCE
     assert SearchLog.objects.filter(source="bot", is_gap=True).exists()
-    assert outbound(conversation) == [], "the next words the customer reads are a person's"
+    [told] = outbound(conversation)
+    assert "人工客服" in told, (
+        "the customer is told a person is coming (issue 15), not left waiting in silence"
+    )
     assert "明年会在杭州开实体店" in conversation.messages.get(direction=Direction.NOTE).body
 
 
