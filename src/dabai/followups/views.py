@@ -1,0 +1,425 @@
+"""Follow-up pages: thin views; every one asks ``policy`` (over ``dabai.accounts.permissions``) first.
+
+A follow-up someone may not see is a 404 (they do not even learn it exists); one they may see but not act on
+is a 403 for the action.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from dabai.accounts import permissions
+from dabai.accounts.models import Role
+from dabai.conversations.models import Conversation
+from dabai.core import csvsafe
+from dabai.customers.models import Customer
+from dabai.followups import notify, policy, selectors, services
+from dabai.followups.forms import AnswerForm, AskForm, CommentForm, OpenForm, OwnerForm, StatusForm
+from dabai.followups.models import FollowUp, Notice, Source, Status
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _visible(request: HttpRequest, pk: int) -> FollowUp:
+    _require(policy.uses_followups(request.user))
+    item = selectors.followup(pk)
+    if item is None or not policy.may_see(request.user, item):
+        raise Http404
+    return item
+
+
+def _errors(error: ValidationError) -> list[str]:
+    return [str(m) for m in error.messages]
+
+
+# -------------------------------------------------------------------------------------------------- queue
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """A department's queue (supervisors: every department's; agents: the follow-ups of their cases)."""
+    user = request.user
+    _require(policy.uses_followups(user))
+    filters = selectors.QueueFilters.from_query(request.GET)
+    department = user.department if user.role == Role.DEPARTMENT else None
+    base = policy.visible_followups(user)
+    rows = list(selectors.department_queue(department, filters=filters, user=user, base=base)[:500])
+    for row in rows:
+        row.overdue = selectors.is_overdue(row)
+    return render(
+        request,
+        "followups/queue.html",
+        {
+            "rows": rows,
+            "filters": filters,
+            "counts": selectors.counts(
+                selectors.department_queue(department, base=base, filters=selectors.QueueFilters(status=""))
+            ),
+            "department": department,
+            "departments": selectors.departments() if department is None and policy.oversees(user) else [],
+            "statuses": Status.choices,
+            "may_open": policy.may_open_followups(user),
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """The queue as filtered, one row per follow-up, masked, formula-safe; audited."""
+    user = request.user
+    _require(policy.uses_followups(user))
+    filters = selectors.QueueFilters.from_query(request.GET)
+    department = user.department if user.role == Role.DEPARTMENT else None
+    qs = selectors.department_queue(
+        department, filters=filters, user=user, base=policy.visible_followups(user)
+    )
+    rows = selectors.export_rows(
+        qs, lambda pk: request.build_absolute_uri(reverse("followups:detail", args=[pk]))
+    )
+    services.record_export(user, len(rows), request=request)
+    response = csvsafe.csv_response("followups")
+    writer = csvsafe.writer(response)
+    writer.writerow(selectors.export_header())
+    writer.writerows(rows)
+    return response
+
+
+# --------------------------------------------------------------------------------------------------- open
+
+
+def _prefill(request: HttpRequest) -> dict:
+    """``?conversation=12`` (from a case), ``?topic=billing_dispute`` (from a topic), ``?emerging=…`` (from an
+    emerging issue), ``?title=…``: the same form, started for you."""
+    initial: dict = {}
+    conversation_ids = [c for c in request.GET.getlist("conversation") if c.isdigit()][:50]
+    if conversation_ids:
+        initial["conversations"] = ", ".join(conversation_ids)
+        initial["source"] = Source.CASE
+    if request.GET.get("topic"):
+        initial["topic_key"] = request.GET["topic"][:64]
+        initial["source"] = Source.TOPIC
+    if request.GET.get("emerging"):
+        initial["topic_key"] = initial.get("topic_key") or request.GET["emerging"][:64]
+        initial["source"] = Source.EMERGING
+        initial["source_ref"] = request.GET["emerging"][:200]
+    if request.GET.get("title"):
+        initial["title"] = request.GET["title"][:200]
+    if request.GET.get("department", "").isdigit():
+        initial["department"] = int(request.GET["department"])
+    return initial
+
+
+@login_required
+def open_followup(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require(policy.may_open_followups(user))
+    form = OpenForm(request.POST or None, initial=_prefill(request))
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        found = list(selectors.conversations_by_ids(data["conversations"]))
+        missing = sorted(set(data["conversations"]) - {c.pk for c in found})
+        if missing:
+            errors.append(_("No case numbered %(ids)s.") % {"ids": ", ".join(map(str, missing))})
+        else:
+            try:
+                item = services.open_followup(
+                    title=data["title"],
+                    department=data["department"],
+                    opened_by=user,
+                    description=data["description"],
+                    due=data["due"],
+                    conversations=found,
+                    topic_key=data["topic_key"],
+                    source=data["source"],
+                    source_ref=data["source_ref"],
+                )
+            except ValidationError as error:
+                errors += _errors(error)
+            else:
+                messages.success(
+                    request, _("Follow-up opened for %(department)s.") % {"department": item.department}
+                )
+                return redirect("followups:detail", item.pk)
+    if form.is_bound:
+        ids = form.cleaned_data.get("conversations", []) if hasattr(form, "cleaned_data") else []
+    else:
+        ids = [int(c) for c in str(form.initial.get("conversations", "")).split(", ") if c.isdigit()]
+    return render(
+        request,
+        "followups/open.html",
+        {"form": form, "errors": errors, "cases": selectors.case_previews(ids)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# ------------------------------------------------------------------------------------------- one follow-up
+
+
+def _detail_context(request: HttpRequest, item: FollowUp, **extra) -> dict:
+    user = request.user
+    item.overdue = selectors.is_overdue(item)
+    return {
+        "item": item,
+        "events": selectors.events(item),
+        "cases": selectors.linked_cases(item),
+        "case_link": "insights" if permissions.is_voc_reader(user) else "desk",
+        "may_work": policy.may_work_on(user, item),
+        "may_comment": policy.may_comment(user, item),
+        "status_form": StatusForm(initial={"status": item.status}),
+        "owner_form": OwnerForm(
+            department=item.department, initial={"owner": item.owner_id, "due": item.due}
+        ),
+        "comment_form": CommentForm(),
+        "statuses": [(s, label) for s, label in Status.choices if s in services.TRANSITIONS[item.status]],
+        "errors": [],
+        **extra,
+    }
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _visible(request, pk)
+    services.record_view(request.user, item, request=request)
+    return render(request, "followups/detail.html", _detail_context(request, item))
+
+
+def _after_action(request: HttpRequest, item: FollowUp, errors: list[str]) -> HttpResponse:
+    """htmx gets the refreshed panel (errors inside it); a plain form post goes back to the page."""
+    fresh = selectors.followup(item.pk)
+    if request.headers.get("HX-Request"):
+        return render(request, "followups/_panel.html", _detail_context(request, fresh, errors=errors))
+    if errors:
+        return render(
+            request, "followups/detail.html", _detail_context(request, fresh, errors=errors), status=400
+        )
+    return redirect("followups:detail", item.pk)
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _visible(request, pk)
+    _require(policy.may_work_on(request.user, item))
+    form = StatusForm(request.POST)
+    errors: list[str] = []
+    if not form.is_valid():
+        errors = [_("Choose a status.")]
+    else:
+        try:
+            services.change_status(
+                item, form.cleaned_data["status"], actor=request.user, note=form.cleaned_data["note"]
+            )
+        except ValidationError as error:
+            errors = _errors(error)
+    return _after_action(request, item, errors)
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _visible(request, pk)
+    _require(policy.may_comment(request.user, item))
+    form = CommentForm(request.POST)
+    errors: list[str] = []
+    if not form.is_valid():
+        errors = [_("Write something first.")]
+    else:
+        try:
+            services.comment(item, actor=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            errors = _errors(error)
+    return _after_action(request, item, errors)
+
+
+@login_required
+@require_POST
+def owner(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _visible(request, pk)
+    _require(policy.may_work_on(request.user, item))
+    form = OwnerForm(request.POST, department=item.department)
+    errors: list[str] = []
+    if not form.is_valid():
+        errors = [_("Choose someone of the department and a valid date.")]
+    else:
+        try:
+            services.assign_owner(item, form.cleaned_data["owner"], actor=request.user)
+            services.set_due(item, form.cleaned_data["due"], actor=request.user)
+        except ValidationError as error:
+            errors = _errors(error)
+    return _after_action(request, item, errors)
+
+
+# ----------------------------------------------------------------------------- everyone is customer service
+
+
+@login_required
+def ask(request: HttpRequest, conversation_pk: int) -> HttpResponse:
+    """An agent asks a department member about a case they work on (an internal note naming them)."""
+    _require(permissions.is_desk_user(request.user))
+    conversation = Conversation.objects.filter(pk=conversation_pk).first()
+    if conversation is None or not policy.may_open_conversation(request.user, conversation):
+        raise Http404
+    form = AskForm(request.POST or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.mention_department_member(
+                conversation,
+                author=request.user,
+                member=form.cleaned_data["member"],
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as error:
+            errors = _errors(error)
+        else:
+            messages.success(
+                request,
+                _("%(member)s was asked; their answer will appear as a note.")
+                % {"member": form.cleaned_data["member"]},
+            )
+            return redirect(notify.desk_conversation_path(conversation.pk))
+    return render(
+        request,
+        "followups/ask.html",
+        {
+            "form": form,
+            "errors": errors,
+            "conversation": conversation,
+            "asked": selectors.mentions_on(conversation),
+            "back": notify.desk_conversation_path(conversation.pk),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def mentions(request: HttpRequest) -> HttpResponse:
+    """A department member's questions from the desk: unanswered first."""
+    _require(permissions.is_department_member(request.user) or policy.oversees(request.user))
+    return render(
+        request,
+        "followups/mentions.html",
+        {
+            "open": list(selectors.mentions_for(request.user, answered=False)),
+            "answered": list(selectors.mentions_for(request.user, answered=True)[:50]),
+        },
+    )
+
+
+def _mention(request: HttpRequest, pk: int):
+    found = selectors.mention(pk)
+    if found is None or not policy.may_read_mention(request.user, found):
+        raise Http404
+    return found
+
+
+@login_required
+def mention(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _mention(request, pk)
+    services.mark_mention_read(found, reader=request.user, request=request)
+    return render(
+        request,
+        "followups/mention.html",
+        {
+            "mention": found,
+            "thread": selectors.masked_thread(found.conversation),
+            "form": AnswerForm(),
+            "may_answer": policy.may_answer_mention(request.user, found),
+            "may_open": policy.may_open_followups(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    found = _mention(request, pk)
+    _require(policy.may_answer_mention(request.user, found))
+    form = AnswerForm(request.POST)
+    errors: list[str] = []
+    if form.is_valid():
+        try:
+            services.answer_mention(found, member=request.user, body=form.cleaned_data["body"])
+        except ValidationError as error:
+            errors = _errors(error)
+        else:
+            messages.success(request, _("Your answer was added to the case; the agent has been told."))
+            return redirect("followups:mention", found.pk)
+    else:
+        errors = [_("Write your answer first.")]
+    return render(
+        request,
+        "followups/mention.html",
+        {
+            "mention": found,
+            "thread": selectors.masked_thread(found.conversation),
+            "form": form,
+            "errors": errors,
+            "may_answer": True,
+        },
+        status=400,
+    )
+
+
+# --------------------------------------------------------------------------------------------------- notices
+
+
+@login_required
+def notices(request: HttpRequest) -> HttpResponse:
+    _require(policy.uses_followups(request.user))
+    rows = list(selectors.notices_for(request.user)[:100])
+    for row in rows:
+        row.link = notify.notice_path(row)
+    return render(request, "followups/notices.html", {"notices": rows})
+
+
+@login_required
+@require_POST
+def notice_read(request: HttpRequest, pk: int) -> HttpResponse:
+    found = Notice.objects.filter(pk=pk, recipient=request.user).first()
+    if found is None:
+        raise Http404
+    services.mark_notice_read(found, reader=request.user)
+    if request.POST.get("go"):
+        return redirect(notify.notice_path(found))
+    return redirect("followups:notices")
+
+
+@login_required
+@require_POST
+def notices_read_all(request: HttpRequest) -> HttpResponse:
+    _require(policy.uses_followups(request.user))
+    services.mark_all_notices_read(request.user)
+    return redirect("followups:notices")
+
+
+# ------------------------------------------------------------------------------------------- desk's panel
+
+
+@login_required
+def for_customer(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    """The customer's open follow-ups, for the desk's customer panel (an htmx fragment)."""
+    _require(permissions.is_desk_user(request.user))
+    customer = Customer.objects.filter(pk=customer_pk).first()
+    if (
+        customer is None
+        or not permissions.visible_conversations(
+            request.user, Conversation.objects.filter(customer=customer)
+        ).exists()
+    ):
+        raise Http404
+    return render(
+        request,
+        "followups/_customer_panel.html",
+        {"followups": selectors.open_followups_for_customer(customer)},
+    )
