@@ -1,0 +1,10 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from dabai.accounts.permissions import is_desk_user
+
+
+def items(user) -> list[dict]:
+    if not is_desk_user(user):
+        return []
+    return [{"url": reverse("listening:mentions"), "label": _("Listening"), "order": 35}]
