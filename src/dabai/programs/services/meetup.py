@@ -1,0 +1,96 @@
+"""A meet-up's live parts: questions attendees ask and upvote, and the prize draw (有奖问答).
+
+The draw, like the selection, is a pure function of the seed and the checked-in attendees (in the order they
+registered): the seed and everyone's number are stored and shown, so it can be re-checked.
+"""
+
+import random
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dabai.accounts.models import User
+from dabai.accounts.services import record_audit
+from dabai.core.live import send_after_commit
+from dabai.programs.models import Question, QuestionVote, Registration, RegStatus, Session
+
+MAX_QUESTIONS_PER_PERSON = 5
+
+
+class QuestionError(ValueError):
+    pass
+
+
+def _may_take_part(registration: Registration) -> bool:
+    return registration.status in {RegStatus.CONFIRMED, RegStatus.ATTENDED}
+
+
+def ask(registration: Registration, body: str) -> Question:
+    body = " ".join(body.split())
+    if not body:
+        raise QuestionError("the question is empty")
+    if not _may_take_part(registration):
+        raise QuestionError("only confirmed attendees can ask")
+    if Question.objects.filter(registration=registration).count() >= MAX_QUESTIONS_PER_PERSON:
+        raise QuestionError("you have asked the most questions one person may ask")
+    question = Question.objects.create(
+        session_id=registration.session_id, registration=registration, body=body[:500]
+    )
+    _announce(registration.session_id)
+    return question
+
+
+def upvote(registration: Registration, question: Question) -> bool:
+    """One vote per person and question; False if they had voted already (or it is another session's)."""
+    if question.session_id != registration.session_id or not _may_take_part(registration):
+        return False
+    try:
+        with transaction.atomic():
+            QuestionVote.objects.create(question=question, registration=registration)
+            Question.objects.filter(pk=question.pk).update(votes=F("votes") + 1)
+    except IntegrityError:
+        return False
+    _announce(question.session_id)
+    return True
+
+
+def mark_answered(question: Question, *, actor: User) -> None:
+    Question.objects.filter(pk=question.pk, answered_at__isnull=True).update(answered_at=timezone.now())
+    record_audit(actor, "programs.question_answered", question)
+    _announce(question.session_id)
+
+
+def _announce(session_id: int) -> None:
+    """Open Q&A pages re-fetch (the event carries no text); without a channel layer they poll."""
+    send_after_commit([(f"programs-qa-{session_id}", {"type": "qa.changed", "session": session_id})])
+
+
+def plan_draw(attendees: list[Registration], seed: int, winners: int) -> list[dict]:
+    rng = random.Random(seed)
+    numbers = {r.pk: rng.random() for r in sorted(attendees, key=lambda r: r.pk)}
+    ordered = sorted(attendees, key=lambda r: (numbers[r.pk], r.pk))
+    return [
+        {
+            "registration_id": r.pk,
+            "name": r.name,
+            "lottery": round(numbers[r.pk], 6),
+            "rank": rank,
+            "winner": rank <= winners,
+        }
+        for rank, r in enumerate(ordered, start=1)
+    ]
+
+
+def prize_draw(session: Session, *, winners: int, actor: User, seed: int | None = None) -> list[dict]:
+    """Draw ``winners`` among the checked-in attendees; stored with its seed and shown."""
+    if winners < 1:
+        raise ValueError("draw at least one winner")
+    seed = secrets.randbelow(10**9) if seed is None else int(seed)
+    attendees = list(Registration.objects.filter(session=session, status=RegStatus.ATTENDED))
+    plan = plan_draw(attendees, seed, winners)
+    Session.objects.filter(pk=session.pk).update(draw_seed=seed, draw_log=plan)
+    record_audit(actor, "programs.prize_draw", session, {"seed": seed, "winners": winners})
+    session.refresh_from_db()
+    return plan

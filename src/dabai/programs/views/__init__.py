@@ -1,0 +1,1 @@
+"""Views of programmes: ``participant`` (staff taking part), ``organise`` (supervisors), ``public``."""
