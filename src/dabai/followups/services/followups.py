@@ -1,15 +1,9 @@
-"""State changes of follow-ups and case mentions: one function per change, each logged, audited and announced.
-
-Everything written here may be read by departments, so free text (titles, descriptions, comments, resolution
-notes, a mention's question) is masked on the way in with the portal's mask plus the names of the customers
-of the linked cases. Permission checks live in ``policy`` and are asked by the views; services trust their
-callers (other apps open follow-ups for programmes without a person in front of them).
-"""
+"""Follow-ups: open, move along, comment, own, link cases, and close the loop with the agents."""
 
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,17 +11,13 @@ from django.utils.translation import gettext as _
 
 from dabai.accounts.models import Department, Role, User
 from dabai.accounts.services import record_audit
-from dabai.conversations import services as conversation_services
-from dabai.conversations.models import Conversation, Message
+from dabai.conversations.models import Conversation
 from dabai.followups import notify, policy
 from dabai.followups.models import (
-    ACTIVE,
     CLOSED,
-    CaseMention,
     EventKind,
     FollowUp,
     FollowUpEvent,
-    Notice,
     NoticeKind,
     Source,
     Status,
@@ -314,176 +304,3 @@ def record_view(actor: User, followup: FollowUp, request=None) -> None:
 
 def record_export(actor: User, count: int, request=None) -> None:
     record_audit(actor, "followup.export", actor, {"rows": count}, request=request)
-
-
-# ------------------------------------------------------------------------------------------ overdue
-
-
-def escalate_overdue(today: date | None = None) -> list[FollowUp]:
-    """Escalate each active follow-up past its due date, at most once a day: its owner (or department) and the
-    centre's supervisors (and whoever opened it) are told. Returns the follow-ups escalated now."""
-    today = today or timezone.localdate()
-    due = FollowUp.objects.filter(status__in=ACTIVE, due__lt=today).filter(
-        Q(escalated_on__isnull=True) | Q(escalated_on__lt=today)
-    )
-    escalated = []
-    supervisors = list(User.objects.filter(role=Role.SUPERVISOR, is_active=True))
-    for followup in due.select_related("department", "owner", "opened_by"):
-        with transaction.atomic():
-            # The claim: another sweep that raced us updates nothing and sends nothing.
-            claimed = (
-                FollowUp.objects.filter(pk=followup.pk)
-                .filter(Q(escalated_on__isnull=True) | Q(escalated_on__lt=today))
-                .update(escalated_on=today, escalation_count=followup.escalation_count + 1)
-            )
-            if not claimed:
-                continue
-            days = (today - followup.due).days
-            _log(followup, EventKind.ESCALATED, None, detail={"days_overdue": days})
-            text = _("“%(title)s” (%(department)s) is %(days)s days overdue (due %(due)s).") % {
-                "title": followup.title,
-                "department": followup.department.name,
-                "days": days,
-                "due": followup.due.isoformat(),
-            }
-            owners = [followup.owner] if followup.owner_id else _department_people(followup.department)
-            notify.notify(
-                [*owners, *supervisors, followup.opened_by], NoticeKind.OVERDUE, text=text, followup=followup
-            )
-            escalated.append(followup)
-    return escalated
-
-
-# ----------------------------------------------------------------------------- everyone is customer service
-
-
-def record_department_mentions(note: Message, author: User) -> list[CaseMention]:
-    """Department members named in an internal note (``@username`` or ``@display name``) are asked about it.
-
-    They read the case masked in the portal, so the question is stored masked too.
-    """
-    if note.direction != "note" or "@" not in note.body or author is None or author.role == Role.DEPARTMENT:
-        return []
-    members = _named_members(note.body)
-    conversation = note.conversation
-    made = []
-    question = masking.for_departments(note.body, _names([conversation]))
-    for member in members:
-        mention, created = CaseMention.objects.get_or_create(
-            note=note,
-            member=member,
-            defaults={"conversation": conversation, "mentioned_by": author, "question": question},
-        )
-        if created:
-            made.append(mention)
-            record_audit(
-                author, "followup.mention", conversation, {"member": member.pk, "mention": mention.pk}
-            )
-            notify.notify(
-                [member],
-                NoticeKind.MENTION,
-                text=_("%(who)s asks you about a case: %(question)s")
-                % {"who": author, "question": question[:300]},
-                mention=mention,
-            )
-    return made
-
-
-def _named_members(text: str) -> list[User]:
-    lowered = text.lower()
-    names: dict[str, User] = {}
-    for user in User.objects.filter(role=Role.DEPARTMENT, is_active=True, department__isnull=False):
-        for name in (user.username, user.display_name):
-            if name:
-                names.setdefault(name.lower(), user)
-    found: list[User] = []
-    position = lowered.find("@")
-    while position >= 0:
-        rest = lowered[position + 1 :]
-        matches = [name for name in names if rest.startswith(name)]
-        if matches:
-            user = names[max(matches, key=len)]
-            if user not in found:
-                found.append(user)
-        position = lowered.find("@", position + 1)
-    return found
-
-
-def mention_department_member(
-    conversation: Conversation, *, author: User, member: User, body: str
-) -> CaseMention:
-    """An agent asks a department member about this case: an internal note that names them."""
-    if not policy.may_open_conversation(author, conversation):
-        raise PermissionDenied
-    if member.role != Role.DEPARTMENT or not member.is_active or member.department_id is None:
-        raise ValidationError({"member": _("Choose a member of a department.")})
-    body = (body or "").strip()[:BODY_MAX]
-    if not body:
-        raise ValidationError({"body": _("Write your question first.")})
-    with transaction.atomic():
-        note = conversation_services.add_note(conversation, author, f"@{member.username} {body}")
-        # The note receiver records the mention; this makes sure of it whatever the name matching found.
-        mention, _created = CaseMention.objects.get_or_create(
-            note=note,
-            member=member,
-            defaults={
-                "conversation": conversation,
-                "mentioned_by": author,
-                "question": masking.for_departments(note.body, _names([conversation])),
-            },
-        )
-        if _created:
-            record_audit(
-                author, "followup.mention", conversation, {"member": member.pk, "mention": mention.pk}
-            )
-            notify.notify([member], NoticeKind.MENTION, text=mention.question[:300], mention=mention)
-    return mention
-
-
-def mark_mention_read(mention: CaseMention, *, reader: User, request=None) -> None:
-    if mention.member_id == reader.pk and mention.read_at is None:
-        CaseMention.objects.filter(pk=mention.pk).update(read_at=timezone.now())
-    record_audit(
-        reader, "followup.mention_view", mention.conversation, {"mention": mention.pk}, request=request
-    )
-
-
-def answer_mention(mention: CaseMention, *, member: User, body: str) -> Message:
-    """The department member answers with an internal note on the case; the agent who asked is told and can
-    turn it into the reply."""
-    if not policy.may_answer_mention(member, mention):
-        raise PermissionDenied
-    body = (body or "").strip()[:BODY_MAX]
-    if not body:
-        raise ValidationError({"body": _("Write your answer first.")})
-    # Departments see the case masked; their answer must not carry personal data back in either.
-    body = masking.for_departments(body, _names([mention.conversation]))
-    with transaction.atomic():
-        answer = conversation_services.add_note(mention.conversation, member, body)
-        mention.answer = answer
-        mention.answered_at = timezone.now()
-        mention.read_at = mention.read_at or mention.answered_at
-        mention.save(update_fields=["answer", "answered_at", "read_at"])
-        record_audit(member, "followup.mention_answer", mention.conversation, {"mention": mention.pk})
-        if mention.mentioned_by is not None:
-            notify.notify(
-                [mention.mentioned_by],
-                NoticeKind.ANSWERED,
-                text=_("%(who)s answered: %(body)s") % {"who": member, "body": body[:500]},
-                mention=mention,
-                conversation_id=mention.conversation_id,
-                draft=body,
-            )
-    return answer
-
-
-# ----------------------------------------------------------------------------------------------- notices
-
-
-def mark_notice_read(notice: Notice, *, reader: User) -> None:
-    if notice.recipient_id == reader.pk and notice.read_at is None:
-        Notice.objects.filter(pk=notice.pk).update(read_at=timezone.now())
-
-
-def mark_all_notices_read(reader: User) -> int:
-    return Notice.objects.filter(recipient=reader, read_at__isnull=True).update(read_at=timezone.now())
