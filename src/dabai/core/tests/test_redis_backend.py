@@ -70,3 +70,46 @@ def test_messages_are_analysed_by_the_rq_worker_and_stored_once(redis_url, tmp_p
     subprocess.run([DABAI, "worker", "--batch"], env=env, check=True, capture_output=True, timeout=120)
     out = subprocess.run([sys.executable, "-c", CHECK], env=env, check=True, capture_output=True, text=True)
     assert out.stdout.split() == ["1", "1", "True"]
+
+
+def _get(url: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status
+
+
+def test_serve_runs_several_workers_with_live_events_through_redis(redis_url, tmp_path):
+    """``dabai serve --workers 2`` starts two uvicorn processes that answer; without Redis it refuses, since
+    an agent on one worker would not hear another's live events."""
+    db = tmp_path / "serve.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(DABAI_VAR_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{db}", DABAI_ACCESS_LOG="0")
+    refused = subprocess.run([DABAI, "serve", "--workers", "2"], env=env, capture_output=True, text=True)
+    assert refused.returncode != 0 and "REDIS_URL" in refused.stderr
+    env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/8"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [DABAI, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if _get(f"http://127.0.0.1:{port}/jsi18n/") == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert all(_get(f"http://127.0.0.1:{port}/jsi18n/") == 200 for _ in range(10))
+    finally:
+        os.killpg(server.pid, 15)
+        output = server.communicate(timeout=30)[0]
+    assert "2 workers" in output
+    assert output.count("Started server process") == 2, output

@@ -3,7 +3,8 @@ import logging
 import os
 import urllib.parse
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 # Query parameters that sign or authenticate a request (WeChat's callback URL, API tokens): a line in the
 # access log must not be enough to replay or forge a request.
@@ -39,8 +40,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", default="8000")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=int(os.environ.get("DABAI_WEB_WORKERS", "1")),
+            help="uvicorn worker processes (above 1 needs REDIS_URL, where live events cross processes)",
+        )
 
-    def handle(self, *args, host: str, port: str, **options) -> None:
+    def handle(self, *args, host: str, port: str, workers: int, **options) -> None:
         """uvicorn (uvloop, httptools) rather than daphne: about half the time per request under a burst.
 
         Django has no lifespan events, so that protocol is off; access logs follow DABAI_ACCESS_LOG and never
@@ -48,12 +55,20 @@ class Command(BaseCommand):
         """
         import uvicorn
 
-        self.stdout.write(f"dabai serving on http://{host}:{port}/")
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        if workers > 1 and "Redis" not in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
+            raise CommandError(
+                "--workers above 1 needs REDIS_URL: an agent connected to one worker would not hear the live "
+                "events of another (the in-memory channel layer lives in one process)"
+            )
+        self.stdout.write(f"dabai serving on http://{host}:{port}/ ({workers} worker{'s' * (workers > 1)})")
         self.stdout.flush()
         uvicorn.run(
             "dabai.config.asgi:application",
             host=host,
             port=int(port),
+            workers=workers,
             lifespan="off",
             access_log=os.environ.get("DABAI_ACCESS_LOG", "1") != "0",
             log_config=uvicorn_log_config(),
