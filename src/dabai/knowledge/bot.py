@@ -27,7 +27,7 @@ from dabai.knowledge import handover
 from dabai.knowledge import search as search_index
 from dabai.knowledge.links import short_url
 from dabai.knowledge.models import Article, BotEvent, BotPolicy, SearchEntry
-from dabai.knowledge.services import log_search, record_feedback, topic_of
+from dabai.knowledge.services import log_search, record_feedback, record_view, topic_of
 from dabai.knowledge.text import fold
 from dabai.replies import labels
 
@@ -188,22 +188,20 @@ def after_hand_over(message: Message, bot: User) -> BotEvent | None:
     conversation = message.conversation
     language = _language(message.body)
     if HUMAN_REQUEST.search(fold(message.body)):
-        if _person_answered(conversation, bot):
-            with translation.override(language):
-                told = _say(
-                    conversation, bot, _("A colleague is already looking after you and will reply here.")
-                )
-        else:
-            with translation.override(language):
-                told = _say(
-                    conversation, bot, handover.queue_text(conversation, handover.wait_for(conversation))
-                )
+        wait = None if _person_answered(conversation, bot) else handover.wait_for(conversation)
+        with translation.override(language):
+            if wait is None:
+                text = _("A colleague is already looking after you and will reply here.")
+            else:
+                text = handover.queue_text(conversation, wait)
+            told = _say(conversation, bot, text)
         return BotEvent.objects.create(
             conversation=conversation,
             message=message,
             action=BotEvent.Action.QUEUE_UPDATE,
             reason=BotEvent.Reason.ASKED_FOR_HUMAN,
             reply=told,
+            out_of_hours=wait is not None and wait.out_of_hours,
         )
     last = (
         conversation.bot_events.filter(action=BotEvent.Action.HAND_OVER)
@@ -257,6 +255,7 @@ def answer(message: Message, found: search_index.Search, article: Article) -> Bo
             topic=topic_of(found.terms),
             reply=told,
         )
+        record_view(article)
     logger.info(
         "bot answered conversation %s with article %s (%.2f)", conversation.pk, article.pk, found.confidence
     )

@@ -29,6 +29,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.readable_article(slug)
     if found is None:
         raise Http404
+    services.record_view(found)
     context = {
         "article": found,
         "translations": selectors.translations_of(found),

@@ -93,6 +93,8 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("Version"), default=1)
     helpful_count = models.PositiveIntegerField(default=0)
     not_helpful_count = models.PositiveIntegerField(default=0)
+    # Help-centre page views and bot answers: what the chat widget suggests first.
+    view_count = models.PositiveIntegerField(_("Views"), default=0, db_index=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -77,7 +77,7 @@ def _term(label: str, words: Iterable[str]) -> Term | None:
 
 def parse_query(query: str) -> list[Term]:
     """Split a question into terms: synonym words are found whole first, then jieba segments the rest."""
-    folded = text.fold(query)[:500]
+    folded = text.close_cjk_gaps(text.fold(query)[:500])
     groups = synonym_groups()
     terms: list[Term] = []
     for word in sorted(groups, key=len, reverse=True):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
@@ -224,3 +225,51 @@ def content_gaps(days: int = 30, limit: int = 50) -> list[Gap]:
         gap = gaps.setdefault(row["topic"], Gap(row["topic"], 0, 0, ""))
         gap.hand_overs = row["n"]
     return sorted(gaps.values(), key=lambda g: (-g.total, g.topic))[:limit]
+
+
+# --------------------------------------------------------------------------------- the chat widget (issue 15)
+
+SUGGESTED_QUESTIONS = 4
+
+
+def popular_questions(language: str = Language.ZH_HANS, limit: int = SUGGESTED_QUESTIONS) -> list[str]:
+    """What the widget offers before the visitor types: the titles of the most-read published articles."""
+    articles = _for_language(published_articles(), language).order_by("-view_count", "-helpful_count", "pk")
+    return list(articles.values_list("title", flat=True)[:limit])
+
+
+def chat_cards(message_ids: list[int]) -> dict[int, dict]:
+    """How the widget draws the bot's messages, by message id (messages the bot did not write get none).
+
+    An answer becomes an article card with the help-centre link; only the conversation's latest answer, with
+    nothing after it yet, still asks "解决了 / 没解决". A hand-over says whether it came out of hours (the
+    widget then offers a contact form).
+    """
+    events = list(
+        BotEvent.objects.filter(reply_id__in=message_ids)
+        .select_related("article")
+        .order_by("created_at", "id")
+    )
+    if not events:
+        return {}
+    latest: dict[int, int] = {}
+    for conversation_id, event_id in (
+        BotEvent.objects.filter(conversation_id__in={e.conversation_id for e in events})
+        .order_by("created_at", "id")
+        .values_list("conversation_id", "id")
+    ):
+        latest[conversation_id] = event_id
+    cards: dict[int, dict] = {}
+    for event in events:
+        if event.action == BotEvent.Action.ANSWER and event.article is not None:
+            article = event.article
+            cards[event.reply_id] = {
+                "kind": "article",
+                "title": article.title,
+                "summary": article.summary or article.body[:150],
+                "url": reverse("help:article", kwargs={"slug": article.slug}),
+                "ask": latest.get(event.conversation_id) == event.id,
+            }
+        elif event.action in {BotEvent.Action.HAND_OVER, BotEvent.Action.QUEUE_UPDATE}:
+            cards[event.reply_id] = {"kind": "handover", "out_of_hours": event.out_of_hours}
+    return cards

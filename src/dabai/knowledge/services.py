@@ -333,6 +333,11 @@ def draft_from_conversation(conversation: Conversation, *, actor: User) -> Artic
 
 
 @transaction.atomic
+def record_view(article: Article) -> None:
+    """One more reader (a help-centre page view or a bot answer): a cheap counter, no row per view."""
+    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+
+
 def record_feedback(article: Article, *, helpful: bool, source: str = "help", comment: str = "") -> Feedback:
     """A reader says whether the article helped; counters stay cheap to show."""
     counter = "helpful_count" if helpful else "not_helpful_count"

@@ -24,6 +24,7 @@ _STOPWORD_LINES = (
     "一直 回事 怎么回事 the a an to is are am be i my me how what",
     "do does can could you your of for in on it and or with please why",
     "when where which 哪 哪里 哪儿 里 元 块 个 呢 么 啥",
+    "咋整 咋弄 咋搞 咋样 咋回事 肿么 肿么办 怎么搞 怎么弄 怎么整 咋个 该咋办 该怎么办 了吧 啊啊",
 )
 STOPWORDS = frozenset(word for line in _STOPWORD_LINES for word in line.split())
 
@@ -33,6 +34,16 @@ def fold(text: str) -> str:
     norm = normalise(text)
     lowered = norm.lower()
     return lowered if len(lowered) == len(norm) else norm
+
+
+# Customers type "退 款" or "网 断 了" (spaces from phone keyboards and pinyin input): inside Chinese text
+# whitespace separates nothing, so it is dropped before segmentation.
+_CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
+def close_cjk_gaps(text: str) -> str:
+    """ "退 款" → "退款"; spaces between Latin words (or next to them) stay."""
+    return _CJK_GAP.sub("", text)
 
 
 def _words(pieces: list[str]) -> list[str]:

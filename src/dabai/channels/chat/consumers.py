@@ -74,6 +74,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 return
             message = await database_sync_to_async(chat.receive_chat_message)(self.visitor, text, client_id)
             await self.send_json({"type": "ack", "client_id": client_id, "id": message and message.pk})
+        elif kind == "hello":
+            # The widget opened: suggested questions (on request: other clients see no new frame).
+            await self.send_json(await database_sync_to_async(chat.welcome)())
         elif kind == "identify":
             fields = {key: content.get(key, "") for key in ("email", "phone", "name")}
             if not all(isinstance(value, str) for value in fields.values()):

@@ -28,6 +28,7 @@ from dabai.core import live
 from dabai.core.choices import Channel
 from dabai.core.origins import is_own_origin, origin_matches
 from dabai.customers.services import resolve_customer
+from dabai.knowledge.selectors import chat_cards, popular_questions
 
 COOKIE_SALT = "dabai.channels.chat.visitor"
 MAX_MESSAGE_LENGTH = 4000
@@ -173,21 +174,32 @@ def history(visitor: ChatVisitor, limit: int = 50) -> list[dict]:
     """The visitor's own chat, oldest first: what the widget shows when it opens again."""
     if visitor.customer_id is None:
         return []
-    messages = (
+    messages = list(
         Message.objects.filter(conversation__customer=visitor.customer, channel=Channel.CHAT)
         .exclude(direction=Direction.NOTE)
         .order_by("-sent_at", "-id")[:limit]
     )
-    return [as_event(m) for m in reversed(messages)]
+    cards = chat_cards([m.pk for m in messages if m.direction == Direction.OUTBOUND])
+    return [as_event(m, cards.get(m.pk)) for m in reversed(messages)]
 
 
-def as_event(message: Message) -> dict:
-    return {
+def as_event(message: Message, card: dict | None = None) -> dict:
+    """One message as the widget draws it; the bot's answers and hand-overs carry a card (see
+    ``knowledge.selectors.chat_cards``)."""
+    event = {
         "id": message.pk,
         "from": "visitor" if message.direction == Direction.INBOUND else "agent",
         "text": message.body,
         "sent_at": message.sent_at.isoformat(),
     }
+    if card:
+        event["card"] = card
+    return event
+
+
+def welcome() -> dict:
+    """What an opening widget shows before anyone types: suggested questions from the most-read articles."""
+    return {"type": "welcome", "suggestions": popular_questions()}
 
 
 def visitor_for(message: Message) -> ChatVisitor | None:
@@ -196,7 +208,8 @@ def visitor_for(message: Message) -> ChatVisitor | None:
 
 
 def push(visitor: ChatVisitor, message: Message) -> None:
-    event = {"type": "chat.reply", **as_event(message)}
+    card = chat_cards([message.pk]).get(message.pk) if message.direction == Direction.OUTBOUND else None
+    event = {"type": "chat.reply", **as_event(message, card)}
     live.send([(visitor_group(visitor.pk), event)])
 
 

@@ -34,6 +34,16 @@ def top_slug(help_centre, query: str) -> str | None:
         ("手机没信号打不了电话", "no-signal"),
         ("想加个流量包", "data-plan"),
         ("how long does a refund take", "refund-time-en"),
+        # Issue 15: colloquial and spaced questions, through the default synonyms and CJK gap closing.
+        ("网断了咋办", "broadband-down"),
+        ("没网了", "broadband-down"),
+        ("上不了网", "broadband-down"),
+        ("家里wifi 上 不 了 网 咋整", "broadband-down"),
+        ("钱没退", "refund-time"),
+        ("钱还没退，啥时候到", "refund-time"),
+        ("退 款", "apply-refund"),
+        ("咋退款", "apply-refund"),
+        ("密码 忘 了", "reset-password"),
     ],
 )
 def test_expected_article_comes_first_for_realistic_questions(help_centre, query, expected):
@@ -126,3 +136,19 @@ def test_deleted_article_leaves_the_index(help_centre):
     assert not SearchEntry.objects.filter(
         kind=SearchEntry.Kind.ARTICLE, object_id=help_centre["invoice"].pk
     ).exists()
+
+
+def test_default_synonyms_ship_as_admin_editable_rows(db):
+    """They are ordinary Synonym rows (migration 0008), so admins edit or delete them like their own."""
+    from dabai.knowledge.models import Synonym
+
+    assert Synonym.objects.filter(words__contains="上不了网").exists()
+    Synonym.objects.filter(words__contains="上不了网").delete()
+    assert "上不了网" not in search_index.synonym_groups()
+
+
+def test_spaces_inside_chinese_are_dropped_but_not_between_latin_words():
+    from dabai.knowledge.text import close_cjk_gaps
+
+    assert close_cjk_gaps("退 款  多久") == "退款多久"
+    assert close_cjk_gaps("wifi 断了 how long") == "wifi 断了 how long"
