@@ -87,25 +87,28 @@ def test_re_running_the_same_file_stores_nothing_twice(client_for, supervisor, u
 
 
 def test_crashed_import_resumes_where_it_stopped(db, tmp_path, monkeypatch):
+    """A chunk commits with its resume point: a crash half-way through the second chunk keeps the first
+    whole, stores none of the second, and the resumed run repeats nothing."""
     path = tmp_path / "wechat.jsonl"
     path.write_bytes(jsonl(500))
-    real = importer.import_row
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 200)
+    real = importer.parse_row
     calls = {"n": 0}
 
-    def crash_at_row_300(row):
+    def crash_at_row_300(line, row):
         calls["n"] += 1
         if calls["n"] == 300:
             raise KeyboardInterrupt("power cut")
-        return real(row)
+        return real(line, row)
 
-    monkeypatch.setattr(importer, "import_row", crash_at_row_300)
+    monkeypatch.setattr(importer, "parse_row", crash_at_row_300)
     with pytest.raises(KeyboardInterrupt):
         call_command("import_conversations", str(path))
     job = ImportJob.objects.get()
     assert job.status == ImportStatus.RUNNING and job.next_line == 201
-    assert Message.objects.count() == 299
+    assert Message.objects.count() == 199  # the first 200 lines, one of them the bad JSON
 
-    monkeypatch.setattr(importer, "import_row", real)
+    monkeypatch.setattr(importer, "parse_row", real)
     call_command("import_conversations", resume=job.pk)
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE
@@ -117,3 +120,52 @@ def test_crashed_import_resumes_where_it_stopped(db, tmp_path, monkeypatch):
 
 def test_only_supervisors_import(client_for, agent):
     assert client_for(agent).get("/channels/imports/").status_code == 403
+
+
+def _thread_state(conversation: Conversation) -> tuple:
+    return (
+        conversation.message_count,
+        conversation.last_message_at,
+        conversation.last_inbound_at,
+        conversation.preview,
+        conversation.first_response_at,
+        conversation.closed_at,
+    )
+
+
+def test_a_conversation_split_over_chunks_ends_as_if_imported_at_once(db, tmp_path, monkeypatch):
+    path = tmp_path / "wechat.jsonl"
+    path.write_bytes(jsonl(60).replace(b"{not json\n", b""))
+    call_command("import_conversations", str(path))
+    whole = sorted(_thread_state(c) for c in Conversation.objects.all())
+    Message.objects.all().delete()
+    Conversation.objects.all().delete()
+    ImportJob.objects.all().delete()
+
+    monkeypatch.setattr(importer, "CHUNK_SIZE", 7)  # every other conversation straddles two chunks
+    call_command("import_conversations", str(path))
+    assert sorted(_thread_state(c) for c in Conversation.objects.all()) == whole
+    assert Message.objects.count() == 60 and Conversation.objects.count() == 30
+    assert Insight.objects.count() == 30
+
+
+def test_a_chunk_the_database_refuses_goes_in_row_by_row_with_the_bad_row_reported(db, tmp_path, monkeypatch):
+    """Fault injection: the database refuses the whole chunk once (as it would a value the checks let
+    through); the rows are retried one by one and only the refused one is reported, by its line."""
+    from django.db import DataError
+
+    path = tmp_path / "wechat.jsonl"
+    path.write_bytes(jsonl(10).replace(b"{not json\n", b""))
+    real = importer.store_rows
+
+    def refuse_the_chunk_and_line_3(parsed):
+        if len(parsed) > 1 or parsed[0].line == 3:
+            raise DataError("value too long for type character varying(255)")
+        return real(parsed)
+
+    monkeypatch.setattr(importer, "store_rows", refuse_the_chunk_and_line_3)
+    call_command("import_conversations", str(path))
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.DONE and job.imported == 9 and Message.objects.count() == 9
+    assert [e["line"] for e in job.errors] == [3]
+    assert "database refused" in job.errors[0]["error"]

@@ -111,3 +111,67 @@ def _past_message(conversation: Conversation, past: PastMessage) -> Message:
         sent_at=past.sent_at,
         delivery_status=DeliveryStatus.SENT if past.direction == Direction.OUTBOUND else DeliveryStatus.NONE,
     )
+
+
+def append_history(additions: dict[Conversation, list[PastMessage]], *, read: bool = True) -> list[Message]:
+    """Add past messages to conversations already stored, set-wise (a bulk import whose conversation spans
+    several chunks): one insert for the messages, one update for the counters, whatever their number.
+
+    The counters move as ``record_history`` sets them, from the stored values and the added messages, so a
+    conversation imported in two halves ends exactly as if imported at once. Nothing reopens, routes or goes
+    live; with ``read`` the filter reads the added customer messages in the same transaction.
+    """
+    if not additions:
+        return []
+    with transaction.atomic():
+        messages = Message.objects.bulk_create(
+            [_past_message(conversation, m) for conversation, past in additions.items() for m in past]
+        )
+        changed = [_advance_counters(conversation, past) for conversation, past in additions.items()]
+        Conversation.objects.bulk_update(changed, COUNTERS)
+        inbound = [m for m in messages if m.direction == Direction.INBOUND]
+        if read and inbound:
+            _raise_priorities(_write_insights(_readings(inbound)))
+    return messages
+
+
+COUNTERS = [
+    "message_count",
+    "last_message_at",
+    "last_inbound_at",
+    "preview",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+]
+
+
+def _advance_counters(conversation: Conversation, added: list[PastMessage]) -> Conversation:
+    written = [m for m in added if m.direction != Direction.NOTE]
+    if not written:
+        return conversation
+    conversation.message_count += len(written)
+    last = max(m.sent_at for m in written)
+    if last > conversation.last_message_at:
+        conversation.last_message_at = last
+        if conversation.resolved_at is not None:
+            conversation.resolved_at = last
+        if conversation.closed_at is not None:
+            conversation.closed_at = last
+    inbound = [m for m in written if m.direction == Direction.INBOUND]
+    latest_in = max(inbound, key=attrgetter("sent_at"), default=None)
+    if latest_in is not None and (
+        conversation.last_inbound_at is None or latest_in.sent_at > conversation.last_inbound_at
+    ):
+        conversation.last_inbound_at = latest_in.sent_at
+        conversation.preview = mask(latest_in.body)[:PREVIEW_LENGTH]
+    replies = [
+        m.sent_at
+        for m in written
+        if m.direction == Direction.OUTBOUND and not (m.author is not None and m.author.is_automated)
+    ]
+    if replies:
+        first = min(replies)
+        if conversation.first_response_at is None or first < conversation.first_response_at:
+            conversation.first_response_at = first
+    return conversation

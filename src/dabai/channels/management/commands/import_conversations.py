@@ -4,7 +4,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from dabai.channels.importer import import_chunk, rows
+from dabai.channels.importer import import_chunks, rows
 from dabai.channels.models import ImportJob, ImportStatus
 
 
@@ -21,13 +21,8 @@ class Command(BaseCommand):
         job = self._job(path, resume)
         self.stdout.write(f"Import #{job.pk}: {job.name}, {job.total_lines} rows, from row {job.next_line}")
         with tqdm(total=job.total_lines, initial=job.next_line - 1, unit="row", disable=None) as bar:
-            while True:
-                before = job.next_line
-                more = import_chunk(job.pk)
-                job.refresh_from_db()
-                bar.update(job.next_line - before)
-                if not more:
-                    break
+            import_chunks(job.pk, progress=lambda chunk_job: bar.update(chunk_job.next_line - 1 - bar.n))
+        job.refresh_from_db()
         for error in job.errors:
             self.stderr.write(f"line {error['line']}: {error['error']}")
         summary = f"{job.imported} imported, {job.duplicates} already present, {len(job.errors)} bad rows."
