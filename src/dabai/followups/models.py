@@ -95,7 +95,7 @@ class FollowUp(models.Model):
 
 
 class EventKind(models.TextChoices):
-    OPENED = "opened", _("Opened")
+    OPENED = "opened", _("Follow-up opened")
     STATUS = "status", _("Status changed")
     COMMENT = "comment", _("Comment")
     REPLY = "reply", _("Department reply")
@@ -127,6 +127,14 @@ class FollowUpEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.followup_id}"
+
+    @property
+    def from_label(self) -> str:
+        return str(Status(self.from_status).label) if self.from_status in Status.values else self.from_status
+
+    @property
+    def to_label(self) -> str:
+        return str(Status(self.to_status).label) if self.to_status in Status.values else self.to_status
 
 
 class CaseMention(models.Model):

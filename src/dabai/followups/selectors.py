@@ -117,9 +117,11 @@ class LinkedCase:
     status: str
 
 
-def linked_cases(item: FollowUp) -> list[LinkedCase]:
-    """The follow-up's cases as departments may see them: a number, a channel and the masked first words."""
-    return _previews(item.conversations.select_related("customer").order_by("-last_message_at"))
+def linked_cases(item: FollowUp, within: QuerySet[Conversation] | None = None) -> list[LinkedCase]:
+    """The follow-up's cases as departments may see them: a number, a channel and the masked first words
+    (``within``: only these conversations, e.g. the ones an agent may open)."""
+    qs = item.conversations.all() if within is None else item.conversations.filter(pk__in=within.values("pk"))
+    return _previews(qs.select_related("customer").order_by("-last_message_at"))
 
 
 def case_previews(ids: list[int]) -> list[LinkedCase]:

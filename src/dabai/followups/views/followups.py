@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from dabai.accounts import permissions
 from dabai.accounts.models import Role
+from dabai.conversations.models import Conversation
 from dabai.core import csvsafe
 from dabai.followups import policy, selectors, services
 from dabai.followups.forms import CommentForm, OpenForm, OwnerForm, StatusForm
@@ -165,7 +166,12 @@ def _detail_context(request: HttpRequest, item: FollowUp, **extra) -> dict:
     return {
         "item": item,
         "events": selectors.events(item),
-        "cases": selectors.linked_cases(item),
+        "cases": selectors.linked_cases(
+            item,
+            within=None
+            if permissions.is_voc_reader(user)
+            else permissions.visible_conversations(user, Conversation.objects.all()),
+        ),
         "case_link": "insights" if permissions.is_voc_reader(user) else "desk",
         "may_work": policy.may_work_on(user, item),
         "may_comment": policy.may_comment(user, item),
