@@ -186,7 +186,7 @@ def log_call(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             if message is not None:
-                return redirect("conversations:detail", pk=message.conversation_id)
+                return redirect("desk:detail", pk=message.conversation_id)
             return redirect("channels:log_call")
     return render(request, "channels/log_call.html", {"form": form})
 

@@ -26,7 +26,7 @@ urlpatterns = [
     path("voc/", include("dabai.insights.urls")),
     path("filter-models/", include("dabai.learning.urls")),
     path("quality/", include("dabai.quality.urls")),
-    path("desk/", include("dabai.desk.urls")),
+    path("inbox/", include("dabai.desk.urls")),
     path("programs/", include("dabai.programs.urls")),
     path("surveys/", include("dabai.surveys.urls")),
     path("outreach/", include("dabai.outreach.urls")),

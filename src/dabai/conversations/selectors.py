@@ -1,17 +1,15 @@
-"""Reads for the agent's inbox and conversation page, shaped to stay fast at millions of messages.
-
-The inbox pages by keyset-free LIMIT/OFFSET on an indexed ordering and fetches a fixed number of
-queries per page whatever its size (no per-row queries).
+"""Reads of conversations shared by the desk, the API and the customer pages, shaped to stay fast at millions
+of messages: the inbox's filters and ordering, one conversation for a user, a customer's conversations.  The
+desk's own reads (pages, the thread) live in ``dabai.desk.selectors``.
 """
 
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet
 
 from dabai.accounts.models import User
 from dabai.accounts.permissions import team_ids, visible_conversations
-from dabai.conversations.models import Conversation, Message, Status
+from dabai.conversations.models import Conversation, Status
 
 SCOPES = ("all", "mine", "unassigned", "team")
 # "sla": most urgent deadline first (time left on the nearest SLA clock, kept by the routing app in the
@@ -65,11 +63,6 @@ def inbox_queryset(user: User, filters: InboxFilters) -> QuerySet[Conversation]:
     return qs.order_by("-last_message_at", "-id")
 
 
-def inbox_page(user: User, filters: InboxFilters, page_number: int | str, per_page: int) -> Page:
-    paginator = Paginator(inbox_queryset(user, filters), per_page)
-    return paginator.get_page(page_number)
-
-
 def conversation_for(user: User, pk: int) -> Conversation | None:
     """The conversation if this user may open it, else None (the view answers 404, revealing nothing)."""
     return (
@@ -77,14 +70,6 @@ def conversation_for(user: User, pk: int) -> Conversation | None:
         .select_related("customer", "assignee", "team")
         .filter(pk=pk)
         .first()
-    )
-
-
-def thread(conversation: Conversation) -> list[Message]:
-    return list(
-        conversation.messages.select_related("author", "insight")
-        .prefetch_related("attachments")
-        .order_by("sent_at", "id")
     )
 
 

@@ -1,12 +1,4 @@
-from django.urls import path
-
-from dabai.conversations import views
+"""Conversations have no pages of their own: the workspace (``dabai.desk``) is mounted at ``inbox/``."""
 
 app_name = "conversations"
-urlpatterns = [
-    path("", views.inbox, name="inbox"),
-    path("<int:pk>/", views.conversation_detail, name="detail"),
-    path("<int:pk>/thread/", views.conversation_thread, name="thread"),
-    path("<int:pk>/status/", views.set_status, name="status"),
-    path("<int:pk>/assign/", views.set_assignee, name="assign"),
-]
+urlpatterns: list = []

@@ -243,9 +243,9 @@ def article_sms(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except services.NoPhoneNumber:
         messages.error(request, _("This customer has no mobile number to text."))
-        return redirect("conversations:detail", pk=conversation.pk)
+        return redirect("desk:detail", pk=conversation.pk)
     messages.success(request, _("The article was sent by SMS."))
-    return redirect("conversations:detail", pk=sms.pk)
+    return redirect("desk:detail", pk=sms.pk)
 
 
 @login_required

@@ -70,7 +70,7 @@ def set_state(request: HttpRequest, user_id: int) -> HttpResponse:
         )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "conversations:inbox"
+        target = "desk:inbox"
     return redirect(target)
 
 

@@ -30,7 +30,7 @@ def navigation(request: HttpRequest) -> dict:
 def _core_items(user) -> list[dict]:
     items: list[dict] = []
     if is_desk_user(user):
-        items.append({"url": reverse("conversations:inbox"), "label": _("Inbox"), "order": 10})
+        items.append({"url": reverse("desk:inbox"), "label": _("Inbox"), "order": 10})
     if is_department_member(user) or is_supervisor(user):
         items.append({"url": reverse("insights:cases"), "label": _("Voice of the customer"), "order": 30})
     if is_supervisor(user):

@@ -5,9 +5,9 @@ from django.shortcuts import redirect
 from dabai.accounts.models import Role
 
 HOME_BY_ROLE = {
-    Role.ADMIN: "conversations:inbox",
-    Role.SUPERVISOR: "conversations:inbox",
-    Role.AGENT: "conversations:inbox",
+    Role.ADMIN: "desk:inbox",
+    Role.SUPERVISOR: "desk:inbox",
+    Role.AGENT: "desk:inbox",
     Role.DEPARTMENT: "insights:cases",
     Role.CUSTOMER: "portal:home",
 }

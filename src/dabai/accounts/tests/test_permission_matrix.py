@@ -51,7 +51,7 @@ ROLE_FIXTURES = ["admin_user", "supervisor", "agent", "other_agent", "department
 )
 def test_who_may_open_a_hotline_conversation(request, world, client_for, role, expected):
     client = client_for(request.getfixturevalue(role))
-    assert get(client, "conversations:detail", world["hotline"].pk) == expected
+    assert get(client, "desk:detail", world["hotline"].pk) == expected
 
 
 @pytest.mark.parametrize(
@@ -65,11 +65,11 @@ def test_who_may_open_a_hotline_conversation(request, world, client_for, role, e
     ],
 )
 def test_who_may_open_the_inbox(request, world, client_for, role, expected):
-    assert get(client_for(request.getfixturevalue(role)), "conversations:inbox") == expected
+    assert get(client_for(request.getfixturevalue(role)), "desk:inbox") == expected
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(world):
-    for name, args in [("conversations:inbox", ()), ("conversations:detail", (world["hotline"].pk,))]:
+    for name, args in [("desk:inbox", ()), ("desk:detail", (world["hotline"].pk,))]:
         response = Client().get(reverse(name, args=args))
         assert response.status_code == 302
         assert reverse("accounts:login") in response["Location"]
@@ -78,22 +78,22 @@ def test_anonymous_visitors_are_sent_to_sign_in(world):
 
 
 def test_agent_inbox_lists_own_team_and_unrouted_but_not_other_teams(world, agent, client_for):
-    response = client_for(agent).get(reverse("conversations:inbox"), {"status": ""})
+    response = client_for(agent).get(reverse("desk:inbox"), {"status": ""})
     listed = {c.pk for c in response.context["page"]}
     assert listed == {world["hotline"].pk, world["unrouted"].pk}
 
 
 def test_agent_may_not_open_another_teams_conversation_unless_allowed(world, agent, client_for):
-    assert get(client_for(agent), "conversations:detail", world["online"].pk) == 404
+    assert get(client_for(agent), "desk:detail", world["online"].pk) == 404
     agent.agent_profile.can_view_all_teams = True
     agent.agent_profile.save()
-    assert get(client_for(agent), "conversations:detail", world["online"].pk) == 200
+    assert get(client_for(agent), "desk:detail", world["online"].pk) == 200
 
 
 def test_agent_cannot_reply_into_another_teams_conversation(world, other_agent, client_for):
     before = Message.objects.count()
     response = client_for(other_agent).post(
-        reverse("replies:send", args=[world["hotline"].pk]), {"body": "hi", "kind": "reply"}
+        reverse("desk:send", args=[world["hotline"].pk]), {"body": "hi", "kind": "reply"}
     )
     assert response.status_code == 404
     assert Message.objects.count() == before
@@ -161,14 +161,14 @@ def test_inactive_staff_lose_access(world, client_for):
     client = client_for(agent)
     agent.is_active = False
     agent.save()
-    assert client.get(reverse("conversations:inbox")).status_code in {302, 403}
+    assert client.get(reverse("desk:inbox")).status_code in {302, 403}
 
 
 def test_opening_a_conversation_or_a_customer_is_audited(world, agent, client_for):
     from dabai.accounts.models import AuditEntry
 
     client = client_for(agent)
-    client.get(reverse("conversations:detail", args=[world["hotline"].pk]))
+    client.get(reverse("desk:detail", args=[world["hotline"].pk]))
     client.get(reverse("customers:detail", args=[world["own_customer"].pk]))
     seen = set(AuditEntry.objects.filter(actor=agent).values_list("action", "object_id"))
     assert seen == {

@@ -10,7 +10,7 @@ from dabai.conversations.models import Conversation, DeliveryStatus, Direction, 
 from dabai.core.choices import Channel
 from dabai.testing import ChannelIdentityFactory, ConversationFactory, CustomerFactory, MessageFactory
 
-INBOX = reverse("conversations:inbox")
+INBOX = reverse("desk:inbox")
 
 
 def listed(client, **params) -> set[int]:
@@ -76,7 +76,7 @@ def test_reply_is_stored_as_outbound_and_marks_first_response(desk, agent, clien
     conversation = desk["unassigned"]
     MessageFactory(conversation=conversation)
     response = client_for(agent).post(
-        reverse("replies:send", args=[conversation.pk]),
+        reverse("desk:send", args=[conversation.pk]),
         {"body": "您好，已为您登记，师傅明天上午上门。", "kind": "reply"},
         HTTP_HX_REQUEST="true",
     )
@@ -92,7 +92,7 @@ def test_reply_is_stored_as_outbound_and_marks_first_response(desk, agent, clien
 def test_internal_note_is_not_a_reply(desk, agent, client_for):
     conversation = desk["mine"]
     client_for(agent).post(
-        reverse("replies:send", args=[conversation.pk]),
+        reverse("desk:send", args=[conversation.pk]),
         {"body": "客户是老年人，说话慢一点", "kind": "note"},
     )
     note = Message.objects.get()
@@ -102,15 +102,15 @@ def test_internal_note_is_not_a_reply(desk, agent, client_for):
 
 
 def test_empty_reply_is_refused(desk, agent, client_for):
-    client_for(agent).post(reverse("replies:send", args=[desk["mine"].pk]), {"body": "   ", "kind": "reply"})
+    client_for(agent).post(reverse("desk:send", args=[desk["mine"].pk]), {"body": "   ", "kind": "reply"})
     assert not Message.objects.exists()
 
 
 def test_assigning_and_resolving_are_audited(desk, agent, other_agent, supervisor, client_for):
     conversation = desk["unassigned"]
     client = client_for(supervisor)
-    client.post(reverse("conversations:assign", args=[conversation.pk]), {"assignee": agent.pk})
-    client.post(reverse("conversations:status", args=[conversation.pk]), {"status": Status.RESOLVED})
+    client.post(reverse("desk:assign", args=[conversation.pk]), {"assignee": agent.pk})
+    client.post(reverse("desk:status", args=[conversation.pk]), {"status": Status.RESOLVED})
     conversation.refresh_from_db()
     assert conversation.assignee == agent
     assert conversation.status == Status.RESOLVED and conversation.resolved_at is not None
@@ -122,7 +122,7 @@ def test_conversation_page_shows_the_thread_in_order(desk, agent, client_for):
     conversation = desk["mine"]
     MessageFactory(conversation=conversation, body="第一条")
     MessageFactory(conversation=conversation, body="第二条", direction=Direction.OUTBOUND, author=agent)
-    body = client_for(agent).get(reverse("conversations:detail", args=[conversation.pk])).content.decode()
+    body = client_for(agent).get(reverse("desk:detail", args=[conversation.pk])).content.decode()
     assert body.index("第一条") < body.index("第二条")
 
 

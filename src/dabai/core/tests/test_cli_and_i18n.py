@@ -35,7 +35,7 @@ def test_dabai_filter_runs_without_a_database():
 
 def test_chinese_is_the_default_and_english_is_one_click_away(db, agent, client_for):
     client = client_for(agent)
-    assert "收件箱" in client.get(reverse("conversations:inbox")).content.decode()
+    assert "收件箱" in client.get(reverse("desk:inbox")).content.decode()
     client.post(reverse("set_language"), {"language": "en", "next": "/inbox/"})
-    body = client.get(reverse("conversations:inbox")).content.decode()
+    body = client.get(reverse("desk:inbox")).content.decode()
     assert "Inbox" in body and "收件箱" not in body.split("<main>")[1].split("</h1>")[0]

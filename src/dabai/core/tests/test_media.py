@@ -80,7 +80,7 @@ def test_behind_nginx_the_checked_file_is_handed_over_with_x_accel_redirect(
 
 def test_the_desk_thread_links_email_attachments(email_message, agent, client_for):
     attachment = _attach(email_message, "发票.png", PNG, "image/png")
-    page = client_for(agent).get(reverse("conversations:detail", args=[email_message.conversation_id]))
+    page = client_for(agent).get(reverse("desk:detail", args=[email_message.conversation_id]))
     html = page.content.decode()
     assert f'href="{attachment.file.url}"' in html
     assert "发票.png" in html

@@ -67,7 +67,7 @@ def test_reveal_is_a_post_for_who_may_see_the_customer(known_customer, other_age
 
 def test_conversation_panel_masks_every_identity_and_offers_the_reveal(known_customer, agent, client_for):
     _, conversation = known_customer
-    html = client_for(agent).get(reverse("conversations:detail", args=[conversation.pk])).content.decode()
+    html = client_for(agent).get(reverse("desk:detail", args=[conversation.pk])).content.decode()
     assert_identities_hidden(html)
     assert 'data-testid="reveal-identities"' in html
 
@@ -79,10 +79,10 @@ def test_a_name_that_is_a_channel_id_is_masked_on_every_desk_page(db, hotline, a
     ConversationFactory(customer=wechat, team=hotline)
     client = client_for(agent)
     for url in (
-        reverse("conversations:inbox"),
-        reverse("conversations:inbox") + "?q=138",
+        reverse("desk:inbox"),
+        reverse("desk:inbox") + "?q=138",
         reverse("customers:detail", args=[customer.pk]),
-        reverse("conversations:detail", args=[first.pk]),
+        reverse("desk:detail", args=[first.pk]),
     ):
         html = client.get(url).content.decode()
         assert PHONE not in html and OPENID not in html, url

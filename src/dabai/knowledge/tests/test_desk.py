@@ -52,7 +52,7 @@ def test_knowledge_sms_sends_short_link_and_summary_to_the_customer(
         reverse("knowledge:sms", args=[article.pk]), {"conversation": refund_question.pk}
     )
     sms = Conversation.objects.get(customer=refund_question.customer, channel=Channel.SMS)
-    assert response["Location"] == reverse("conversations:detail", args=[sms.pk])
+    assert response["Location"] == reverse("desk:detail", args=[sms.pk])
     text = sms.messages.get(direction=Direction.OUTBOUND).body
     assert article.summary[:20] in text
     assert "/help/s/" in text

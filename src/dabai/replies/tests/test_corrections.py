@@ -21,7 +21,7 @@ def message(hotline):
 
 
 def page(client, message) -> str:
-    response = client.get(reverse("conversations:detail", args=[message.conversation_id]))
+    response = client.get(reverse("desk:detail", args=[message.conversation_id]))
     assert response.status_code == 200
     return response.content.decode()
 
@@ -36,7 +36,7 @@ def test_every_correctable_badge_offers_the_filters_labels(agent, client_for, me
 
 def test_an_agent_corrects_a_badge_in_one_post_and_it_shows_as_corrected_by_them(agent, client_for, message):
     client = client_for(agent)
-    url = reverse("replies:correct", args=[message.pk])
+    url = reverse("desk:correct", args=[message.pk])
     assert client.get(url).status_code == 405
 
     response = client.post(url, {"signal": "sentiment", "value": "negative"}, **HX)
@@ -51,7 +51,7 @@ def test_an_agent_corrects_a_badge_in_one_post_and_it_shows_as_corrected_by_them
 
 def test_the_correct_menu_sets_escalation_and_spam(agent, client_for, message):
     client = client_for(agent)
-    url = reverse("replies:correct", args=[message.pk])
+    url = reverse("desk:correct", args=[message.pk])
     assert client.post(url, {"value": "escalation:true"}, **HX).status_code == 200
     assert Insight.objects.get(message=message).escalation_risk is True
     response = client.post(url, {"value": "spam:true"})
@@ -60,7 +60,7 @@ def test_the_correct_menu_sets_escalation_and_spam(agent, client_for, message):
 
 
 def test_nonsense_is_a_400_and_changes_nothing(agent, client_for, message):
-    url = reverse("replies:correct", args=[message.pk])
+    url = reverse("desk:correct", args=[message.pk])
     response = client_for(agent).post(url, {"signal": "sentiment", "value": "furious"}, **HX)
     assert response.status_code == 400
     assert not LabelCorrection.objects.exists()
@@ -68,7 +68,7 @@ def test_nonsense_is_a_400_and_changes_nothing(agent, client_for, message):
 
 @pytest.mark.parametrize("who", ["other_agent", "department_member", "customer_user"])
 def test_people_who_may_not_open_the_conversation_cannot_correct(who, request, client_for, message):
-    url = reverse("replies:correct", args=[message.pk])
+    url = reverse("desk:correct", args=[message.pk])
     response = client_for(request.getfixturevalue(who)).post(
         url, {"signal": "sentiment", "value": "negative"}
     )

@@ -45,7 +45,7 @@ def angry_conversation(db, hotline, django_capture_on_commit_callbacks):
 
 
 def test_personal_data_is_masked_on_the_desk_by_default(angry_conversation, agent, client_for):
-    page = client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk]))
+    page = client_for(agent).get(reverse("desk:detail", args=[angry_conversation.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "13812345678" not in html
@@ -57,7 +57,7 @@ def test_personal_data_is_masked_on_the_desk_by_default(angry_conversation, agen
 def test_revealing_personal_data_is_a_post_written_to_the_audit_log(angry_conversation, agent, client_for):
     client = client_for(agent)
     message = angry_conversation.messages.get()
-    url = reverse("replies:reveal", args=[message.pk])
+    url = reverse("desk:reveal", args=[message.pk])
     assert client.get(url).status_code == 405  # never by merely following a link
     response = client.post(url)
     assert response.status_code == 200
@@ -72,15 +72,13 @@ def test_an_agent_of_another_team_cannot_reveal_and_nothing_is_logged(
     angry_conversation, other_agent, client_for
 ):
     message = angry_conversation.messages.get()
-    response = client_for(other_agent).post(reverse("replies:reveal", args=[message.pk]))
+    response = client_for(other_agent).post(reverse("desk:reveal", args=[message.pk]))
     assert response.status_code == 404
     assert not AuditEntry.objects.filter(action="message.reveal_personal_data").exists()
 
 
 def test_every_badge_comes_with_its_reasons(angry_conversation, agent, client_for):
-    html = (
-        client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk])).content.decode()
-    )
+    html = client_for(agent).get(reverse("desk:detail", args=[angry_conversation.pk])).content.decode()
     assert 'data-why-key="sentiment"' in html
     assert "为什么？" in html and "负面" in html  # Chinese by default
     assert 'data-why-key="escalation"' in html
@@ -91,7 +89,7 @@ def test_every_badge_comes_with_its_reasons(angry_conversation, agent, client_fo
 
 
 def test_conversation_page_offers_a_soothing_draft(angry_conversation, agent, client_for):
-    response = client_for(agent).get(reverse("replies:draft", args=[angry_conversation.pk]))
+    response = client_for(agent).get(reverse("desk:draft", args=[angry_conversation.pk]))
     draft = response.json()
     assert "抱歉" in draft["text"]
     assert "DD20240101123456" in draft["text"]
@@ -111,9 +109,7 @@ def test_public_weibo_draft_keeps_personal_data_out(
         is_public=True,
     )
     text = (
-        client_for(agent)
-        .get(reverse("replies:draft", args=[received.message.conversation_id]))
-        .json()["text"]
+        client_for(agent).get(reverse("desk:draft", args=[received.message.conversation_id])).json()["text"]
     )
     assert "私信" in text
     for secret in ("13812345678", "王小明", "DD20240101123456"):
@@ -122,7 +118,7 @@ def test_public_weibo_draft_keeps_personal_data_out(
 
 def test_elderly_tag_makes_the_draft_plain(angry_conversation, agent, client_for):
     angry_conversation.customer.tags.add(CustomerTag.objects.create(name="老年客户"))
-    text = client_for(agent).get(reverse("replies:draft", args=[angry_conversation.pk])).json()["text"]
+    text = client_for(agent).get(reverse("desk:draft", args=[angry_conversation.pk])).json()["text"]
     assert "打电话" in text
 
 
@@ -136,9 +132,7 @@ def test_mood_trend_shows_the_customer_calming_down(
         body="好的，谢谢你们，很满意",
         external_id="m-2",
     )
-    html = (
-        client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk])).content.decode()
-    )
+    html = client_for(agent).get(reverse("desk:detail", args=[angry_conversation.pk])).content.decode()
     trend = html.split('data-testid="mood-trend"')[0].rsplit("<span", 1)[1]
     assert "improving" in trend
 
@@ -212,15 +206,15 @@ def test_mention_in_a_note_notifies_the_colleague_who_can_see_it(
     supervisor.display_name = "陈班长"
     supervisor.save()
     client_for(agent).post(
-        reverse("replies:send", args=[angry_conversation.pk]),
+        reverse("desk:send", args=[angry_conversation.pk]),
         {"kind": "note", "body": f"@陈班长 客户提到12315，请关注。@{other_agent.username} 也看看"},
     )
     note = angry_conversation.messages.get(direction=Direction.NOTE)
     assert [m.user for m in Mention.objects.filter(note=note)] == [supervisor]  # other team: not notified
     mentions_page = client_for(supervisor).get(reverse("replies:mentions")).content.decode()
     assert f"#{angry_conversation.pk}" in mentions_page
-    detail = client_for(supervisor).get(reverse("conversations:detail", args=[angry_conversation.pk]))
-    read_url = reverse("replies:mentions-read", args=[angry_conversation.pk])
+    detail = client_for(supervisor).get(reverse("desk:detail", args=[angry_conversation.pk]))
+    read_url = reverse("desk:mentions-read", args=[angry_conversation.pk])
     assert read_url in detail.content.decode()  # the page reads its mentions as it loads
     client_for(supervisor).post(read_url)
     assert Mention.objects.get(note=note).read_at is not None
@@ -228,7 +222,7 @@ def test_mention_in_a_note_notifies_the_colleague_who_can_see_it(
 
 def test_a_reply_to_the_customer_never_creates_mentions(angry_conversation, agent, supervisor, client_for):
     client_for(agent).post(
-        reverse("replies:send", args=[angry_conversation.pk]),
+        reverse("desk:send", args=[angry_conversation.pk]),
         {"kind": "reply", "body": "@supervisor 您好"},
     )
     assert not Mention.objects.exists()
@@ -251,9 +245,7 @@ def test_customer_panel_shows_history_and_open_follow_ups(angry_conversation, ag
     thanks = MessageFactory(conversation=old, body="谢谢，问题解决了")
     Insight.objects.create(message=thanks, sentiment="positive", urgency="low", model_version="test")
     pending = ConversationFactory(customer=customer, channel=Channel.EMAIL, status=Status.PENDING)
-    html = (
-        client_for(agent).get(reverse("conversations:detail", args=[angry_conversation.pk])).content.decode()
-    )
+    html = client_for(agent).get(reverse("desk:detail", args=[angry_conversation.pk])).content.decode()
     follow_ups = html.split('data-testid="follow-ups"')[1].split("</ul>")[0]
     previous = html.split('data-testid="previous-conversations"')[1].split("</ul>")[0]
     assert f"#{pending.pk}" in follow_ups
@@ -272,18 +264,18 @@ def test_next_conversation_shortcut_walks_the_active_inbox(db, agent, client_for
     middle = ConversationFactory(team=hotline, last_message_at=now - timedelta(minutes=5))
     ConversationFactory(team=hotline, last_message_at=now - timedelta(minutes=3), status=Status.RESOLVED)
     client = client_for(agent)
-    response = client.get(reverse("replies:next", args=[newest.pk]))
-    assert response.url == reverse("conversations:detail", args=[middle.pk])
-    response = client.get(reverse("replies:next", args=[middle.pk]))
-    assert response.url == reverse("conversations:detail", args=[newest.pk])  # wraps around
+    response = client.get(reverse("desk:next", args=[newest.pk]))
+    assert response.url == reverse("desk:detail", args=[middle.pk])
+    response = client.get(reverse("desk:next", args=[middle.pk]))
+    assert response.url == reverse("desk:detail", args=[newest.pk])  # wraps around
 
 
 def test_department_members_never_reach_the_desk_endpoints(angry_conversation, department_member, client_for):
     client = client_for(department_member)
     message = angry_conversation.messages.get()
     assert client.get(reverse("replies:macro-search")).status_code == 403
-    assert client.post(reverse("replies:reveal", args=[message.pk])).status_code == 403
-    assert client.get(reverse("replies:draft", args=[angry_conversation.pk])).status_code == 403
+    assert client.post(reverse("desk:reveal", args=[message.pk])).status_code == 403
+    assert client.get(reverse("desk:draft", args=[angry_conversation.pk])).status_code == 403
 
 
 def test_desk_roles_only(db):
@@ -311,9 +303,7 @@ def test_draft_points_to_the_knowledge_base_article_that_answers_the_question(
         external_id="kb-1",
     )
     text = (
-        client_for(agent)
-        .get(reverse("replies:draft", args=[received.message.conversation_id]))
-        .json()["text"]
+        client_for(agent).get(reverse("desk:draft", args=[received.message.conversation_id])).json()["text"]
     )
     assert "如何修改收货地址" in text
     assert "【请补充答复】" not in text
@@ -321,7 +311,7 @@ def test_draft_points_to_the_knowledge_base_article_that_answers_the_question(
 
 def test_an_email_subject_with_a_phone_number_is_masked_in_the_header(db, agent, client_for, hotline):
     conversation = ConversationFactory(team=hotline, channel=Channel.EMAIL, subject="请回电13812345678")
-    html = client_for(agent).get(reverse("conversations:detail", args=[conversation.pk])).content.decode()
+    html = client_for(agent).get(reverse("desk:detail", args=[conversation.pk])).content.decode()
     assert "13812345678" not in html
     assert "请回电138****5678" in html
 
@@ -329,7 +319,7 @@ def test_an_email_subject_with_a_phone_number_is_masked_in_the_header(db, agent,
 def test_a_public_reply_with_personal_data_is_refused_and_kept_for_editing(db, agent, client_for, hotline):
     conversation = ConversationFactory(team=hotline, channel=Channel.WEIBO, is_public=True)
     client = client_for(agent)
-    url = reverse("replies:send", args=[conversation.pk])
+    url = reverse("desk:send", args=[conversation.pk])
     leaking = {"kind": "reply", "body": "请拨打13812345678联系我们"}
     response = client.post(url, leaking, HTTP_HX_REQUEST="true")
     assert not conversation.messages.exists()
@@ -340,7 +330,7 @@ def test_a_public_reply_with_personal_data_is_refused_and_kept_for_editing(db, a
 
 
 def test_reasons_show_words_never_internal_feature_names(db):
-    from dabai.replies.selectors import desk_thread
+    from dabai.desk.selectors import desk_thread
 
     message = MessageFactory(body="这个价格太离谱了")
     analysis = {

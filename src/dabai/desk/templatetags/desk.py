@@ -1,9 +1,10 @@
-"""The desk plugs into the conversation page through these tags, so conversations never import replies."""
+"""The workspace's template tags: only ``desk/`` templates load them (``desk/tests/test_templates.py``)."""
 
 from django import template
 
+from dabai.desk import selectors
 from dabai.filter import mask
-from dabai.replies import selectors
+from dabai.replies.selectors import unread_mentions
 
 register = template.Library()
 
@@ -33,7 +34,7 @@ def customer_panel(context, conversation) -> selectors.CustomerPanel:
 
 @register.simple_tag(takes_context=True)
 def unread_mention_count(context) -> int:
-    return selectors.unread_mentions(context["request"].user).count()
+    return unread_mentions(context["request"].user).count()
 
 
 @register.filter
