@@ -12,5 +12,6 @@ urlpatterns = [
     path("c/<slug:slug>/", help_views.category, name="category"),
     path("a/<slug:slug>/", help_views.article, name="article"),
     path("a/<slug:slug>/feedback/", help_views.feedback, name="feedback"),
+    path("a/<slug:slug>/feedback/missing/", help_views.feedback_comment, name="feedback_comment"),
     path("s/<str:code>", help_views.short, name="short"),
 ]

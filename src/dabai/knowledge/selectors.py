@@ -23,6 +23,7 @@ from dabai.knowledge.models import (
     Attachment,
     BotEvent,
     Category,
+    Feedback,
     Language,
     SearchEntry,
     SearchLog,
@@ -103,6 +104,13 @@ def translations_of(article: Article) -> list[Article]:
         published_articles().filter(Q(pk=original.pk) | Q(translation_of=original)).exclude(pk=article.pk)
     )
     return list(family)
+
+
+def feedback_on(article: Article, pk: object) -> Feedback | None:
+    """A "not helpful" answer still waiting for its comment (never someone else's filled-in one)."""
+    if not isinstance(pk, int):
+        return None
+    return Feedback.objects.filter(pk=pk, article=article, helpful=False, comment="").first()
 
 
 def related_articles(article: Article) -> list[Article]:

@@ -345,6 +345,13 @@ def record_feedback(article: Article, *, helpful: bool, source: str = "help", co
     return Feedback.objects.create(article=article, helpful=helpful, source=source, comment=comment[:500])
 
 
+def add_feedback_comment(feedback: Feedback, comment: str) -> Feedback:
+    """What a reader says was missing, kept with their "not helpful" (short, plain text)."""
+    feedback.comment = " ".join(str(comment).split())[:500]
+    feedback.save(update_fields=["comment"])
+    return feedback
+
+
 def save_synonyms(words: str, *, actor: User, synonym: Synonym | None = None) -> Synonym:
     """Admins keep the groups of words customers use for the same thing (退款 退钱)."""
     synonym = synonym or Synonym()
