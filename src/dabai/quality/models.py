@@ -127,3 +127,207 @@ class Survey(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.conversation_id} {self.status} {self.rating or '-'}"
+
+
+# ------------------------------------------------------------------------------------------------ reviews
+# Sampled reviews replace 70-item checklists: a few outcome questions per conversation, yes / partly / no,
+# each with a coaching note. Calibration reviews (several reviewers, same conversations) measure how much the
+# reviewers agree and never count in an agent's figures.
+
+
+class ReviewQuestion(models.Model):
+    """One of the centre's (at most five) outcome questions, e.g. "问题解决了吗？"."""
+
+    text = models.CharField(_("Question"), max_length=200)
+    hint = models.CharField(_("Hint for reviewers"), max_length=300, blank=True)
+    order = models.PositiveSmallIntegerField(_("Order"), default=0)
+    active = models.BooleanField(_("In use"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Review question")
+        verbose_name_plural = _("Review questions")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Verdict(models.TextChoices):
+    YES = "yes", _("Yes")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
+
+
+class RiskFlag(models.TextChoices):
+    ESCALATION = "escalation", _("Escalation or complaint")
+    LOW_CSAT = "low_csat", _("Low satisfaction (1–2★)")
+    REOPENED = "reopened", _("Reopened or contacted again")
+    LONG_HANDLING = "long_handling", _("Long handling time")
+    WORSENED = "worsened", _("Mood worsened")
+    RANDOM = "random", _("Random share")
+
+
+class ReviewCycle(models.Model):
+    """A review cycle: a sample of one period's resolved conversations, reproducible from its seed."""
+
+    name = models.CharField(_("Name"), max_length=100)
+    period_start = models.DateField(_("From"))
+    period_end = models.DateField(_("To"))
+    team = models.ForeignKey(
+        Team, verbose_name=_("Team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    per_agent_per_week = models.PositiveSmallIntegerField(_("Conversations per agent per week"), default=5)
+    random_share = models.PositiveSmallIntegerField(_("Random share (%)"), default=40)
+    weights = models.JSONField(_("Risk weights"), default=dict)
+    seed = models.PositiveIntegerField(_("Seed"))
+    long_handling_seconds = models.FloatField(
+        _("Long handling from (business seconds)"), null=True, blank=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("By")
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Review cycle")
+        verbose_name_plural = _("Review cycles")
+        ordering = ["-period_end", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SampleItem(models.Model):
+    """One sampled conversation, with why it was picked. Removed only with a reason (audited)."""
+
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.CASCADE, related_name="items")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reasons = models.JSONField(_("Why it was picked"), default=list)
+    rank = models.PositiveSmallIntegerField(default=0)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removal_reason = models.CharField(_("Why it was removed"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("Sampled conversation")
+        verbose_name_plural = _("Sampled conversations")
+        ordering = ["agent_id", "rank", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "conversation"], name="sample_item_once_per_cycle")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id}#{self.conversation_id}"
+
+
+class CalibrationRound(models.Model):
+    """Several reviewers review the same conversations; their agreement is shown to supervisors only."""
+
+    name = models.CharField(_("Name"), max_length=100)
+    cycle = models.ForeignKey(
+        ReviewCycle, null=True, blank=True, on_delete=models.SET_NULL, related_name="calibrations"
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("Reviewers")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("Created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Calibration round")
+        verbose_name_plural = _("Calibration rounds")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalibrationItem(models.Model):
+    round = models.ForeignKey(CalibrationRound, on_delete=models.CASCADE, related_name="items")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("Calibration conversation")
+        verbose_name_plural = _("Calibration conversations")
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "conversation"], name="calibration_item_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}#{self.conversation_id}"
+
+
+class Review(models.Model):
+    """One reviewer's review of one conversation: an answer per question and a coaching note.
+
+    A review of a sampled conversation (``item``) reaches the agent; a calibration review
+    (``calibration_item``) never does and never counts in their figures.
+    """
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Agent"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="quality_reviews",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("Reviewer"), on_delete=models.PROTECT, related_name="+"
+    )
+    item = models.OneToOneField(
+        SampleItem, null=True, blank=True, on_delete=models.CASCADE, related_name="review"
+    )
+    calibration_item = models.ForeignKey(
+        CalibrationItem, null=True, blank=True, on_delete=models.CASCADE, related_name="reviews"
+    )
+    coaching_note = models.TextField(_("Coaching note"), blank=True)
+    submitted_at = models.DateTimeField(_("Reviewed at"))
+
+    class Meta:
+        verbose_name = _("Review")
+        verbose_name_plural = _("Reviews")
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["calibration_item", "reviewer"],
+                condition=models.Q(calibration_item__isnull=False),
+                name="calibration_review_once_per_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(item__isnull=True) | models.Q(calibration_item__isnull=True),
+                name="review_is_sampled_or_calibration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.conversation_id} by {self.reviewer_id}"
+
+    @property
+    def is_calibration(self) -> bool:
+        return self.calibration_item_id is not None
+
+
+class ReviewAnswer(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(ReviewQuestion, on_delete=models.PROTECT, related_name="+")
+    verdict = models.CharField(_("Answer"), max_length=10, choices=Verdict.choices)
+    note = models.TextField(_("Note"), blank=True)
+
+    class Meta:
+        verbose_name = _("Review answer")
+        verbose_name_plural = _("Review answers")
+        ordering = ["question__order", "question_id"]
+        constraints = [models.UniqueConstraint(fields=["review", "question"], name="review_answer_once")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.verdict}"

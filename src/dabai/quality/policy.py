@@ -24,3 +24,24 @@ def require_own_outcomes_reader(user: User) -> None:
     """Every desk user has a page of their own outcomes."""
     if not is_desk_user(user):
         raise PermissionDenied
+
+
+def may_review(user: User) -> bool:
+    """Reviewers: supervisors and admins, and agents on a quality seat (they see every team's work)."""
+    if not is_desk_user(user):
+        return False
+    if is_supervisor(user):
+        return True
+    profile = getattr(user, "agent_profile", None)
+    return bool(profile and profile.can_view_all_teams)
+
+
+def require_reviewer(user: User) -> None:
+    if not may_review(user):
+        raise PermissionDenied
+
+
+def require_sampler(user: User) -> None:
+    """Samples, questions, calibration rounds and agreement figures: supervisors and admins."""
+    if not (is_supervisor(user) and user.is_active):
+        raise PermissionDenied

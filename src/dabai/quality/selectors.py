@@ -7,14 +7,26 @@ Every figure comes with the count it is computed from (a rate of 100% over 2 con
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from dabai.accounts.models import Team, User
 from dabai.core.choices import Channel
-from dabai.quality.models import Outcome, Survey, SurveyStatus
+from dabai.quality.agreement import Agreement, agreement
+from dabai.quality.models import (
+    CalibrationItem,
+    CalibrationRound,
+    Outcome,
+    Review,
+    ReviewAnswer,
+    ReviewCycle,
+    ReviewQuestion,
+    SampleItem,
+    Survey,
+    SurveyStatus,
+)
 from dabai.replies.labels import INTENT
 
 # The filter's topics by name; "Delivery" alone collides with the delivery-status msgid of the core catalogue
@@ -147,3 +159,91 @@ def recent_comments(outcomes: QuerySet[Outcome], limit: int = 20) -> list[Survey
         .select_related("agent")
         .order_by("-answered_at")[:limit]
     )
+
+
+# ------------------------------------------------------------------------------------------------ reviews
+
+
+def cycles() -> QuerySet[ReviewCycle]:
+    """Review cycles with their counts: sampled, reviewed, removed."""
+    return ReviewCycle.objects.select_related("team", "created_by").annotate(
+        sampled=Count("items", filter=Q(items__removed_at__isnull=True), distinct=True),
+        reviewed=Count("items__review", distinct=True),
+        removed=Count("items", filter=Q(items__removed_at__isnull=False), distinct=True),
+    )
+
+
+def cycle_items(cycle: ReviewCycle) -> list[SampleItem]:
+    return list(
+        cycle.items.select_related(
+            "agent", "conversation", "conversation__customer", "review__reviewer", "removed_by"
+        )
+    )
+
+
+def reviews_of(agent: User, limit: int = 50) -> list[Review]:
+    """An agent's reviews with their answers and coaching notes, newest first — never calibration reviews."""
+    return list(
+        Review.objects.filter(agent=agent, calibration_item__isnull=True, item__isnull=False)
+        .select_related("reviewer", "conversation")
+        .prefetch_related(Prefetch("answers", queryset=ReviewAnswer.objects.select_related("question")))
+        .order_by("-submitted_at")[:limit]
+    )
+
+
+def reviewed_agents() -> list[tuple[User, int]]:
+    """Agents with reviews (sampled, not calibration) and how many: the supervisor's way into each."""
+    counts = dict(
+        Review.objects.filter(calibration_item__isnull=True, item__isnull=False, agent__isnull=False)
+        .values_list("agent_id")
+        .annotate(n=Count("id"))
+        .values_list("agent_id", "n")
+    )
+    people = User.objects.in_bulk(list(counts))
+    return sorted(((people[pk], n) for pk, n in counts.items() if pk in people), key=lambda p: str(p[0]))
+
+
+@dataclass
+class CalibrationFigures:
+    question: ReviewQuestion
+    result: Agreement
+
+
+@dataclass
+class CalibrationRow:
+    item: CalibrationItem
+    cells: list[list[str]]  # per question, per reviewer: the verdict ("" if not given)
+
+
+def calibration(
+    round_: CalibrationRound,
+) -> tuple[list[User], list[ReviewQuestion], list[CalibrationFigures], list[CalibrationRow]]:
+    """The round's reviewers, questions, agreement per question and the answers side by side."""
+    reviewers = sorted(round_.reviewers.all(), key=lambda u: u.pk)
+    items = list(round_.items.select_related("conversation"))
+    verdicts: dict[tuple[int, int, int], str] = {}
+    asked: dict[int, ReviewQuestion] = {}
+    answers = ReviewAnswer.objects.filter(review__calibration_item__round=round_).select_related(
+        "question", "review"
+    )
+    for answer in answers:
+        verdicts[(answer.review.calibration_item_id, answer.question_id, answer.review.reviewer_id)] = (
+            answer.verdict
+        )
+        asked[answer.question_id] = answer.question
+    questions = sorted(asked.values(), key=lambda q: (q.order, q.pk))
+    figures = []
+    for question in questions:
+        ratings = []
+        for item in items:
+            row = [verdicts.get((item.pk, question.pk, r.pk), "") for r in reviewers]
+            if all(row):
+                ratings.append(row)
+        figures.append(CalibrationFigures(question, agreement(ratings)))
+    rows = [
+        CalibrationRow(
+            item, [[verdicts.get((item.pk, q.pk, r.pk), "") for r in reviewers] for q in questions]
+        )
+        for item in items
+    ]
+    return reviewers, questions, figures, rows

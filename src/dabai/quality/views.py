@@ -137,6 +137,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "end": end,
             "figures": selectors.overall(outcomes.filter(agent=request.user)),
             "outcomes": rows,
+            "reviews": selectors.reviews_of(request.user),
         },
     )
 

@@ -1,6 +1,7 @@
 """How quality figures read: "3分钟", "2小时15分", "87.5%", "4.2 / 5"."""
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -37,3 +38,14 @@ def score(value: float | None) -> str:
     if value is None:
         return "—"
     return f"{value:.1f} / 5"
+
+
+@register.simple_tag
+def conversation_url(pk: int) -> str:
+    """The desk's page of a conversation (the workspace app's, or the older conversations app's)."""
+    for name in ("desk:detail", "conversations:detail"):
+        try:
+            return reverse(name, args=[pk])
+        except NoReverseMatch:
+            continue
+    return ""
