@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from dabai.conversations.models import Conversation, Insight, LabelCorrection, Message
+from dabai.conversations.models import (
+    Conversation,
+    ConversationMerge,
+    ConversationSplit,
+    ConversationTag,
+    Insight,
+    LabelCorrection,
+    Message,
+)
 
 
 @admin.register(Conversation)
@@ -32,3 +40,25 @@ class LabelCorrectionAdmin(admin.ModelAdmin):
     list_display = ("message", "signal", "previous", "value", "corrected_by", "corrected_at")
     list_filter = ("signal",)
     raw_id_fields = ("message", "corrected_by")
+
+
+@admin.register(ConversationTag)
+class ConversationTagAdmin(admin.ModelAdmin):
+    list_display = ("name",)
+    search_fields = ("name",)
+
+
+@admin.register(ConversationMerge)
+class ConversationMergeAdmin(admin.ModelAdmin):
+    """Merges agents made; undo them from the supervisor's page (``conversations:merges``), not here."""
+
+    list_display = ("id", "absorbed", "surviving", "merged_by", "merged_at", "undone_at")
+    raw_id_fields = ("surviving", "absorbed", "merged_by", "undone_by")
+    readonly_fields = ("moved_message_ids", "absorbed_state", "surviving_state")
+
+
+@admin.register(ConversationSplit)
+class ConversationSplitAdmin(admin.ModelAdmin):
+    list_display = ("id", "source", "created", "split_by", "split_at", "undone_at")
+    raw_id_fields = ("source", "created", "split_by", "undone_by")
+    readonly_fields = ("moved_message_ids", "source_state")

@@ -24,6 +24,29 @@ class Priority(models.IntegerChoices):
     URGENT = 3, _("Urgent")
 
 
+class ConversationTag(models.Model):
+    """A label agents put on conversations (退款, 投诉升级, 回访) to find and count them; one row per name."""
+
+    name = models.CharField(_("Name"), max_length=50, unique=True)
+
+    class Meta:
+        verbose_name = _("Conversation tag")
+        verbose_name_plural = _("Conversation tags")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConversationQuerySet(models.QuerySet):
+    def awake(self) -> "ConversationQuerySet":
+        """What the open views list: not snoozed (a snooze ends at its time, or when the customer writes)."""
+        return self.filter(snoozed_until__isnull=True)
+
+    def snoozed(self) -> "ConversationQuerySet":
+        return self.filter(snoozed_until__isnull=False)
+
+
 class Conversation(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
     channel = models.CharField(_("Channel"), max_length=20, choices=Channel.choices)
@@ -61,6 +84,26 @@ class Conversation(models.Model):
     preview = models.CharField(
         max_length=200, blank=True, help_text="Masked start of the latest inbound message."
     )
+    snoozed_until = models.DateTimeField(
+        _("Snoozed until"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("Out of the open views until then, or until the customer writes."),
+    )
+    tags = models.ManyToManyField(
+        ConversationTag, verbose_name=_("Tags"), blank=True, related_name="conversations"
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("Merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="absorbed",
+    )
+
+    objects = ConversationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Conversation")
@@ -84,6 +127,10 @@ class Conversation(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in {Status.OPEN, Status.PENDING}
+
+    @property
+    def is_snoozed(self) -> bool:
+        return self.snoozed_until is not None
 
 
 class Direction(models.TextChoices):
@@ -194,3 +241,87 @@ class LabelCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal}={self.value} #{self.message_id}"
+
+
+class ConversationMerge(models.Model):
+    """One merge of two conversations of a customer, kept so a supervisor can undo it exactly.
+
+    ``moved_message_ids`` are the absorbed conversation's messages that moved to the surviving one;
+    ``absorbed_state`` and ``surviving_state`` are the columns the merge changed, as they were before.
+    """
+
+    surviving = models.ForeignKey(
+        Conversation, verbose_name=_("Surviving"), on_delete=models.CASCADE, related_name="merges_in"
+    )
+    absorbed = models.ForeignKey(
+        Conversation, verbose_name=_("Absorbed"), on_delete=models.CASCADE, related_name="merges_out"
+    )
+    moved_message_ids = models.JSONField(default=list)
+    absorbed_state = models.JSONField(default=dict)
+    surviving_state = models.JSONField(default=dict)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("By"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    merged_at = models.DateTimeField(_("Merged at"), auto_now_add=True, db_index=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("Undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Conversation merge")
+        verbose_name_plural = _("Conversation merges")
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.absorbed_id} → #{self.surviving_id}"
+
+
+class ConversationSplit(models.Model):
+    """Messages split off one conversation into a new one of the same customer and channel, kept for undo."""
+
+    source = models.ForeignKey(
+        Conversation, verbose_name=_("Split from"), on_delete=models.CASCADE, related_name="splits_out"
+    )
+    created = models.ForeignKey(
+        Conversation, verbose_name=_("New conversation"), on_delete=models.CASCADE, related_name="splits_in"
+    )
+    moved_message_ids = models.JSONField(default=list)
+    source_state = models.JSONField(default=dict)
+    split_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("By"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    split_at = models.DateTimeField(_("Split at"), auto_now_add=True, db_index=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("Undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Conversation split")
+        verbose_name_plural = _("Conversation splits")
+        ordering = ["-split_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"#{self.source_id} → #{self.created_id}"
+
+
+class SnoozeSweep(models.Model):
+    """The one live chain of the snooze sweep (it wakes what a lost task did not); a newer chain wins."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    chain = models.CharField(max_length=32)
+    swept_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"snooze sweep {self.chain}"

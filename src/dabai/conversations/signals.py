@@ -33,3 +33,9 @@ status_changed = Signal()
 assigned = Signal()
 # sender=Message, message=Message, status=str (queued / sent / failed); inside the transaction recording it.
 delivery_changed = Signal()
+# sender=Conversation, merge=ConversationMerge, actor=User; inside the transaction (the absorbed
+# conversation's messages now belong to the surviving one, and it is closed).
+merged = Signal()
+# sender=Conversation, split=ConversationSplit, actor=User; inside the transaction (a new conversation holds
+# the moved messages).
+split = Signal()

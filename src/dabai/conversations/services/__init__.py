@@ -3,10 +3,16 @@
 Callers import from here (``from dabai.conversations.services import post_reply``); the modules are the map:
 ``intake`` (customer messages arriving live), ``insights`` (the filter's readings and agents' corrections),
 ``history`` (past conversations stored as they were), ``replies`` (what the centre writes), ``workflow``
-(assignment and status).
+(assignment, status and tags), ``merging`` (merge and split, undoable by a supervisor), ``snooze`` (out of the
+open views until a time or the customer's next message).
 """
 
-from dabai.conversations.services.history import PastConversation, PastMessage, record_history
+from dabai.conversations.services.history import (
+    PastConversation,
+    PastMessage,
+    append_history,
+    record_history,
+)
 from dabai.conversations.services.insights import (
     CORRECTION_LABELS,
     INSIGHT_FIELDS,
@@ -26,8 +32,25 @@ from dabai.conversations.services.intake import (
     receive_message,
     receive_messages,
 )
+from dabai.conversations.services.merging import (
+    CannotMerge,
+    CannotSplit,
+    CannotUndo,
+    merge_conversations,
+    split_conversation,
+    undo_merge,
+    undo_split,
+)
 from dabai.conversations.services.replies import add_note, post_reply, start_conversation
-from dabai.conversations.services.workflow import assign, change_status
+from dabai.conversations.services.snooze import (
+    CannotSnooze,
+    WakeReason,
+    snooze,
+    unsnooze,
+    wake_due,
+    wake_if_due,
+)
+from dabai.conversations.services.workflow import assign, change_status, tag
 from dabai.filter import analyse_many, mask
 
 __all__ = [
@@ -36,24 +59,39 @@ __all__ = [
     "INSIGHT_FIELDS",
     "PREVIEW_LENGTH",
     "URGENCY_PRIORITY",
+    "CannotMerge",
+    "CannotSnooze",
+    "CannotSplit",
+    "CannotUndo",
     "Inbound",
     "InvalidCorrection",
     "PastConversation",
     "PastMessage",
     "Received",
+    "WakeReason",
     "add_note",
     "analyse_many",
+    "append_history",
     "assign",
     "change_status",
     "correct_insight",
     "mask",
+    "merge_conversations",
     "post_reply",
     "read_messages",
     "receive_feedback",
     "receive_message",
     "receive_messages",
     "record_history",
+    "snooze",
+    "split_conversation",
     "start_conversation",
     "store_insight",
     "store_insights",
+    "tag",
+    "undo_merge",
+    "undo_split",
+    "unsnooze",
+    "wake_due",
+    "wake_if_due",
 ]

@@ -16,6 +16,7 @@ from dabai.conversations.models import (
     Message,
     Status,
 )
+from dabai.conversations.services.snooze import woken_by_customer
 from dabai.core.tasking import enqueue_on_commit
 from dabai.customers.models import Customer
 from dabai.customers.services import Handle, resolve_customers
@@ -122,10 +123,11 @@ def _store_inbound(items: list[Inbound]) -> list[signals.Arrival]:
     now = timezone.now()
     active, locked = _locked_conversations(items)
     opened: dict[int, Conversation] = {}
+    woken: dict[int, datetime] = {}
     conversations = []
     for item in items:
         key = (item.customer.pk, item.channel, item.is_public)
-        conversation = locked[item.conversation.pk] if item.conversation else None
+        conversation = _survivor(locked, item.conversation.pk) if item.conversation else None
         if conversation is None and not item.open_new:
             conversation = active.get(key)
         if conversation is None:
@@ -134,7 +136,9 @@ def _store_inbound(items: list[Inbound]) -> list[signals.Arrival]:
         conversation.customer = item.customer
         active[key] = conversation
         conversations.append(conversation)
-        _count_inbound(conversation, item.sent_at or now)
+        snoozed_until = _count_inbound(conversation, item.sent_at or now)
+        if snoozed_until is not None:
+            woken.setdefault(id(conversation), snoozed_until)
     last_body = {id(c): item.body for c, item in zip(conversations, items, strict=True)}
     touched = {id(c): c for c in conversations}
     for key, conversation in touched.items():
@@ -144,6 +148,8 @@ def _store_inbound(items: list[Inbound]) -> list[signals.Arrival]:
     messages = Message.objects.bulk_create(
         [_inbound_message(c, item, now) for c, item in zip(conversations, items, strict=True)]
     )
+    if woken:
+        woken_by_customer([touched[k] for k in woken], {touched[k].pk: at for k, at in woken.items()})
     arrivals, seen = [], set()
     for message, conversation in zip(messages, conversations, strict=True):
         new = id(conversation) in opened and id(conversation) not in seen
@@ -164,6 +170,7 @@ COUNTED_FIELDS = [
     "status",
     "resolved_at",
     "closed_at",
+    "snoozed_until",
 ]
 
 
@@ -177,6 +184,7 @@ def _locked_conversations(
     named = {i.conversation.pk for i in items if i.conversation is not None}
     if not wanted and not named:
         return {}, {}
+    named |= _merge_targets(named)
     candidates = Q(pk__in=named) | Q(
         customer_id__in={customer for customer, _, _ in wanted},
         channel__in={channel for _, channel, _ in wanted},
@@ -195,6 +203,32 @@ def _locked_conversations(
     return active, locked
 
 
+def _merge_targets(named: set[int]) -> set[int]:
+    """The conversations the named ones were merged into (and theirs): a customer writing into a merged
+    conversation's thread (an email reply, a chat session) writes into the one that survived."""
+    targets: set[int] = set()
+    frontier = named
+    while frontier:
+        found = set(
+            Conversation.objects.filter(pk__in=frontier, merged_into__isnull=False).values_list(
+                "merged_into_id", flat=True
+            )
+        )
+        frontier = found - targets - named
+        targets |= found
+    return targets
+
+
+def _survivor(locked: dict[int, Conversation], pk: int) -> Conversation:
+    """The named conversation, or the one it was merged into (the chain followed to its end)."""
+    conversation = locked[pk]
+    seen = {pk}
+    while conversation.merged_into_id and conversation.merged_into_id not in seen:
+        seen.add(conversation.merged_into_id)
+        conversation = locked[conversation.merged_into_id]
+    return conversation
+
+
 def _new_conversation(item: Inbound, sent_at: datetime) -> Conversation:
     return Conversation(
         customer=item.customer,
@@ -206,8 +240,12 @@ def _new_conversation(item: Inbound, sent_at: datetime) -> Conversation:
     )
 
 
-def _count_inbound(conversation: Conversation, sent_at: datetime) -> None:
-    """A customer wrote: the conversation is open again and its counters move."""
+def _count_inbound(conversation: Conversation, sent_at: datetime) -> datetime | None:
+    """A customer wrote: the conversation is open again (and awake) and its counters move.
+
+    Returns when it had been snoozed until, if the customer's message woke it.
+    """
+    snoozed_until, conversation.snoozed_until = conversation.snoozed_until, None
     conversation.last_message_at = max(conversation.last_message_at, sent_at)
     conversation.last_inbound_at = sent_at
     conversation.message_count += 1
@@ -215,6 +253,7 @@ def _count_inbound(conversation: Conversation, sent_at: datetime) -> None:
         conversation.status = Status.OPEN
         conversation.resolved_at = None
         conversation.closed_at = None
+    return snoozed_until
 
 
 def _inbound_message(conversation: Conversation, item: Inbound, now: datetime) -> Message:
