@@ -1,0 +1,35 @@
+"""Outreach listens to the intake: 退订 / TD stops marketing everywhere; outage messages are answered."""
+
+from django.dispatch import receiver
+
+from dabai.conversations.signals import messages_received
+from dabai.core.signals import contained, worker_started
+from dabai.outreach.services import consent, incidents
+
+
+@receiver(messages_received, dispatch_uid="outreach.unsubscribe")
+@contained("outreach", "an unsubscribe request was not recorded")
+def honour_unsubscribe(sender, arrivals, **kwargs) -> None:
+    """A customer who answers 退订 / TD / STOP on any channel hears no more marketing on any channel."""
+    by_channel: dict[str, list[int]] = {}
+    for arrival in arrivals:
+        if consent.is_unsubscribe_request(arrival.message.body):
+            by_channel.setdefault(arrival.message.channel, []).append(arrival.conversation.customer_id)
+    for channel, customers in by_channel.items():
+        consent.unsubscribe(customers, f"{channel}:reply")
+
+
+@receiver(messages_received, dispatch_uid="outreach.incidents")
+@contained("outreach", "an incident answer was not sent")
+def answer_incident(sender, arrivals, **kwargs) -> None:
+    """Customers writing about a declared outage get the incident's answer at once, and their conversations
+    are grouped under it."""
+    messages = [a.message for a in arrivals if not consent.is_unsubscribe_request(a.message.body)]
+    incidents.link_and_answer(incidents.match_arrivals(messages))
+
+
+@receiver(worker_started, dispatch_uid="outreach.chains")
+def start_chains(sender, **kwargs) -> None:
+    from dabai.outreach.tasks import start_periodic
+
+    start_periodic()

@@ -1,0 +1,149 @@
+"""Incident broadcast: affected customers who write are answered at once; one update reaches every thread.
+
+Who is affected: customers tagged with one of the incident's areas (the service is a tag too when the
+centre tags customers by service), and anyone whose message names the service or a keyword.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from dabai.accounts.models import User
+from dabai.accounts.services import record_audit
+from dabai.conversations.models import Conversation, Message
+from dabai.conversations.services import post_reply
+from dabai.customers.models import Customer
+from dabai.outreach.models import Campaign, CampaignKind, Incident, IncidentLink
+
+AUTO_PREFIX = "【故障通知】"
+
+
+def split(text: str) -> list[str]:
+    return [p.strip() for p in text.replace("，", ",").replace("、", ",").split(",") if p.strip()]
+
+
+def declare(
+    *, title: str, service: str, areas: str, keywords: str, message: str, started_at: datetime, actor: User
+) -> Incident:
+    incident = Incident.objects.create(
+        title=title,
+        service=service,
+        areas=areas,
+        keywords=keywords,
+        message=message,
+        started_at=started_at,
+        declared_by=actor,
+    )
+    record_audit(actor, "outreach.incident_declared", incident, {"service": service, "areas": areas})
+    return incident
+
+
+def resolve(incident: Incident, actor: User, update: str = "") -> int:
+    """Mark the incident over; with ``update`` every grouped conversation hears it. Returns threads told."""
+    told = post_update(incident, update, actor) if update.strip() else 0
+    Incident.objects.filter(pk=incident.pk).update(resolved_at=timezone.now())
+    record_audit(actor, "outreach.incident_resolved", incident)
+    return told
+
+
+def active_incidents() -> list[Incident]:
+    return list(Incident.objects.filter(resolved_at__isnull=True, started_at__lte=timezone.now()))
+
+
+def affected_customers(incident_id: int) -> QuerySet:
+    """Customer ids affected: tagged with an area (or the service), or in a conversation grouped under it."""
+    incident = Incident.objects.get(pk=incident_id)
+    tags = split(incident.areas)
+    linked = IncidentLink.objects.filter(incident=incident).values("conversation__customer_id")
+    query = Q(pk__in=linked)
+    if tags:
+        query |= Q(tags__name__in=tags)
+    return Customer.objects.filter(query).values("pk")
+
+
+def concerns(incident: Incident, text: str, customer_tags: set[str]) -> bool:
+    """About the incident: the message names the service or a keyword, and the customer is in an affected
+    area (tagged with it or naming it) — or the incident has no areas (it is everywhere)."""
+    words = [w for w in [incident.service, *split(incident.keywords)] if w]
+    if not any(w in text for w in words):
+        return False
+    areas = split(incident.areas)
+    return not areas or bool(customer_tags & set(areas)) or any(a in text for a in areas)
+
+
+def link_and_answer(pairs: list[tuple[Incident, Conversation]]) -> int:
+    """Group each conversation under its incident and answer it once with the incident's message."""
+    bot = None
+    answered = 0
+    for incident, conversation in pairs:
+        with transaction.atomic():
+            link, _created = IncidentLink.objects.get_or_create(incident=incident, conversation=conversation)
+            if link.answered:
+                continue
+            if bot is None:
+                from dabai.outreach.services.campaigns import outreach_bot
+
+                bot = outreach_bot()
+            post_reply(conversation, bot, f"{AUTO_PREFIX}{incident.message}")
+            IncidentLink.objects.filter(pk=link.pk).update(answered=True)
+            answered += 1
+    return answered
+
+
+def match_arrivals(messages: list[Message]) -> list[tuple[Incident, Conversation]]:
+    """The (incident, conversation) pairs among newly arrived customer messages, set-wise."""
+    incidents = active_incidents()
+    if not incidents or not messages:
+        return []
+    customer_ids = {m.conversation.customer_id for m in messages}
+    tags: dict[int, set[str]] = {}
+    for customer, tag in Customer.tags.through.objects.filter(customer_id__in=customer_ids).values_list(
+        "customer_id", "customertag__name"
+    ):
+        tags.setdefault(customer, set()).add(tag)
+    pairs, seen = [], set()
+    for message in messages:
+        conversation = message.conversation
+        for incident in incidents:
+            key = (incident.pk, conversation.pk)
+            if key in seen:
+                continue
+            if concerns(incident, message.body, tags.get(conversation.customer_id, set())):
+                pairs.append((incident, conversation))
+                seen.add(key)
+    return pairs
+
+
+def post_update(incident: Incident, text: str, actor: User) -> int:
+    """One update to every conversation grouped under the incident (those still open)."""
+    links = IncidentLink.objects.filter(incident=incident).select_related("conversation")
+    told = 0
+    for link in links:
+        post_reply(link.conversation, actor, f"{AUTO_PREFIX}{text}")
+        told += 1
+    record_audit(actor, "outreach.incident_update", incident, {"conversations": told})
+    return told
+
+
+def notify_affected(incident: Incident, actor: User) -> Campaign:
+    """A campaign of kind "incident" (exempt from marketing caps, once per customer) to everyone affected."""
+    from dabai.outreach.services.campaigns import create_campaign, schedule
+
+    existing = Campaign.objects.filter(incident=incident, kind=CampaignKind.INCIDENT).first()
+    if existing is not None:
+        return existing
+    text = f"{AUTO_PREFIX}{incident.message}"
+    campaign = create_campaign(
+        actor=actor,
+        name=f"{incident.title}",
+        kind=CampaignKind.INCIDENT,
+        segment={"incident": incident.pk},
+        sms_text=text,
+        wechat_text=text,
+        email_subject=incident.title,
+        email_text=text,
+        incident=incident,
+    )
+    return schedule(campaign, actor)
