@@ -65,9 +65,18 @@ class FollowUp(models.Model):
     conversations = models.ManyToManyField(
         Conversation, verbose_name=_("Cases"), blank=True, related_name="followups"
     )
-    # An intent/topic key of the filter ("billing_dispute") or a portal topic as "topic:<id>"; a foreign key
-    # replaces it once the portal's topics exist.
-    topic_key = models.CharField(_("Topic"), max_length=64, blank=True, db_index=True)
+    # What it is about: the portal's topic when one matches (``services`` resolves "topic:<id>", a topic's key
+    # such as "intent:billing" or a bare intent), and the key as given, kept for follow-ups opened before a
+    # topic existed.
+    topic = models.ForeignKey(
+        "insights.Topic",
+        verbose_name=_("Topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+    )
+    topic_key = models.CharField(_("Topic key"), max_length=64, blank=True, db_index=True)
     source = models.CharField(_("Source"), max_length=20, choices=Source.choices, default=Source.CASE)
     source_ref = models.CharField(_("Source reference"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("Opened at"), auto_now_add=True)

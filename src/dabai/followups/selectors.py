@@ -31,27 +31,30 @@ def open_followups_for_customer(customer: Customer) -> list[FollowUp]:
     )
 
 
+def _number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
 @dataclass(frozen=True)
 class QueueFilters:
     status: str = ""  # a status, "active" (open + in progress) or "" (all)
     overdue: bool = False
     mine: bool = False
     department: int | None = None
+    topic: int | None = None
 
     @classmethod
     def from_query(cls, query) -> QueueFilters:
         status = query.get("status", "active")
         if status not in {*Status.values, "active", "all"}:
             status = "active"
-        try:
-            department = int(query.get("department", "") or 0) or None
-        except ValueError:
-            department = None
+        department = _number(query.get("department"))
         return cls(
             status="" if status == "all" else status,
             overdue=query.get("overdue") == "1",
             mine=query.get("mine") == "1",
             department=department,
+            topic=_number(query.get("topic")),
         )
 
 
@@ -77,10 +80,12 @@ def department_queue(
         qs = qs.filter(status=filters.status)
     if filters.overdue:
         qs = qs.filter(status__in=ACTIVE, due__lt=today)
+    if filters.topic:
+        qs = qs.filter(topic_id=filters.topic)
     if filters.mine and user is not None:
         qs = qs.filter(Q(owner=user) | Q(opened_by=user))
     return (
-        qs.select_related("department", "owner", "opened_by")
+        qs.select_related("department", "owner", "opened_by", "topic")
         .annotate(case_count=Count("conversations", distinct=True))
         .order_by("due", "-created_at", "-id")
     )
@@ -101,7 +106,7 @@ def counts(qs: QuerySet[FollowUp], today: date | None = None) -> dict[str, int]:
 
 
 def followup(pk: int) -> FollowUp | None:
-    return FollowUp.objects.select_related("department", "owner", "opened_by").filter(pk=pk).first()
+    return FollowUp.objects.select_related("department", "owner", "opened_by", "topic").filter(pk=pk).first()
 
 
 def events(item: FollowUp) -> list[FollowUpEvent]:
@@ -253,7 +258,7 @@ def export_rows(qs: QuerySet[FollowUp], link) -> list[list]:
                 f.due.isoformat() if f.due else "",
                 _("Yes") if is_overdue(f, today) else "",
                 getattr(f, "case_count", 0),
-                f.topic_key,
+                f.topic.name if f.topic_id else f.topic_key,
                 f.get_source_display(),
                 timezone.localtime(f.created_at).strftime("%Y-%m-%d %H:%M"),
                 timezone.localtime(f.closed_at).strftime("%Y-%m-%d %H:%M") if f.closed_at else "",

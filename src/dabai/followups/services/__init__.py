@@ -19,6 +19,7 @@ from dabai.followups.services.followups import (
     open_followup,
     record_export,
     record_view,
+    resolve_topic,
     set_due,
 )
 from dabai.followups.services.mentions import (
@@ -51,5 +52,6 @@ __all__ = [
     "record_department_mentions",
     "record_export",
     "record_view",
+    "resolve_topic",
     "set_due",
 ]

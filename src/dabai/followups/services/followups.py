@@ -23,6 +23,7 @@ from dabai.followups.models import (
     Status,
 )
 from dabai.insights import masking
+from dabai.insights.models import Topic
 
 TITLE_MAX = 200
 BODY_MAX = 5000
@@ -66,6 +67,17 @@ def _watchers(followup: FollowUp) -> list[User]:
     return [p for p in (*people, followup.opened_by) if p is not None]
 
 
+def resolve_topic(topic_key: str) -> Topic | None:
+    """The portal topic a key names: ``topic:<id>``, a topic's own key (``intent:billing``, ``cluster:3``) or
+    a bare intent (``billing``). Unknown keys resolve to nothing (the key is still kept)."""
+    key = (topic_key or "").strip()
+    if not key:
+        return None
+    if key.startswith("topic:") and key[6:].isdigit():
+        return Topic.objects.filter(pk=int(key[6:])).first()
+    return Topic.objects.filter(key__in=[key, f"intent:{key}"]).order_by("key").first()
+
+
 def open_followup(
     *,
     title: str,
@@ -97,6 +109,7 @@ def open_followup(
             owner=owner,
             due=due,
             opened_by=opened_by,
+            topic=resolve_topic(topic_key),
             topic_key=topic_key.strip()[:64],
             source=source,
             source_ref=source_ref.strip()[:200],

@@ -206,3 +206,20 @@ def test_the_overdue_sweep_is_a_self_renewing_chain_and_mails(
     run_queued_tasks(include_future=True)  # an hour later, the same day: no second escalation
     late.refresh_from_db()
     assert late.escalation_count == 1
+
+
+def test_a_follow_up_is_tied_to_the_portals_topic_its_key_names(product, supervisor):
+    from dabai.insights.models import Topic
+
+    billing = Topic.objects.create(kind="intent", key="intent:billing", name="账单")
+    by_intent = services.open_followup(
+        title="账单", department=product, opened_by=supervisor, topic_key="billing"
+    )
+    by_id = services.open_followup(
+        title="账单2", department=product, opened_by=supervisor, topic_key=f"topic:{billing.pk}"
+    )
+    unknown = services.open_followup(title="其他", department=product, opened_by=supervisor, topic_key="nope")
+    assert by_intent.topic == billing and by_id.topic == billing
+    assert unknown.topic is None and unknown.topic_key == "nope"
+    topic_queue = selectors.QueueFilters(status="active", topic=billing.pk)
+    assert set(selectors.department_queue(product, filters=topic_queue)) == {by_intent, by_id}

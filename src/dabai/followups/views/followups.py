@@ -92,8 +92,8 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 def _prefill(request: HttpRequest) -> dict:
-    """``?conversation=12`` (from a case), ``?topic=billing_dispute`` (from a topic), ``?emerging=…`` (from an
-    emerging issue), ``?title=…``: the same form, started for you."""
+    """``?conversation=12`` (from a case), ``?topic=topic:7`` or ``?topic=intent:billing`` (from a topic),
+    ``?emerging=…`` (from an emerging issue), ``?title=…``, ``?source=…``: the same form, started for you."""
     initial: dict = {}
     conversation_ids = [c for c in request.GET.getlist("conversation") if c.isdigit()][:50]
     if conversation_ids:
@@ -106,6 +106,8 @@ def _prefill(request: HttpRequest) -> dict:
         initial["topic_key"] = initial.get("topic_key") or request.GET["emerging"][:64]
         initial["source"] = Source.EMERGING
         initial["source_ref"] = request.GET["emerging"][:200]
+    if request.GET.get("source") in Source.values:
+        initial["source"] = request.GET["source"]
     if request.GET.get("title"):
         initial["title"] = request.GET["title"][:200]
     if request.GET.get("department", "").isdigit():
