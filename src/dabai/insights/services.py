@@ -8,15 +8,26 @@ masked text only. It is refreshed after the filter reads new messages, after rep
 import secrets
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.db import transaction
+from django.utils import timezone
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation, Direction, Message
 from dabai.insights import masking, topics
-from dabai.insights.models import Case, CaseShare, CaseTopic, SavedSearch
+from dabai.insights.models import (
+    Case,
+    CaseShare,
+    CaseTopic,
+    NewsItem,
+    NewsRead,
+    SavedSearch,
+    Topic,
+    TopicFollow,
+)
 from dabai.insights.search import document_fields
 
 BATCH = 500
@@ -154,3 +165,66 @@ def record_case_view(actor: User, conversation: Conversation, request=None) -> N
 
 def record_export(actor: User, rows: int, query_string: str, request=None) -> None:
     record_audit(actor, "case.export", actor, {"rows": rows, "filters": query_string[:500]}, request=request)
+
+
+# ------------------------------------------------------------------------------------- follows and news
+
+
+class NotInADepartment(PermissionError):
+    """Only a department's member follows topics for it."""
+
+
+def follow_topic(actor: User, topic: Topic) -> TopicFollow:
+    """The actor's department follows the topic (idempotent)."""
+    if actor.department_id is None:
+        raise NotInADepartment
+    follow, created = TopicFollow.objects.get_or_create(
+        department_id=actor.department_id, topic=topic, defaults={"followed_by": actor}
+    )
+    if created:
+        record_audit(actor, "topic.follow", topic, {"department": actor.department_id})
+    return follow
+
+
+def unfollow_topic(actor: User, topic: Topic) -> bool:
+    if actor.department_id is None:
+        raise NotInADepartment
+    deleted, _ = TopicFollow.objects.filter(department_id=actor.department_id, topic=topic).delete()
+    if deleted:
+        record_audit(actor, "topic.unfollow", topic, {"department": actor.department_id})
+    return bool(deleted)
+
+
+def publish_news(
+    author: User, title: str, body: str, *, pinned: bool = False, published_at: datetime | None = None
+) -> NewsItem:
+    """Centre news for the portal's front page; masked like everything departments read."""
+    title, body = masking.for_departments(title.strip())[:200], masking.for_departments(body.strip())
+    if not title or not body:
+        raise ValueError("News needs a title and a text.")
+    item = NewsItem.objects.create(
+        title=title, body=body, author=author, is_pinned=pinned, published_at=published_at or timezone.now()
+    )
+    record_audit(author, "news.publish", item, {"title": title})
+    return item
+
+
+def edit_news(actor: User, item: NewsItem, title: str, body: str, *, pinned: bool) -> NewsItem:
+    title, body = masking.for_departments(title.strip())[:200], masking.for_departments(body.strip())
+    if not title or not body:
+        raise ValueError("News needs a title and a text.")
+    item.title, item.body, item.is_pinned = title, body, pinned
+    item.save()
+    record_audit(actor, "news.edit", item, {"title": title})
+    return item
+
+
+def delete_news(actor: User, item: NewsItem) -> None:
+    record_audit(actor, "news.delete", item, {"title": item.title})
+    item.delete()
+
+
+def read_news(reader: User, item: NewsItem) -> bool:
+    """Count a reader once; True the first time."""
+    _read, created = NewsRead.objects.get_or_create(news=item, reader=reader)
+    return created

@@ -45,7 +45,7 @@ DISCOVERY_DAYS = 63  # the emerging-issue window (7 days + 8 weeks), so a cluste
 DISCOVERY_MAX_CASES = 30_000
 MIN_CLUSTER = 5
 MIN_CENTROID_SIMILARITY = 0.12  # a case this far from its cluster's centre is noise, not a member
-JOIN_CENTRES = 0.4  # centre cosine above which two k-means clusters are one topic
+JOIN_CENTRES = 0.3  # centre cosine above which two k-means clusters are one topic
 MATCH_SIMILARITY = 0.3  # term-weight cosine above which a new cluster is a known topic
 TOP_TERMS = 20
 NAME_TERMS = 3
@@ -335,7 +335,7 @@ def _clusters(docs: list[list[str]], seed: int) -> tuple[list[int], list[float]]
     vectors = TfidfVectorizer(
         analyzer=lambda tokens: tokens, min_df=2, max_df=0.5, sublinear_tf=True
     ).fit_transform(docs)
-    k = max(2, min(40, round(math.sqrt(len(docs) / 3))))
+    k = max(2, min(50, round(math.sqrt(len(docs)))))
     model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=2048).fit(vectors)
     labels_ = _joined(normalize(model.cluster_centers_), [int(x) for x in model.labels_])
     assigned = np.array(labels_)
@@ -449,3 +449,8 @@ def discover_topics(now: datetime | None = None, *, days: int = DISCOVERY_DAYS, 
         CaseTopic.objects.filter(source="discovered", case_id__in=[pk for pk, _, _ in cases]).delete()
         CaseTopic.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
     return Discovery(len(terms), len(matched), created, retired, len(rows))
+
+
+def intent_topic(intent: str) -> Topic:
+    """The built-in topic of one intent of the taxonomy."""
+    return Topic.objects.get(pk=intent_topics()[intent])

@@ -15,7 +15,7 @@ from dabai.conversations.models import Direction
 from dabai.conversations.services import PastConversation, PastMessage, record_history
 from dabai.customers.models import Tier
 from dabai.insights import selectors
-from dabai.insights.models import Case, SavedSearch
+from dabai.insights.models import SavedSearch
 from dabai.insights.services import rebuild_case_index
 from dabai.testing import CustomerFactory
 
@@ -90,7 +90,9 @@ def test_search_and_facets_give_the_same_cases_on_sqlite_and_postgresql(library)
     filters = selectors.CaseFilters(q="断网")
     _page, rows, total = selectors.results(filters, 1)
     assert total == 2 and {r.pk for r in rows} == {library[0].pk, library[1].pk}
-    date_filtered = selectors.CaseFilters(since=(timezone.now() - timedelta(days=2)).date())
+    date_filtered = selectors.CaseFilters(
+        since=timezone.localdate(timezone.now() - timedelta(days=2, hours=1))
+    )
     assert selectors.results(date_filtered, 1)[2] == 2
 
 
@@ -197,35 +199,3 @@ def test_share_link_opens_the_masked_case_for_readers_only_and_is_audited(
     assert client_for(supervisor).get(reverse("insights:shared", args=["nope"])).status_code == 404
     actions = set(AuditEntry.objects.filter(object_id=str(pk)).values_list("action", flat=True))
     assert {"case.share", "case.share_open"} <= actions
-
-
-def test_a_new_complaint_cluster_is_flagged_as_emerging_and_tops_the_list(db, department_member, client_for):
-    """Two months of steady history, then a burst of outage complaints in the last week."""
-    rows = []
-    for week in range(1, 9):
-        for i in range(3):
-            rows.append(
-                (7 * week + i + 1, "chat", "快递三天还没到，订单一直显示运输中", Tier.REGULAR, f"甲{week}{i}")
-            )
-        rows.append((7 * week + 2, "chat", "宽带断网了，什么时候能修好", Tier.REGULAR, f"乙{week}"))
-    for i in range(8):
-        rows.append((i % 6, "phone", "小区宽带又断网了，一整天上不了网，太气人了", Tier.REGULAR, f"丙{i}"))
-    for i in range(3):
-        rows.append((i + 1, "chat", "快递三天还没到，订单一直显示运输中", Tier.REGULAR, f"丁{i}"))
-    _history(rows)
-    outage = Case.objects.filter(text__contains="小区宽带").values_list("intent", flat=True).first()
-    issues = selectors.emerging_issues()
-    assert issues and issues[0].value in {outage, "宽带"}
-    assert issues[0].rise.observed >= 8 and issues[0].rise.p_value < 0.01
-    assert all(issue.value != "logistics" for issue in issues)  # steady topics are not news
-    page = client_for(department_member).get(reverse("insights:front")).content.decode()
-    assert 'data-testid="emerging-issue"' in page and issues[0].label in page
-    # the library answers "is this rising?" for any search
-    counts, rise = selectors.trend(selectors.CaseFilters(q="宽带"))
-    assert rise.significant and counts[-1]["count"] == 8
-
-
-def test_rise_needs_a_minimum_volume():
-    assert not selectors.rise(3, [0] * 8).significant  # improbable, but three cases are not an issue yet
-    assert selectors.rise(6, [0] * 8).significant
-    assert not selectors.rise(12, [10, 9, 11, 12, 10, 8, 10, 11]).significant

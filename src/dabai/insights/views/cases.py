@@ -1,34 +1,15 @@
-"""The voice-of-the-customer portal: thin views; every one asks ``is_voc_reader`` first."""
+"""The case library: search with facets, the masked case page, exports, share links and saved searches."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dabai.accounts.permissions import is_voc_reader, may_hear_recordings
+from dabai.accounts.permissions import may_hear_recordings
 from dabai.core import csvsafe
 from dabai.insights import selectors, services
-
-
-def _require_voc_reader(user) -> None:
-    if not is_voc_reader(user):
-        raise PermissionDenied
-
-
-@login_required
-def front(request: HttpRequest) -> HttpResponse:
-    """Topics over time and what is rising this week."""
-    _require_voc_reader(request.user)
-    emerging = selectors.emerging_issues()
-    for issue in emerging:
-        issue.p_text = selectors.p_value_text(issue.rise)
-    return render(
-        request,
-        "insights/front.html",
-        {"emerging": emerging, "topic_chart": selectors.topic_trends(), "section": "front"},
-    )
+from dabai.insights.views.access import require_voc_reader as _require_voc_reader
 
 
 @login_required
