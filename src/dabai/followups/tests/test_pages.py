@@ -4,6 +4,7 @@ department's follow-ups, and no page or export shows a customer's phone, ID numb
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from dabai.conversations.models import Direction, Message
 from dabai.conversations.services import add_note
 from dabai.followups import services
 from dabai.followups.models import CaseMention, EventKind, FollowUp, Notice, NoticeKind, Status
+from dabai.testing import MessageFactory
 
 SECRETS = ("13812345678", "110101199003074514", "王小明", "13987654321", "李雷")
 
@@ -210,19 +212,55 @@ def test_a_department_member_cannot_read_someone_elses_question(
     assert client.post(reverse("followups:answer", args=[mention.pk]), {"body": "x"}).status_code == 404
 
 
+VARIANTS = [
+    "13812345678",
+    "138 1234 5678",
+    "138-1234-5678",
+    "+86 138 1234 5678",
+    "110101199003074514",
+    "110101 19900307 4514",
+    "110101199003074515",  # wrong check digit
+    "6222021234567890128",
+    "6222 0212 3456 7890 128",
+    "li.si@example.cn",
+]
+
+
+def _leaks(text: str) -> list[str]:
+    found = [s for s in (*VARIANTS, "王小明") if s in text]
+    runs = set(re.findall(r"\d[\d .\-]{9,}\d", text))
+    digits = [re.sub(r"\D", "", s) for s in VARIANTS if "@" not in s]
+    found += [
+        r for r in runs if len(re.sub(r"\D", "", r)) >= 11 and any(d in re.sub(r"\D", "", r) for d in digits)
+    ]
+    return found
+
+
 def test_no_follow_up_page_or_export_shows_personal_data_to_a_department(
-    client_for, department_member, agent, opened, hot_case
+    client_for, department_member, agent, supervisor, product, hot_case
 ):
-    services.comment(opened, actor=agent, body="客户王小明又来电了，13812345678，身份证110101199003074514")
+    secrets = "，".join(VARIANTS)
+    MessageFactory(conversation=hot_case, body=f"王小明再说一次：{secrets}")
+    opened = services.open_followup(
+        title="王小明的闪退 13812345678",
+        department=product,
+        opened_by=supervisor,
+        description=f"客户王小明留下了：{secrets}",
+        conversations=[hot_case],
+    )
+    services.comment(opened, actor=agent, body=f"客户王小明又来电了：{secrets}")
+    services.comment(opened, actor=department_member, body=f"收到，王小明 {secrets}")
     services.change_status(
-        opened, Status.DONE, actor=department_member, note="已联系王小明（13812345678）说明"
+        opened, Status.DONE, actor=department_member, note=f"已联系王小明（{secrets}）说明"
     )
     mention = services.mention_department_member(
-        hot_case, author=agent, member=department_member, body="王小明 13812345678 的问题怎么回？"
+        hot_case, author=agent, member=department_member, body=f"王小明 {secrets} 的问题怎么回？"
     )
+    services.answer_mention(mention, member=department_member, body="按新版本说明回复即可")
     client = client_for(department_member)
     urls = [
         reverse("followups:queue") + "?status=all",
+        reverse("followups:queue") + "?status=done",
         reverse("followups:detail", args=[opened.pk]),
         reverse("followups:export") + "?status=all",
         reverse("followups:mentions"),
@@ -233,7 +271,18 @@ def test_no_follow_up_page_or_export_shows_personal_data_to_a_department(
     for url in urls:
         response = client.get(url)
         assert response.status_code == 200, url
-        found = _clean(response.content.decode("utf-8-sig"))
+        found = _leaks(response.content.decode("utf-8-sig"))
         if found:
             leaks[url] = found
     assert not leaks
+    assert "闪退" in client.get(reverse("followups:detail", args=[opened.pk])).content.decode()
+
+
+def test_the_menu_shows_follow_ups_with_unread_notices_to_those_who_use_them(
+    client_for, department_member, customer_user, supervisor, product
+):
+    services.open_followup(title="新事项", department=product, opened_by=supervisor)
+    page = client_for(department_member).get(reverse("followups:mentions")).content.decode()
+    assert f'href="{reverse("followups:queue")}"' in page and "(1)" in page
+    portal = client_for(customer_user).get(reverse("portal:home")).content.decode()
+    assert reverse("followups:queue") not in portal
