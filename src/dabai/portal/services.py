@@ -12,12 +12,14 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.core.files import File
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import HttpRequest
@@ -26,13 +28,17 @@ from django.utils.translation import gettext as _
 
 from dabai.accounts.models import Role, User
 from dabai.accounts.services import record_audit
+from dabai.channels.models import Attachment
 from dabai.conversations.models import Conversation
 from dabai.conversations.services import receive_message
+from dabai.core import files
 from dabai.core.choices import Channel
 from dabai.core.tasking import enqueue_on_commit
 from dabai.customers.models import ChannelIdentity, Customer
 from dabai.filter import mask
 from dabai.portal.models import SignInCode
+from dabai.quality import services as quality
+from dabai.quality.models import Survey, SurveyStatus
 
 logger = logging.getLogger(__name__)
 
@@ -218,12 +224,92 @@ def verify_code(raw_address: str, code: str) -> User | None:
     return user
 
 
-def open_request(customer: Customer, *, subject: str, body: str) -> Conversation:
+# A photo of the broken item or the error screen: raster images only, checked by content like the help
+# centre's attachments (``dabai.core.files``).
+PHOTO_KINDS = (files.PNG, files.JPEG, files.GIF, files.WEBP)
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+
+
+def check_photo(upload) -> files.FileKind:
+    """The photo's kind, or ``files.RefusedFile`` saying why (too large, not an image, content ≠ name)."""
+    return files.identify(upload, upload.name, kinds=PHOTO_KINDS, max_bytes=MAX_PHOTO_BYTES)
+
+
+def _request_text(body: str, category: str, order_number: str) -> str:
+    """What the agent reads first: the category and order number the customer chose, then their words."""
+    lines = []
+    if category:
+        lines.append(_("Category: %(category)s") % {"category": category})
+    if order_number:
+        lines.append(_("Order number: %(number)s") % {"number": order_number})
+    return "\n".join([*lines, body]) if lines else body
+
+
+def open_request(
+    customer: Customer,
+    *,
+    subject: str,
+    body: str,
+    category: str = "",
+    order_number: str = "",
+    photo=None,
+) -> Conversation:
     """A new request from the portal is a new conversation, even if another one is still open.
 
-    ``receive_message`` opens it (so SLA clocks start as for any new conversation).
+    ``receive_message`` opens it (so SLA clocks start as for any new conversation). The photo (already
+    checked with ``check_photo``) is kept beside the first message, under a random name, for the desk.
     """
-    received = receive_message(
-        channel=PORTAL_CHANNEL, customer=customer, body=body, subject=subject, open_new=True
-    )
+    kind = check_photo(photo) if photo is not None else None
+    with transaction.atomic():
+        received = receive_message(
+            channel=PORTAL_CHANNEL,
+            customer=customer,
+            body=_request_text(body, category, order_number),
+            subject=subject,
+            open_new=True,
+        )
+        if photo is not None and kind is not None:
+            attachment = Attachment(
+                message=received.message,
+                filename=photo.name[:255],
+                content_type=kind.content_type,
+                size=photo.size,
+            )
+            attachment.file.save(f"{secrets.token_hex(8)}.{kind.extensions[0]}", File(photo), save=True)
     return received.message.conversation
+
+
+# ------------------------------------------------------------------------------- rating a resolved request
+
+
+@dataclass(frozen=True)
+class Rating:
+    """What the portal offers under a solved request: the survey's link, the answer given, or nothing."""
+
+    link: str = ""
+    rating: int | None = None
+    offer: bool = False  # no survey yet, and quality's rules allow one now
+
+
+def rating_for(conversation: Conversation) -> Rating:
+    """The quality survey of this conversation as the customer may use it (its rules stay in quality)."""
+    survey = Survey.objects.filter(conversation=conversation).first()
+    if survey is not None:
+        if survey.status == SurveyStatus.ANSWERED:
+            return Rating(rating=survey.rating)
+        if survey.expires_at > timezone.now():
+            return Rating(link=quality.survey_link(survey))
+        return Rating()
+    if quality.survey_blocker(conversation) == "":
+        return Rating(offer=True)
+    return Rating()
+
+
+def start_rating(conversation: Conversation) -> str:
+    """The customer asks to rate: the quality app sends its one survey (or refuses: one per customer per N
+    days, never to the unsubscribed) and the portal goes to its link; "" when no survey may go out."""
+    existing = rating_for(conversation)
+    if existing.link:
+        return existing.link
+    survey = quality.send_survey(conversation)
+    return quality.survey_link(survey) if survey is not None else ""

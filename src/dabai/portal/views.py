@@ -8,10 +8,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from dabai.conversations.models import Status
 from dabai.conversations.services import receive_message
+from dabai.core.files import RefusedFile
+from dabai.knowledge.selectors import help_categories, search_articles
 from dabai.portal import selectors, services
 from dabai.portal.policy import is_portal_customer
 
@@ -36,11 +40,43 @@ class CodeForm(forms.Form):
     code = forms.CharField(label=_("Six-digit code"), max_length=6, min_length=6)
 
 
+ORDER_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9-]{3,39}$"
+
+
 class NewRequestForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), required=False)
     subject = forms.CharField(label=_("Subject"), max_length=200)
+    order_number = forms.RegexField(
+        label=_("Order number (optional)"),
+        regex=ORDER_NUMBER,
+        required=False,
+        max_length=40,
+        error_messages={"invalid": _("An order number has 4 to 40 letters, digits or dashes.")},
+    )
     body = forms.CharField(
         label=_("Describe your question"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
     )
+    photo = forms.FileField(
+        label=_("Photo (optional)"),
+        required=False,
+        help_text=_("A picture of the item or the error screen: JPG, PNG, GIF or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+
+    def __init__(self, *args, language: str = "zh-hans", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        names = [c.name_for(language) for c in help_categories(language)]
+        self.fields["category"].choices = [("", _("Choose a category")), *[(n, n) for n in names]]
+        self.fields["category"].choices.append((str(_("Something else")), _("Something else")))
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            try:
+                services.check_photo(photo)
+            except RefusedFile as exc:
+                raise forms.ValidationError(exc.messages[0]) from None
+        return photo
 
 
 def customer_required(view):
@@ -95,23 +131,53 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/verify.html", {"form": form, "address": address})
 
 
+def _language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh-hans"
+
+
 @customer_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "portal/home.html", {"conversations": selectors.own_conversations(request.user)[:100]}
-    )
+    return render(request, "portal/home.html", {"requests": selectors.own_requests(request.user)})
 
 
 @customer_required
 def new_request(request: HttpRequest) -> HttpResponse:
-    form = NewRequestForm(request.POST or None)
+    form = NewRequestForm(request.POST or None, request.FILES or None, language=_language())
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         conversation = services.open_request(
-            request.user.customer, subject=form.cleaned_data["subject"], body=form.cleaned_data["body"]
+            request.user.customer,
+            subject=data["subject"],
+            body=data["body"],
+            category=data["category"],
+            order_number=data["order_number"],
+            photo=data["photo"] or None,
         )
         messages.success(request, _("Thank you, we have your request."))
         return redirect("portal:conversation", pk=conversation.pk)
-    return render(request, "portal/new.html", {"form": form})
+    return render(request, "portal/new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@customer_required
+def suggest(request: HttpRequest) -> HttpResponse:
+    """Articles that may already answer the request being typed (htmx), through the help centre's search."""
+    query = " ".join(request.GET.get(k, "") for k in ("subject", "body")).strip()[:200]
+    hits = search_articles(query, limit=3)[1] if len(query) >= 2 else []
+    return render(request, "portal/_suggestions.html", {"hits": hits})
+
+
+@customer_required
+@require_POST
+def rate(request: HttpRequest, pk: int) -> HttpResponse:
+    """Rate a solved request: the quality survey's one-time link (its rules decide whether one may go out)."""
+    found = selectors.own_conversation(request.user, pk)
+    if found is None:
+        raise Http404
+    link = services.start_rating(found) if found.status in {Status.RESOLVED, Status.CLOSED} else ""
+    if not link:
+        messages.info(request, _("This request cannot be rated now."))
+        return redirect("portal:conversation", pk=pk)
+    return redirect(link)
 
 
 @customer_required
@@ -119,7 +185,13 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     found = selectors.own_conversation(request.user, pk)
     if found is None:
         raise Http404
-    context = {"conversation": found, "thread": selectors.public_thread(found), "form": PortalReplyForm()}
+    context = {
+        "conversation": found,
+        "request_": selectors.request_of(found),
+        "thread": selectors.public_thread(found),
+        "form": PortalReplyForm(),
+        "rating": services.rating_for(found) if found.status in {Status.RESOLVED, Status.CLOSED} else None,
+    }
     return render(request, "portal/conversation.html", context)
 
 
