@@ -66,11 +66,11 @@ def _builder_fragment(request: HttpRequest, survey, form=None, error: str = "") 
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The builder: questions (add, move, remove with htmx), invitations, opening and closing."""
     survey = managed_survey(request.user, pk)
-    context = _builder_context(survey) | {
-        "invite_form": InviteForm(),
-        "invitations": selectors.invitations(survey),
-        "link_example": conf.public_url(),
-    }
+    invitations = selectors.invitations(survey)
+    for invitation in invitations:
+        # The personal link, for organisers who hand it over in a chat group instead of by email.
+        invitation.path = "" if services.closed_reason(invitation) else services.invitation_path(invitation)
+    context = _builder_context(survey) | {"invite_form": InviteForm(), "invitations": invitations}
     return render(request, "surveys/edit.html", context)
 
 
