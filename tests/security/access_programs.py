@@ -22,6 +22,7 @@ PUBLIC = {
     "programs:mine",
     "programs:mine_answer",
     "programs:mine_qr",
+    "programs:mine_calendar",
     "programs:mine_certificate",
     "programs:questions",
     "programs:questions_list",

@@ -169,6 +169,23 @@ def scores(session: Session) -> Scores | None:
     return Scores(found.invited, found.responses, rating, nps, comments)
 
 
+def survey_path(registration: Registration) -> str:
+    """The person's own link to the session's feedback survey, while it still takes their answer."""
+    if not registration.session.survey_id or registration.status != RegStatus.ATTENDED:
+        return ""
+    from dabai.surveys.models import Invitation
+    from dabai.surveys.services import closed_reason, invitation_path
+
+    invitations = Invitation.objects.select_related("survey").filter(survey_id=registration.session.survey_id)
+    if registration.user_id:
+        invitation = invitations.filter(user_id=registration.user_id).first()
+    else:
+        invitation = invitations.filter(email=registration.email, user__isnull=True).first()
+    if invitation is None or closed_reason(invitation):
+        return ""
+    return invitation_path(invitation)
+
+
 # ------------------------------------------------------------------------------------------ observation
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("r/<str:token>/", public.mine, name="mine"),
     path("r/<str:token>/answer/", public.mine_answer, name="mine_answer"),
     path("r/<str:token>/qr.png", public.mine_qr, name="mine_qr"),
+    path("r/<str:token>/invite.ics", public.mine_calendar, name="mine_calendar"),
     path("r/<str:token>/certificate.pdf", public.mine_certificate, name="mine_certificate"),
     path("r/<str:token>/questions/", public.questions, name="questions"),
     path("r/<str:token>/questions/list/", public.questions_list, name="questions_list"),

@@ -37,8 +37,9 @@ class FeedbackError(ValueError):
     pass
 
 
-def send_feedback_survey(session: Session, *, actor: User) -> int:
-    """Create the session's survey once and invite everyone who attended; returns how many were invited."""
+def send_feedback_survey(session: Session, *, actor: User, send: bool = True) -> int:
+    """Create the session's survey once and invite everyone who attended; returns how many were invited.
+    ``send=False`` only creates the invitations (answers collected on paper, the demo)."""
     from dabai.surveys.services import create_survey, invite, send_invitation
 
     attendees = list(
@@ -55,7 +56,7 @@ def send_feedback_survey(session: Session, *, actor: User) -> int:
                 email="" if registration.user else registration.email,
                 name=registration.name,
             )
-            if invitation.sent_at is None and not invitation.subject:
+            if send and invitation.sent_at is None and not invitation.subject:
                 send_invitation(
                     invitation,
                     subject=f"【问卷】{session.programme.name} · {session.title}",

@@ -144,7 +144,7 @@ def person_key_for(email: str, phone: str) -> str:
 
 
 def register_public(
-    session: Session, *, name: str, email: str = "", phone: str = "", consent: bool
+    session: Session, *, name: str, email: str = "", phone: str = "", consent: bool, notify: bool = True
 ) -> PublicSignUp:
     """A customer on the public page of a meet-up: a seat while there is one, else the waiting list.
 
@@ -182,7 +182,8 @@ def register_public(
             registration = Registration.objects.create(
                 session=locked, person_key=key, token=_new_token(), **fields
             )
-        _notify(registration, "confirmation" if seat else "waiting")
+        if notify:
+            _notify(registration, "confirmation" if seat else "waiting")
     return PublicSignUp(registration, True)
 
 
@@ -242,7 +243,7 @@ def fill_free_seats(session: Session) -> list[Registration]:
     return offered
 
 
-def accept(registration: Registration) -> Registration:
+def accept(registration: Registration, *, notify: bool = True) -> Registration:
     """The person says yes: to an invitation (selected) or to an offered seat still within its deadline."""
     with transaction.atomic():
         _locked(registration.session)
@@ -258,7 +259,7 @@ def accept(registration: Registration) -> Registration:
             status=RegStatus.CONFIRMED, offer_expires_at=None
         )
         registration.refresh_from_db()
-        if was_offer:
+        if was_offer and notify:
             _notify(registration, "invitation" if registration.user_id else "confirmation")
     return registration
 

@@ -66,8 +66,11 @@ def plan_selection(session: Session, candidates: list[Registration], seed: int) 
     return plan
 
 
-def select_participants(session: Session, *, actor: User, seed: int | None = None) -> list[Draw]:
-    """Run the selection once on the session's registrations and invite those chosen."""
+def select_participants(
+    session: Session, *, actor: User, seed: int | None = None, notify: bool = True
+) -> list[Draw]:
+    """Run the selection once on the session's registrations and invite those chosen (``notify=False``
+    records a selection made elsewhere, e.g. the demo's past sessions, without writing to anyone)."""
     seed = secrets.randbelow(10**9) if seed is None else int(seed)
     with transaction.atomic():
         locked = _locked(session)
@@ -94,7 +97,7 @@ def select_participants(session: Session, *, actor: User, seed: int | None = Non
             selection_log=[draw.__dict__ for draw in plan],
         )
         for draw in plan:
-            if draw.outcome == RegStatus.SELECTED:
+            if notify and draw.outcome == RegStatus.SELECTED:
                 _notify(Registration.objects.get(pk=draw.registration_id), "invitation")
         record_audit(
             actor,

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from dabai.programs import selectors
 from dabai.programs.forms import PublicRegistrationForm, QuestionForm, VerifyForm
 from dabai.programs.models import Kind, Question, RegStatus
-from dabai.programs.services import certificates, meetup, seats
+from dabai.programs.services import certificates, mail, meetup, seats
 from dabai.programs.services.mail import absolute
 from dabai.programs.views.common import registration_by_token, throttle, too_many
 
@@ -80,6 +80,7 @@ def mine(request: HttpRequest, token: str) -> HttpResponse:
                 RegStatus.REGISTERED,
             },
             "has_seat": registration.status in {RegStatus.CONFIRMED, RegStatus.SELECTED, RegStatus.ATTENDED},
+            "survey_path": selectors.survey_path(registration),
         },
     )
 
@@ -120,6 +121,24 @@ def mine_qr(request: HttpRequest, token: str) -> HttpResponse:
     )
     response = HttpResponse(buffer.getvalue(), content_type="image/png")
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def mine_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """The person's calendar entry (the same UID and sequence as the last invitation sent)."""
+    wait = throttle(request, "read", write=False)
+    if wait:
+        return too_many(request, wait)
+    registration = registration_by_token(token)
+    if registration.status not in {
+        RegStatus.SELECTED,
+        RegStatus.OFFERED,
+        RegStatus.CONFIRMED,
+        RegStatus.ATTENDED,
+    }:
+        raise Http404
+    response = HttpResponse(mail.build_ics(registration), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="invite.ics"'
     return response
 
 
