@@ -223,3 +223,23 @@ def test_a_follow_up_is_tied_to_the_portals_topic_its_key_names(product, supervi
     assert unknown.topic is None and unknown.topic_key == "nope"
     topic_queue = selectors.QueueFilters(status="active", topic=billing.pk)
     assert set(selectors.department_queue(product, filters=topic_queue)) == {by_intent, by_id}
+
+
+def test_a_programme_opens_a_follow_up_without_a_person_and_adds_evidence_later(
+    product, department_member, hot_case, online_case
+):
+    item = services.open_followup(
+        title="用户见面会：希望账单更易懂",
+        department=product,
+        opened_by=None,
+        source=Source.PROGRAMME,
+        source_ref="programme:3/intention:12",
+    )
+    assert item.source == Source.PROGRAMME and item.source_ref == "programme:3/intention:12"
+    assert Notice.objects.filter(recipient=department_member, followup=item).exists()
+    assert services.link_conversations(item, [hot_case, online_case], actor=None) == 2
+    assert services.link_conversations(item, [hot_case], actor=None) == 0
+    assert item.conversations.count() == 2
+    assert item.events.filter(kind=EventKind.LINKED).count() == 1
+    with pytest.raises(ValidationError):
+        services.open_followup(title="x", department=product, opened_by=None, source="fax")
