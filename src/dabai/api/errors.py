@@ -26,6 +26,7 @@ MESSAGES: dict[str, tuple[int, Any]] = {
         422,
         _("This is a public post: send personal data in a private message, never in public."),
     ),
+    "unfilled_blank": (422, _("The reply still holds a blank to fill in (such as 【订单号】).")),
     "rate_limited": (429, _("Too many requests with this token; retry after the seconds in Retry-After.")),
     "too_many_failures": (429, _("Too many wrong tokens from here; try again later.")),
     "internal_error": (500, _("Something went wrong on our side; nothing was changed.")),

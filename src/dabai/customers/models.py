@@ -25,8 +25,24 @@ class CustomerTag(models.Model):
         return self.name
 
 
+class Gender(models.TextChoices):
+    """As a channel profile states it (a Weibo profile's gender); unknown unless somebody said so."""
+
+    UNKNOWN = "", _("Unknown")
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+
+
 class Customer(models.Model):
     display_name = models.CharField(_("Name"), max_length=100, db_index=True)
+    gender = models.CharField(
+        _("Gender"),
+        max_length=10,
+        choices=Gender.choices,
+        default=Gender.UNKNOWN,
+        blank=True,
+        help_text=_("Used only to address the customer politely (杜女士 / 杜先生)."),
+    )
     tier = models.CharField(
         _("Tier"), max_length=20, choices=Tier.choices, default=Tier.REGULAR, db_index=True
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation
-from dabai.customers.models import ChannelIdentity, Customer, CustomerMerge
+from dabai.customers.models import ChannelIdentity, Customer, CustomerMerge, Gender
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +26,7 @@ class Handle:
     external_id: str
     display_name: str = ""
     handle: str = ""
+    gender: str = ""  # when the channel's profile states it (``Gender``): the desk addresses 杜女士 / 杜先生
 
 
 def resolve_customer(channel: str, external_id: str, *, display_name: str = "", handle: str = "") -> Customer:
@@ -52,7 +53,27 @@ def resolve_customers(handles: list[Handle], attempts: int = 3) -> dict[Handle, 
             if attempts <= 1:
                 raise
             return resolve_customers(handles, attempts - 1)
-    return {h: known[(h.channel, h.external_id.strip())] for h in handles}
+    resolved = {h: known[(h.channel, h.external_id.strip())] for h in handles}
+    _learn_genders(resolved)
+    return resolved
+
+
+def _learn_genders(resolved: dict[Handle, Customer]) -> None:
+    record_genders({customer: h.gender for h, customer in resolved.items() if h.gender})
+
+
+def record_genders(stated: dict[Customer, str]) -> int:
+    """What profiles say about customers' genders fills in those still unknown (one UPDATE per gender, none
+    when nothing is said); a gender somebody set is never overwritten. Returns how many were filled."""
+    unknown: dict[str, set[int]] = {}
+    for customer, gender in stated.items():
+        if gender in (Gender.FEMALE, Gender.MALE) and not customer.gender:
+            unknown.setdefault(gender, set()).add(customer.pk)
+            customer.gender = gender
+    return sum(
+        Customer.objects.filter(pk__in=pks, gender=Gender.UNKNOWN).update(gender=gender)
+        for gender, pks in unknown.items()
+    )
 
 
 def _identities(keys: set[tuple[str, str]]) -> dict[tuple[str, str], Customer]:

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dabai.accounts.models import Team
-from dabai.conversations.models import Message
+from dabai.conversations.models import Message, Status
 
 
 class MacroScope(models.TextChoices):
@@ -15,8 +15,16 @@ class MacroScope(models.TextChoices):
     PERSONAL = "personal", _("Personal")
 
 
+class MacroAssignment(models.TextChoices):
+    KEEP = "", _("Leave as it is")
+    SELF = "self", _("Assign to me")
+    QUEUE = "queue", _("Back to the queue")
+
+
 class Macro(models.Model):
-    """A canned reply with variables ({customer_name}, {order_number}, {agent_name}).
+    """A canned reply with variables ({customer_name}, {order_number}, {agent_name}) and, like a Zendesk
+    macro, actions applied when it is used: a status, tags, an assignment (to the agent, back to the queue,
+    or to another team's queue).
 
     The scope follows from the owner columns: a team macro has a team, a personal one an owner, a centre-wide
     one neither; never both.
@@ -37,6 +45,21 @@ class Macro(models.Model):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_status = models.CharField(
+        _("Then set status"), max_length=20, choices=Status.choices, blank=True, default=""
+    )
+    add_tags = models.JSONField(_("Then add tags"), default=list, blank=True)
+    assignment = models.CharField(
+        _("Then assign"), max_length=10, choices=MacroAssignment.choices, blank=True, default=""
+    )
+    assign_team = models.ForeignKey(
+        Team,
+        verbose_name=_("Then hand to team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     use_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -65,6 +88,10 @@ class Macro(models.Model):
 
     def get_scope_display(self) -> str:
         return str(MacroScope(self.scope).label)
+
+    @property
+    def has_actions(self) -> bool:
+        return bool(self.set_status or self.add_tags or self.assignment or self.assign_team_id)
 
 
 class Mention(models.Model):

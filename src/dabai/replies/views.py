@@ -30,9 +30,11 @@ def macro_search(request: HttpRequest) -> JsonResponse:
         if conversation_id is None:
             raise BadRequest("conversation must be a conversation id")
         conversation = desk_conversation_or_404(request, conversation_id)
-        values = selectors.macro_values(conversation, request.user)
+        order_number = selectors.macro_values(conversation, request.user)["order_number"]
+        # 杜女士 / 杜先生 or no name at all, never the full name; nothing personal on a public post.
+        values = policy.macro_values(conversation, request.user, order_number=order_number)
     results = [
-        {"id": m.pk, "title": m.title, "text": selectors.render_macro(m, values), "scope": m.scope}
+        {"id": m.pk, "title": m.title, "text": policy.render_macro(m.body, values), "scope": m.scope}
         for m in selectors.search_macros(request.user, request.GET.get("q", ""))
     ]
     return JsonResponse({"results": results})
@@ -67,9 +69,10 @@ def macro_list(request: HttpRequest) -> HttpResponse:
                 body=form.cleaned_data["body"],
                 scope=form.cleaned_data["scope"],
                 team=form.cleaned_data.get("team"),
+                **form.actions(),
             )
         except ValidationError as error:
-            form.add_error("team", error)
+            form.add_error(None, error)
         else:
             flash.success(request, _("Canned reply saved."))
             return redirect("replies:macros")

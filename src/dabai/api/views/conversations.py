@@ -160,7 +160,8 @@ def list_messages(request: HttpRequest, conversation_id: PathId, cursor: Cursor 
 def create_message(request: HttpRequest, conversation_id: PathId, payload: MessageIn):
     """A reply goes to the customer through the conversation's channel (after commit, with retries); a note
     stays internal. A reply to a public post that carries personal data is refused
-    (`personal_data_in_public`), exactly as at the desk. Audited under the token's name. Scope
+    (`personal_data_in_public`), and so is a reply that still holds a blank to fill (`unfilled_blank`),
+    exactly as at the desk. Audited under the token's name. Scope
     `write:messages`."""
     token = need(request, Scope.WRITE_MESSAGES)
     conversation = found(selectors.conversation_for(token, conversation_id))
@@ -170,10 +171,9 @@ def create_message(request: HttpRequest, conversation_id: PathId, payload: Messa
                 conversation, token.service_user, kind=payload.kind, body=payload.body
             )
             services.record_write(token, f"message.{payload.kind}", message, {}, request=request)
-    except reply_services.PersonalDataInPublic as refused:
+    except reply_services.ReplyRefused as refused:  # personal data on a public post, an unfilled blank
         raise ApiError(
-            "personal_data_in_public",
-            fields=[field_error("body", "personal_data_in_public", refused.messages[0])],
+            refused.code, fields=[field_error("body", refused.code, refused.messages[0])]
         ) from None
     message = found(selectors.message_for(token, message.pk))
     return Status(201, selectors.message_out(message, pii=selectors.sees_personal_data(token)))

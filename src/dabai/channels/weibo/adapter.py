@@ -43,7 +43,7 @@ SPLIT_ABOVE = 20
 
 
 ITEM_FIELDS = {"id", "idstr", "text", "created_at", "user", "sender", "sender_id", "status"}
-USER_FIELDS = ("id", "idstr", "screen_name")
+USER_FIELDS = ("id", "idstr", "screen_name", "gender")
 
 
 def parse_weibo_time(value: Any) -> datetime:
@@ -95,6 +95,10 @@ def _user(value: Any) -> dict[str, Any]:
     }
 
 
+# A Weibo profile's gender (``m``, ``f``; ``n`` unknown), as ``customers.models.Gender``.
+WEIBO_GENDERS = {"m": "male", "f": "female"}
+
+
 def read_item(item: Any, kind: str = "") -> dict[str, Any]:
     """One item's fields as we keep them, or PayloadError when it is not a message (no id, user or text)."""
     kind = kind or _kind_of(item)
@@ -112,6 +116,7 @@ def read_item(item: Any, kind: str = "") -> dict[str, Any]:
         "id": item_id,
         "text": text,
         "screen_name": one_line(str(user.get("screen_name", "")))[:100],
+        "gender": WEIBO_GENDERS.get(str(user.get("gender", ""))),
         "status_id": str(status_id)[:100],
         "created_at": parse_weibo_time(item.get("created_at")),
     }
@@ -134,7 +139,9 @@ def item_message(item: dict, kind: str, payload_id: int) -> Inbound:
             kept[key] = _user(item[key])
     return Inbound(
         channel=Channel.WEIBO,
-        handle=Handle(Channel.WEIBO, fields["uid"], handle=fields["screen_name"]),
+        handle=Handle(
+            Channel.WEIBO, fields["uid"], handle=fields["screen_name"], gender=fields["gender"] or ""
+        ),
         body=fields["text"],
         external_id=f"{fields['kind']}:{fields['id']}",
         raw_payload={

@@ -145,7 +145,8 @@ def test_macro_search_fills_customer_order_and_agent(angry_conversation, agent, 
         reverse("replies:macro-search"), {"q": "", "conversation": angry_conversation.pk}
     )
     results = {r["title"]: r["text"] for r in response.json()["results"]}
-    assert results["物流催单"] == f"王小明您好，订单DD20240101123456已加急，{agent}"
+    # The gender is unknown: 您好 alone, never the full name (with it known: 王先生您好).
+    assert results["物流催单"] == f"您好，订单DD20240101123456已加急，{agent}"
     assert "热线专用" in results
     assert "别人的" not in results
 
