@@ -41,6 +41,7 @@ from dabai.conversations.models import (
     Status,
 )
 from dabai.conversations.services.intake import PREVIEW_LENGTH
+from dabai.conversations.services.snooze import WakeReason, unsnooze
 from dabai.conversations.services.workflow import change_status
 from dabai.filter import mask
 
@@ -72,7 +73,8 @@ def merge_conversations(
     Refused with ``CannotMerge``: merging a conversation into itself, conversations of different customers, a
     closed survivor (reopen it, or merge the other way), a conversation already merged. Both must be ones the
     actor may open. If the absorbed conversation was waiting on the centre (open) and the survivor was not,
-    the survivor reopens: the customer's question must not vanish into a resolved thread.
+    the survivor reopens (and wakes, if snoozed): the customer's question must not vanish into a resolved or
+    sleeping thread.
     """
     if surviving.pk == absorbed.pk:
         raise CannotMerge(gettext_noop("a conversation cannot be merged into itself"))
@@ -101,6 +103,8 @@ def merge_conversations(
         _recount(survivor, extra=["priority"])
         if gone.status == Status.OPEN and survivor.status != Status.OPEN:
             change_status(survivor, Status.OPEN, actor=actor)
+        if gone.status == Status.OPEN and gone.snoozed_until is None and survivor.snoozed_until is not None:
+            unsnooze(survivor, actor=actor, reason=WakeReason.MERGED)  # its customer is waiting: show it
         gone.merged_into = survivor
         _recount(gone, extra=["merged_into"])
         change_status(gone, Status.CLOSED, actor=actor)

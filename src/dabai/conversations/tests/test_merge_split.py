@@ -117,6 +117,17 @@ def test_a_resolved_survivor_reopens_when_the_absorbed_one_still_waits_for_an_an
     assert wechat.status == Status.OPEN
 
 
+def test_a_snoozed_survivor_wakes_when_the_absorbed_one_still_waits(pair, agent, supervisor):
+    wechat, phone = pair
+    later = timezone.now() + timedelta(hours=4)
+    services.snooze(wechat, until=later, actor=agent)
+    merge = services.merge_conversations(surviving=wechat, absorbed=phone, actor=agent)
+    assert not wechat.is_snoozed
+    services.undo_merge(merge, actor=supervisor)
+    wechat.refresh_from_db()
+    assert wechat.snoozed_until == later, "undone: asleep again until its time"
+
+
 def test_clear_cases_are_refused_with_a_clear_reason_and_nothing_moves(pair, agent, hotline):
     wechat, phone = pair
     stranger = services.receive_message(
