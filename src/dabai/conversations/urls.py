@@ -1,14 +1,12 @@
-"""Conversations have no pages of their own: the workspace (``dabai.desk``) is mounted at ``inbox/``."""
+"""Conversations' own pages: merging and splitting (the desk's thread posts here) and the supervisors' page
+to undo them. The workspace itself (``dabai.desk``) is mounted at ``inbox/`` too."""
+
+from django.urls import path
+
+from dabai.conversations import merge_views
 
 app_name = "conversations"
-urlpatterns: list = []
-
-# Merge and split (the desk's thread posts here) and the supervisor's page to undo them.
-from django.urls import path  # noqa: E402
-
-from dabai.conversations import merge_views  # noqa: E402
-
-urlpatterns += [
+urlpatterns = [
     path("<int:pk>/merge/", merge_views.merge, name="merge"),
     path("<int:pk>/split/", merge_views.split, name="split"),
     path("merges/", merge_views.merges, name="merges"),
