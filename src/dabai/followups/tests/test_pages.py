@@ -286,3 +286,9 @@ def test_the_menu_shows_follow_ups_with_unread_notices_to_those_who_use_them(
     assert f'href="{reverse("followups:queue")}"' in page and "(1)" in page
     portal = client_for(customer_user).get(reverse("portal:home")).content.decode()
     assert reverse("followups:queue") not in portal
+
+
+def test_an_escalated_follow_up_says_so_on_its_page(client_for, department_member, opened):
+    services.escalate_overdue()
+    page = client_for(department_member).get(reverse("followups:detail", args=[opened.pk])).content.decode()
+    assert 'data-testid="fu-escalated"' in page and 'data-testid="fu-overdue-badge"' in page
