@@ -3,6 +3,8 @@
 import random
 from datetime import timedelta
 
+from dabai.core.choices import Channel
+from dabai.customers.models import ChannelIdentity
 from dabai.listening import services
 from dabai.listening.models import WatchKind, Watchlist, WatchTerm
 from dabai.listening.sources import Post
@@ -26,6 +28,12 @@ POSTS = [
 
 def seed_demo(world) -> None:
     rng = random.Random(world.seed + 18)
+    # The authors are demo customers (their Weibo accounts), so the demo's customer list stays as built.
+    authors = list(
+        ChannelIdentity.objects.filter(customer__in=world.customers, channel=Channel.WEIBO)
+        .order_by("pk")
+        .values_list("external_id", "handle")
+    ) or [("7000000", "路人甲")]
     for (name, kind), terms in WATCH.items():
         watchlist = Watchlist.objects.create(name=name, kind=kind)
         WatchTerm.objects.bulk_create(
@@ -39,9 +47,9 @@ def seed_demo(world) -> None:
                 origin="weibo",
                 text=text,
                 published_at=world.now - timedelta(hours=rng.randint(2, 72)),
-                url=f"https://weibo.com/{7_000_000 + n}/demo{n}",
-                author_id=str(7_000_000 + n),
-                author_name=rng.choice(["数码老王", "北京小李", "上海阿强", "宽带吐槽君", "路人甲"]) + str(n),
+                url=f"https://weibo.com/{authors[n % len(authors)][0]}/demo{n}",
+                author_id=authors[n % len(authors)][0],
+                author_name=authors[n % len(authors)][1].lstrip("@"),
                 author_followers=rng.choice([120, 860, 5_400, 23_000, 186_000]),
                 author_verified=n % 3 == 0,
                 author_description=rng.choice(["数码博主", "科技爱好者", "普通上班族"]),
@@ -58,8 +66,8 @@ def seed_demo(world) -> None:
                 origin="weibo",
                 text=rng.choice(["朝阳区大白宽带断网了吗？", "大白宽带全挂了，上不了网", "大白断网一小时了"]),
                 published_at=world.now - timedelta(minutes=rng.randint(1, 55)),
-                author_id=str(7_100_000 + n),
-                author_name=f"朝阳网友{n}",
+                author_id=authors[(n + 3) % len(authors)][0],
+                author_name=authors[(n + 3) % len(authors)][1].lstrip("@"),
                 author_followers=rng.randint(10, 3000),
                 reposts=rng.randint(0, 40),
             )
