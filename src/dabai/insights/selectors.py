@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,8 +206,14 @@ def _topic_facet(filters: CaseFilters, title: str) -> Facet:
         filtered(filters, without="topic")
         .filter(topics__topic__is_active=True)
         .values("topics__topic_id", "topics__topic__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "topics__topic__name")[:TOPIC_FACET_SIZE]
+        .annotate(
+            n=Count("pk"),
+            # a selected topic stays listed (and can be switched off) however small it is
+            chosen=ExpressionWrapper(
+                Q(topics__topic_id__in=[int(v) for v in chosen]), output_field=BooleanField()
+            ),
+        )
+        .order_by("-chosen", "-n", "topics__topic__name")[:TOPIC_FACET_SIZE]
     )
     values = [
         FacetValue(

@@ -112,3 +112,17 @@ def test_editors_rename_merge_and_promote_discovered_topics(db, supervisor):
     assert CaseTopic.objects.filter(topic=app, source="defined").count() >= 10
     with pytest.raises(topics.TopicError):
         topics.merge_topic(supervisor, invoice, invoice)
+
+
+def test_a_selected_topic_stays_in_its_facet_however_small(db, supervisor):
+    history([(1, "chat", "宽带断网了")] + [(1, "chat", f"快递没到，第{i}次催") for i in range(20)])
+    rare = topics.define_topic(supervisor, "断网", keywords="断网")
+    topics.match_topic_history(rare)
+    for i in range(selectors.TOPIC_FACET_SIZE + 2):
+        topics.match_topic_history(topics.define_topic(supervisor, f"快递{i}", keywords="快递"))
+    facet = next(
+        f
+        for f in selectors.facets(selectors.CaseFilters(chosen={"topic": [str(rare.pk)]}))
+        if f.key == "topic"
+    )
+    assert facet.values[0].value == str(rare.pk) and facet.values[0].selected and facet.values[0].count == 1
