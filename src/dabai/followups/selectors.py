@@ -83,7 +83,9 @@ def department_queue(
     if filters.topic:
         qs = qs.filter(topic_id=filters.topic)
     if filters.mine and user is not None:
-        qs = qs.filter(Q(owner=user) | Q(opened_by=user))
+        # the department member's own, the opener's, and (for an agent) those of their conversations
+        theirs = FollowUp.objects.filter(conversations__assignee=user).values("pk")
+        qs = qs.filter(Q(owner=user) | Q(opened_by=user) | Q(pk__in=theirs))
     return (
         qs.select_related("department", "owner", "opened_by", "topic")
         .annotate(case_count=Count("conversations", distinct=True))

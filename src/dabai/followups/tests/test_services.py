@@ -243,3 +243,13 @@ def test_a_programme_opens_a_follow_up_without_a_person_and_adds_evidence_later(
     assert item.events.filter(kind=EventKind.LINKED).count() == 1
     with pytest.raises(ValidationError):
         services.open_followup(title="x", department=product, opened_by=None, source="fax")
+
+
+def test_mine_for_an_agent_means_the_follow_ups_of_their_conversations(
+    crash, agent, online_case, finance, supervisor
+):
+    services.open_followup(
+        title="退款慢", department=finance, opened_by=supervisor, conversations=[online_case]
+    )
+    mine = selectors.QueueFilters(status="active", mine=True)
+    assert list(selectors.department_queue(None, filters=mine, user=agent)) == [crash]
