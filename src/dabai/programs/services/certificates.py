@@ -13,6 +13,7 @@ import segno
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
 from dabai.accounts.models import User
@@ -39,10 +40,10 @@ def verification_url(code: str) -> str:
 def issue(registration: Registration, *, actor: User) -> Registration:
     """Give an attendee their certificate code (once; issuing again keeps the first code)."""
     if registration.status != RegStatus.ATTENDED:
-        raise CertificateError("only people who attended receive a certificate")
+        raise CertificateError(_("only people who attended receive a certificate"))
     if registration.certificate_code:
         return registration
-    for _ in range(5):
+    for _attempt in range(5):
         try:
             updated = Registration.objects.filter(pk=registration.pk, certificate_code__isnull=True).update(
                 certificate_code=new_code(), certificate_issued_at=timezone.now()
@@ -51,7 +52,7 @@ def issue(registration: Registration, *, actor: User) -> Registration:
         except IntegrityError:  # the same random code twice: draw again
             continue
     else:
-        raise CertificateError("could not draw a unique code")
+        raise CertificateError(_("could not draw a unique code"))
     registration.refresh_from_db()
     if updated:
         record_audit(actor, "programs.certificate_issued", registration)
@@ -90,7 +91,7 @@ def font_path() -> Path:
 def render_pdf(registration: Registration) -> bytes:
     """The certificate as PDF bytes (A4 landscape)."""
     if not registration.certificate_code:
-        raise CertificateError("no certificate has been issued for this registration")
+        raise CertificateError(_("no certificate has been issued for this registration"))
     session = registration.session
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"结业证书 {registration.name}")

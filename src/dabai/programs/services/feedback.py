@@ -5,6 +5,7 @@ time" (shown on its invitation): the loop seed 003 describes (调整新一期培
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
@@ -42,11 +43,9 @@ def send_feedback_survey(session: Session, *, actor: User, send: bool = True) ->
     ``send=False`` only creates the invitations (answers collected on paper, the demo)."""
     from dabai.surveys.services import create_survey, invite, send_invitation
 
-    attendees = list(
-        Registration.objects.filter(session=session, status=RegStatus.ATTENDED).exclude(email="")
-    )
+    attendees = list(Registration.objects.filter(session=session, status=RegStatus.ATTENDED))
     if not attendees:
-        raise FeedbackError("nobody who attended has an email address")
+        raise FeedbackError(_("nobody has attended this session"))
     with transaction.atomic():
         survey = _survey(session, actor, create_survey)
         for registration in attendees:
@@ -56,7 +55,8 @@ def send_feedback_survey(session: Session, *, actor: User, send: bool = True) ->
                 email="" if registration.user else registration.email,
                 name=registration.name,
             )
-            if send and invitation.sent_at is None and not invitation.subject:
+            # Without an email address the link waits on the person's own page (programs:mine).
+            if send and registration.email and invitation.sent_at is None and not invitation.subject:
                 send_invitation(
                     invitation,
                     subject=f"【问卷】{session.programme.name} · {session.title}",

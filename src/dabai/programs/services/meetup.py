@@ -10,6 +10,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
@@ -30,11 +31,11 @@ def _may_take_part(registration: Registration) -> bool:
 def ask(registration: Registration, body: str) -> Question:
     body = " ".join(body.split())
     if not body:
-        raise QuestionError("the question is empty")
+        raise QuestionError(_("the question is empty"))
     if not _may_take_part(registration):
-        raise QuestionError("only confirmed attendees can ask")
+        raise QuestionError(_("only confirmed attendees can ask"))
     if Question.objects.filter(registration=registration).count() >= MAX_QUESTIONS_PER_PERSON:
-        raise QuestionError("you have asked the most questions one person may ask")
+        raise QuestionError(_("you have asked the most questions one person may ask"))
     question = Question.objects.create(
         session_id=registration.session_id, registration=registration, body=body[:500]
     )
@@ -86,7 +87,7 @@ def plan_draw(attendees: list[Registration], seed: int, winners: int) -> list[di
 def prize_draw(session: Session, *, winners: int, actor: User, seed: int | None = None) -> list[dict]:
     """Draw ``winners`` among the checked-in attendees; stored with its seed and shown."""
     if winners < 1:
-        raise ValueError("draw at least one winner")
+        raise ValueError(_("draw at least one winner"))
     seed = secrets.randbelow(10**9) if seed is None else int(seed)
     attendees = list(Registration.objects.filter(session=session, status=RegStatus.ATTENDED))
     plan = plan_draw(attendees, seed, winners)

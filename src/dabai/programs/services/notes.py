@@ -6,6 +6,7 @@ programme's outcome (follow-ups opened and done per department).
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from dabai.accounts.models import Department, User
 from dabai.accounts.services import record_audit
@@ -23,7 +24,7 @@ def add_note(
     """Record one discussion topic; each (department, description) intention opens a follow-up there."""
     topic = topic.strip()
     if not topic:
-        raise ValueError("a discussion note needs a topic")
+        raise ValueError(_("a discussion note needs a topic"))
     with transaction.atomic():
         note = DiscussionNote.objects.create(
             session=session, topic=topic[:200], conclusion=conclusion.strip(), author=author

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
@@ -52,9 +53,9 @@ def create_session(
     offer_hours: int = 48,
 ) -> Session:
     if ends_at <= starts_at:
-        raise SeatError("a session must end after it starts")
+        raise SeatError(_("a session must end after it starts"))
     if capacity < 1:
-        raise SeatError("a session needs at least one seat")
+        raise SeatError(_("a session needs at least one seat"))
     return Session.objects.create(
         programme=programme,
         title=title,
@@ -105,7 +106,7 @@ def _first_timer(session: Session, *, user: User | None = None, person_key: str 
 def register_staff(session: Session, user: User, *, motivation: str = "") -> Registration:
     """A staff member's wish to take part; organisers select later. Registering twice is one registration."""
     if session.status != SessionStatus.OPEN:
-        raise SeatError("registration for this session is closed")
+        raise SeatError(_("registration for this session is closed"))
     existing = Registration.objects.filter(session=session, person_key=f"user:{user.pk}").first()
     if existing is not None:
         if existing.status in {RegStatus.CANCELLED, RegStatus.DECLINED}:
@@ -153,14 +154,14 @@ def register_public(
     confirm exactly M.
     """
     if not consent:
-        raise SeatError("consent to the use of your data is needed to register")
+        raise SeatError(_("consent to the use of your data is needed to register"))
     if not (email.strip() or phone.strip()):
-        raise SeatError("an email address or a mobile number is needed")
+        raise SeatError(_("an email address or a mobile number is needed"))
     key = person_key_for(email, phone)
     with transaction.atomic():
         locked = _locked(session)
         if locked.status != SessionStatus.OPEN or locked.programme.kind != Kind.MEETUP:
-            raise SeatError("registration for this session is closed")
+            raise SeatError(_("registration for this session is closed"))
         existing = Registration.objects.filter(session=locked, person_key=key).first()
         if existing is not None and existing.status not in {RegStatus.CANCELLED, RegStatus.DECLINED}:
             return PublicSignUp(existing, False)
@@ -251,9 +252,9 @@ def accept(registration: Registration, *, notify: bool = True) -> Registration:
         if registration.status == RegStatus.CONFIRMED:
             return registration
         if registration.status == RegStatus.OFFERED and registration.offer_expires_at < timezone.now():
-            raise SeatError("this offer has expired")
+            raise SeatError(_("this offer has expired"))
         if registration.status not in {RegStatus.SELECTED, RegStatus.OFFERED}:
-            raise SeatError("there is no seat on offer for you")
+            raise SeatError(_("there is no seat on offer for you"))
         was_offer = registration.status == RegStatus.OFFERED
         Registration.objects.filter(pk=registration.pk).update(
             status=RegStatus.CONFIRMED, offer_expires_at=None

@@ -12,6 +12,7 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
@@ -75,7 +76,7 @@ def select_participants(
     with transaction.atomic():
         locked = _locked(session)
         if locked.status != SessionStatus.OPEN:
-            raise SeatError("participants have already been selected for this session")
+            raise SeatError(_("participants have already been selected for this session"))
         candidates = list(
             Registration.objects.filter(session=locked, status=RegStatus.REGISTERED).select_related(
                 "department"

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
@@ -49,7 +50,7 @@ def sample_customers(
 ) -> list[Sampled]:
     """A seeded sample of customers matching the criterion (candidates in id order, then ``Random(seed)``)."""
     if criterion not in CRITERIA:
-        raise VisitError(f"unknown criterion {criterion!r}")
+        raise VisitError(_("unknown sample criterion %(criterion)s") % {"criterion": criterion})
     since = timezone.now() - timedelta(days=days)
     customers = Customer.objects.filter(merged_into__isnull=True)
     if criterion == "complaint":
@@ -73,8 +74,8 @@ def sample_customers(
 
 def add_visit_customer(session: Session, customer: Customer, *, reason: str, actor: User) -> VisitCustomer:
     if session.programme.kind != Kind.VISIT:
-        raise VisitError("customers are visited in a customer-visit session")
-    visit, _ = VisitCustomer.objects.get_or_create(
+        raise VisitError(_("customers are visited in a customer-visit session"))
+    visit, _created = VisitCustomer.objects.get_or_create(
         session=session, customer=customer, defaults={"sample_reason": reason[:200]}
     )
     record_audit(actor, "programs.visit_planned", visit)
@@ -83,7 +84,7 @@ def add_visit_customer(session: Session, customer: Customer, *, reason: str, act
 
 def record_consent(visit: VisitCustomer, *, how: str, actor: User) -> VisitCustomer:
     if not how.strip():
-        raise VisitError("say how the customer agreed (phone call, email…)")
+        raise VisitError(_("say how the customer agreed (phone call, email…)"))
     VisitCustomer.objects.filter(pk=visit.pk).update(
         consent_at=timezone.now(), consent_note=how.strip()[:200]
     )
@@ -96,9 +97,9 @@ def record_feedback(visit: VisitCustomer, *, feedback: str, summary: str = "", a
     """What the customer said, into their history as their own words (read by the filter, indexed for VoC)."""
     feedback = feedback.strip()
     if not feedback:
-        raise VisitError("the feedback is empty")
+        raise VisitError(_("the feedback is empty"))
     if visit.consent_at is None:
-        raise VisitError("record the customer's consent before their feedback")
+        raise VisitError(_("record the customer's consent before their feedback"))
     session = visit.session
     with transaction.atomic():
         conversation = None
