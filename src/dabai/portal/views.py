@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -41,11 +42,19 @@ class CodeForm(forms.Form):
 
 
 ORDER_NUMBER = r"^[A-Za-z0-9][A-Za-z0-9-]{3,39}$"
+# Articles that may already answer the request, while it is typed (htmx; see new.html's #portal-suggest).
+SUGGEST = {
+    "hx-get": reverse_lazy("portal:suggest"),
+    "hx-trigger": "input changed delay:400ms",
+    "hx-include": "#id_subject, #id_body",
+    "hx-target": "#portal-suggest",
+    "hx-swap": "innerHTML",
+}
 
 
 class NewRequestForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), required=False)
-    subject = forms.CharField(label=_("Subject"), max_length=200)
+    subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs=SUGGEST))
     order_number = forms.RegexField(
         label=_("Order number (optional)"),
         regex=ORDER_NUMBER,
@@ -54,7 +63,9 @@ class NewRequestForm(forms.Form):
         error_messages={"invalid": _("An order number has 4 to 40 letters, digits or dashes.")},
     )
     body = forms.CharField(
-        label=_("Describe your question"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
+        label=_("Describe your question"),
+        widget=forms.Textarea(attrs={"rows": 5, **SUGGEST}),
+        max_length=5000,
     )
     photo = forms.FileField(
         label=_("Photo (optional)"),
