@@ -234,7 +234,15 @@ def customer_draft(followup: FollowUp) -> str:
         "Hello, about the problem you told us about: our %(department)s has dealt with it: %(note)s "
         "Thank you for your feedback, it helps us do better. If you have any other question, contact us "
         "any time."
-    ) % {"department": followup.department.name, "note": followup.resolution_note}
+    ) % {"department": followup.department.name, "note": _sentence(followup.resolution_note)}
+
+
+def _sentence(text: str) -> str:
+    """The note as a finished sentence, so the draft's next sentence does not run into it."""
+    text = text.strip()
+    if not text or text.endswith(("。", "！", "？", ".", "!", "?", "…")):
+        return text
+    return text + ("。" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else ".")
 
 
 def comment(followup: FollowUp, *, actor: User, body: str) -> FollowUpEvent:

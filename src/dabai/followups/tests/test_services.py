@@ -80,7 +80,7 @@ def test_done_tells_the_agents_of_the_linked_cases_with_a_draft_for_the_customer
     notice = Notice.objects.get(recipient=agent_with_mail, kind=NoticeKind.DONE)
     assert notice.conversation_id == crash.conversations.get().pk
     assert "3.2.1 版本已修复闪退" in notice.text
-    assert "3.2.1 版本已修复闪退" in notice.draft and "产品" in notice.draft
+    assert "3.2.1 版本已修复闪退，请升级。" in notice.draft and "产品" in notice.draft
     assert crash.events.filter(kind=EventKind.NOTIFIED).exists()
     run_queued_tasks()
     (sent,) = [m for m in mail.outbox if "xiaoli@example.cn" in m.to]
