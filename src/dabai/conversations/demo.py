@@ -1,34 +1,17 @@
-"""Conversations for the demo centre: a few snoozed ones (back tomorrow morning, or when the customer writes)
-and one merge of a customer's two active conversations, so the supervisors' page of merges and splits has
-something to undo (no split: the demo's conversations stay the ones the builder made). All through the
-conversation services, deterministic, a handful of queries."""
-
-import random
-from datetime import timedelta
+"""Conversations for the demo centre: one customer's two active conversations merged, so the supervisors' page
+of merges and splits has something to undo (the desk's demo snoozes conversations; no split, so the demo's
+conversations stay the ones the builder made). Through the conversation services, deterministic."""
 
 from django.db.models import Count
-from django.utils import timezone
 
 from dabai.conversations import services
 from dabai.conversations.models import Conversation, ConversationMerge, Status
-
-SNOOZED = 4
 
 
 def seed_demo(world) -> None:
     if ConversationMerge.objects.exists():
         return
-    rng = random.Random(world.seed)
-    supervisor, agent = world.users["banzhang"], world.users["xiaoli"]
-    _merge_one(supervisor)
-    morning = (timezone.localtime(world.now) + timedelta(days=1)).replace(hour=9, minute=0)  # centre time
-    active = list(
-        Conversation.objects.filter(status=Status.OPEN, snoozed_until__isnull=True, merged_into__isnull=True)
-        .order_by("id")
-        .values_list("pk", flat=True)
-    )
-    for pk in rng.sample(active, min(SNOOZED, len(active))):
-        services.snooze(Conversation.objects.get(pk=pk), until=morning, actor=agent)
+    _merge_one(world.users["banzhang"])
 
 
 def _merge_one(actor) -> None:

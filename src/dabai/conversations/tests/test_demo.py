@@ -1,6 +1,5 @@
-"""The demo's conversations part: snoozed conversations for the desk and a merge to undo."""
+"""The demo's conversations part: a merge for the supervisors to undo."""
 
-from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -8,7 +7,7 @@ from django.utils import timezone
 
 from dabai.accounts.models import Role
 from dabai.conversations import services
-from dabai.conversations.demo import SNOOZED, seed_demo
+from dabai.conversations.demo import seed_demo
 from dabai.conversations.models import Conversation, ConversationMerge, ConversationSplit
 from dabai.core.choices import Channel
 from dabai.testing import CustomerFactory, UserFactory
@@ -16,7 +15,7 @@ from dabai.testing import CustomerFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_snoozes_some_and_merges_one_customers_two_conversations():
+def test_the_demo_merges_one_customers_two_conversations():
     users = {"banzhang": UserFactory(role=Role.SUPERVISOR), "xiaoli": UserFactory(role=Role.AGENT)}
     twice = CustomerFactory()
     for channel in (Channel.WECHAT, Channel.PHONE):
@@ -32,6 +31,3 @@ def test_the_demo_snoozes_some_and_merges_one_customers_two_conversations():
     assert ConversationMerge.objects.count() == 1 and not ConversationSplit.objects.exists()
     assert Conversation.objects.count() == 8, "the demo's conversations stay the ones it made"
     assert ConversationMerge.objects.get().surviving.customer == twice
-    snoozed = Conversation.objects.snoozed()
-    assert snoozed.count() == SNOOZED
-    assert all(c.snoozed_until > now + timedelta(hours=1) for c in snoozed)
