@@ -29,7 +29,7 @@ def seed_demo(world) -> None:
     rng = random.Random(f"{world.seed}:quality")
     resolved = list(Conversation.objects.filter(status__in=services.SETTLED).values_list("pk", flat=True))
     services.recompute_outcomes(resolved)
-    asked = [reviews.add_question(text, hint) for text, hint in QUESTIONS]
+    asked = reviews.active_questions() or [reviews.add_question(text, hint) for text, hint in QUESTIONS]
     supervisor, admin = world.users["banzhang"], world.users["admin"]
     end = timezone.localdate(world.now) - timedelta(days=1)
     start = end - timedelta(days=6)

@@ -282,7 +282,11 @@ class Review(models.Model):
         related_name="quality_reviews",
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("Reviewer"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Reviewer"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     item = models.OneToOneField(
         SampleItem, null=True, blank=True, on_delete=models.CASCADE, related_name="review"
