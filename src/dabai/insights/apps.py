@@ -7,4 +7,6 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Voice of the customer")
 
     def ready(self) -> None:
-        from dabai.insights import receivers  # noqa: F401 (signal registration)
+        from dabai.insights import receivers  # signal registration
+
+        receivers.connect_follow_ups()

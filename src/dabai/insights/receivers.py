@@ -1,6 +1,9 @@
 """The portal listens to conversations (never the other way round): new readings, replies and status
 changes refresh the conversation's case after commit."""
 
+from django.apps import apps
+from django.db import transaction
+from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 
 from dabai.conversations.models import Conversation, Insight, Message
@@ -32,3 +35,26 @@ def start_schedules(sender: type, **kwargs: object) -> None:
     """A worker starts the daily discovery and emerging-issue run and the weekly digests (fresh chains)."""
     start_chain("daily")
     start_chain("digest")
+
+
+def follow_ups_linked(
+    sender: type, instance: object, action: str, pk_set: set | None, **kwargs: object
+) -> None:
+    """A follow-up's cases changed (the follow-ups app's relation): their "has follow-up" facet follows."""
+    from dabai.insights.services import mark_follow_ups
+
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if isinstance(instance, Conversation):
+        ids = [instance.pk]
+    else:
+        ids = list(pk_set or []) or list(instance.conversations.values_list("pk", flat=True))
+    if ids:
+        transaction.on_commit(lambda: mark_follow_ups(ids))
+
+
+def connect_follow_ups() -> None:
+    """Listen to the follow-ups' case links when that app is installed (looked up by name, never imported)."""
+    if apps.is_installed("dabai.followups"):
+        through = apps.get_model("followups", "FollowUp").conversations.through
+        m2m_changed.connect(follow_ups_linked, sender=through, dispatch_uid="dabai.insights.follow_ups")

@@ -85,6 +85,26 @@ def _case(conversation: Conversation, messages: list[Message]) -> Case | None:
     )
 
 
+def _with_follow_ups(conversation_ids: list[int]) -> set[int]:
+    """Conversations that a department's follow-up links (through the follow-ups app's relation, when
+    installed; the portal never imports it)."""
+    if not hasattr(Conversation, "followups"):
+        return set()
+    return set(
+        Conversation.objects.filter(pk__in=conversation_ids, followups__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def mark_follow_ups(conversation_ids: Iterable[int]) -> None:
+    """Refresh the cases' "has follow-up" facet after follow-ups were linked or unlinked."""
+    ids = list(conversation_ids)
+    linked = _with_follow_ups(ids)
+    Case.objects.filter(pk__in=ids).update(has_follow_up=False)
+    Case.objects.filter(pk__in=linked).update(has_follow_up=True)
+
+
 def index_cases(conversation_ids: Iterable[int]) -> int:
     """(Re)build the cases of these conversations from their messages and the filter's insights."""
     ids = sorted(set(conversation_ids))
@@ -104,6 +124,9 @@ def index_cases(conversation_ids: Iterable[int]) -> int:
         cases = [
             c for c in (_case(conv, by_conversation[conv.pk]) for conv in conversations) if c is not None
         ]
+        followed_up = _with_follow_ups(chunk)
+        for c in cases:
+            c.has_follow_up = c.pk in followed_up
         with transaction.atomic():
             Case.objects.filter(pk__in=chunk).delete()
             Case.objects.bulk_create(cases)

@@ -126,3 +126,25 @@ def test_a_selected_topic_stays_in_its_facet_however_small(db, supervisor):
         if f.key == "topic"
     )
     assert facet.values[0].value == str(rare.pk) and facet.values[0].selected and facet.values[0].count == 1
+
+
+def test_cases_linked_to_a_follow_up_get_the_has_follow_up_facet(
+    db, supervisor, department_member, client_for, django_capture_on_commit_callbacks
+):
+    from dabai.followups import services as followups
+
+    rows = history([(1, "chat", "App更新后闪退"), (2, "chat", "快递没到")])
+    with django_capture_on_commit_callbacks(execute=True):
+        followups.open_followup(
+            title="App 闪退",
+            department=department_member.department,
+            opened_by=supervisor,
+            conversations=[rows[0]],
+        )
+    assert Case.objects.get(pk=rows[0].pk).has_follow_up and not Case.objects.get(pk=rows[1].pk).has_follow_up
+    page = client_for(supervisor).get(reverse("insights:case", args=[rows[0].pk])).content.decode()
+    assert 'data-testid="open-followup"' in page and f"conversation={rows[0].pk}" in page
+    member_page = (
+        client_for(department_member).get(reverse("insights:case", args=[rows[0].pk])).content.decode()
+    )
+    assert 'data-testid="open-followup"' not in member_page

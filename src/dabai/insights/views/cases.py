@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from dabai.accounts.permissions import may_hear_recordings
+from dabai.accounts.permissions import is_voc_editor, may_hear_recordings
 from dabai.core import csvsafe
 from dabai.insights import selectors, services
 from dabai.insights.views.access import require_voc_reader as _require_voc_reader
@@ -79,6 +79,7 @@ def _case_page(request: HttpRequest, pk: int, *, share_token: str = "") -> HttpR
             "messages_": thread,
             "share_link": share_link,
             "via_share": share_token,
+            "is_editor": is_voc_editor(request.user),
             "section": "cases",
         },
     )

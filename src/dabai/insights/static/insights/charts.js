@@ -1,7 +1,8 @@
 // Voice-of-the-customer charts, drawn by the vendored ECharts under the strict CSP (no inline script).
 // A chart's data comes from a <script type="application/json"> block (data-source) or from the portal's
 // JSON views (data-url, same origin). Every point carries the query string of the cases behind it
-// ("drill"), so a click opens the case library with those facets set.
+// ("drill"), so a click opens the case library with those facets set. Tooltips are drawn in the canvas
+// (richText): the HTML ones carry inline styles, which the CSP refuses.
 (function () {
   "use strict";
   function open(d, query) {
@@ -15,7 +16,7 @@
       var chart = base(el);
       chart.setOption({
         grid: { left: 36, right: 12, top: 12, bottom: 24 },
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", renderMode: "richText" },
         xAxis: { type: "category", data: d.labels },
         yAxis: { type: "value", minInterval: 1 },
         series: [{ type: "bar", name: el.dataset.seriesName || "", data: d.counts }]
@@ -25,7 +26,7 @@
     topics: function (el, d) {
       var chart = base(el);
       chart.setOption({
-        tooltip: { trigger: "item" },
+        tooltip: { trigger: "item", renderMode: "richText" },
         legend: { type: "scroll", top: 0 },
         grid: { left: 36, right: 12, top: 36, bottom: 24 },
         xAxis: { type: "category", data: d.labels },
@@ -41,7 +42,7 @@
       var chart = base(el);
       var colours = { positive: "#2e7d32", neutral: "#9e9e9e", negative: "#c62828" };
       chart.setOption({
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", renderMode: "richText" },
         legend: { top: 0 },
         grid: { left: 36, right: 12, top: 36, bottom: 24 },
         xAxis: { type: "category", data: d.labels },
@@ -56,7 +57,7 @@
     net_sentiment: function (el, d) {
       var chart = base(el);
       chart.setOption({
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", renderMode: "richText" },
         grid: { left: 110, right: 24, top: 12, bottom: 24 },
         xAxis: { type: "value", min: -100, max: 100 },
         yAxis: { type: "category", data: d.labels, inverse: true },
@@ -72,7 +73,7 @@
     escalations: function (el, d) {
       var chart = base(el);
       chart.setOption({
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", renderMode: "richText" },
         grid: { left: 36, right: 12, top: 12, bottom: 24 },
         xAxis: { type: "category", data: d.labels },
         yAxis: { type: "value", axisLabel: { formatter: "{value}%" } },
@@ -84,7 +85,7 @@
     channels: function (el, d) {
       var chart = base(el);
       chart.setOption({
-        tooltip: { trigger: "item" },
+        tooltip: { trigger: "item", renderMode: "richText" },
         legend: { type: "scroll", bottom: 0 },
         series: [{ type: "pie", radius: ["35%", "65%"], data: d.items }]
       });
@@ -94,7 +95,7 @@
     products: function (el, d) {
       var chart = base(el);
       chart.setOption({
-        tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis", renderMode: "richText" },
         grid: { left: 90, right: 24, top: 12, bottom: 24 },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: { type: "category", data: d.labels, inverse: true },
