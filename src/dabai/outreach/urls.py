@@ -5,7 +5,7 @@ from dabai.outreach import views
 app_name = "outreach"
 
 urlpatterns = [
-    path("", views.at_risk, name="at_risk"),
+    path("at-risk/", views.at_risk, name="at_risk"),
     path("customers/<int:pk>/reach-out/", views.reach_out, name="reach_out"),
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/new/", views.campaign_new, name="campaign_new"),
