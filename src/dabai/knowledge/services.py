@@ -333,9 +333,9 @@ def draft_from_conversation(conversation: Conversation, *, actor: User) -> Artic
 
 
 @transaction.atomic
-def record_view(article: Article) -> None:
-    """One more reader (a help-centre page view or a bot answer): a cheap counter, no row per view."""
-    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
+def record_view(article: Article, count: int = 1) -> None:
+    """More readers (a help-centre page view or a bot answer): a cheap counter, no row per view."""
+    Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + count)
 
 
 def record_feedback(article: Article, *, helpful: bool, source: str = "help", comment: str = "") -> Feedback:

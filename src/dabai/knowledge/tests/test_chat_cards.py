@@ -87,3 +87,15 @@ def test_a_bot_answer_counts_as_a_view(help_centre):
     customer_writes("忘记密码怎么办")
     help_centre["reset-password"].refresh_from_db()
     assert help_centre["reset-password"].view_count == 1
+
+
+def test_the_demo_suggests_what_customers_read_most(help_centre):
+    from types import SimpleNamespace
+
+    from dabai.knowledge.demo import seed_demo
+
+    seed_demo(SimpleNamespace(seed=7))
+    assert popular_questions() == [
+        help_centre[slug].title
+        for slug in ("refund-time", "track-delivery", "broadband-down", "reset-password")
+    ]
