@@ -12,7 +12,7 @@ RATING_CHOICES = [(str(n), str(n)) for n in range(1, 6)]
 class SurveyForm(forms.ModelForm):
     class Meta:
         model = Survey
-        fields = ["title", "intro", "anonymous"]
+        fields = ["title", "intro", "anonymous", "auto_remind"]
         widgets = {"intro": forms.Textarea(attrs={"rows": 3})}
 
 

@@ -40,6 +40,11 @@ class Survey(models.Model):
         related_name="owned_surveys",
     )
     is_open = models.BooleanField(_("Open for answers"), default=True)
+    auto_remind = models.BooleanField(
+        _("Remind automatically"),
+        default=False,
+        help_text=_("Who has not answered gets up to two reminders, two days apart."),
+    )
     purpose = models.CharField(
         _("Purpose"), max_length=40, blank=True, db_index=True, help_text=_("e.g. programs.session")
     )
@@ -157,3 +162,14 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}: {self.number if self.number is not None else self.choices or self.text}"
+
+
+class ReminderChain(models.Model):
+    """The live chain of the periodic reminder task (each worker start begins one; older ones retire)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    chain = models.CharField(max_length=32)
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name

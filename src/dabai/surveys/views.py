@@ -36,6 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
             title=form.cleaned_data["title"],
             intro=form.cleaned_data["intro"],
             anonymous=form.cleaned_data["anonymous"],
+            auto_remind=form.cleaned_data["auto_remind"],
             questions=[],
             owner=request.user,
         )

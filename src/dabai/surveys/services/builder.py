@@ -54,6 +54,7 @@ def create_survey(
     purpose: str = "",
     subject_ref: str = "",
     intro: str = "",
+    auto_remind: bool = False,
 ) -> Survey:
     """A survey with its questions in the given order; every question is checked before anything is stored
     (errors are keyed ``questions.<index>.<field>``)."""
@@ -78,6 +79,7 @@ def create_survey(
             anonymous=anonymous,
             purpose=purpose,
             subject_ref=subject_ref,
+            auto_remind=auto_remind,
         )
         Question.objects.bulk_create(
             [Question(survey=survey, order=index, **fields) for index, fields in enumerate(cleaned)]

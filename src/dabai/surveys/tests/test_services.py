@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from dabai.core.choices import Channel
 from dabai.customers.models import ChannelIdentity
-from dabai.surveys import services
+from dabai.surveys import services, tasks
 from dabai.surveys.models import Answer, Invitation, Response, Survey
 from dabai.testing import CustomerFactory, UserFactory, run_queued_tasks
 
@@ -283,3 +283,27 @@ def test_questions_are_reordered_and_frozen_once_answered(survey):
         services.add_question(survey, {"kind": "rating", "text": "太晚了"})
     with pytest.raises(ValidationError):
         services.delete_question(added)
+
+
+def test_the_hourly_run_reminds_only_surveys_that_remind_automatically_and_keeps_its_gap(
+    db, supervisor, mailoutbox, django_capture_on_commit_callbacks
+):
+    auto = services.create_survey(title="自动", questions=QUESTIONS[:1], owner=supervisor, auto_remind=True)
+    manual = services.create_survey(title="手动提醒", questions=QUESTIONS[:1], owner=supervisor)
+    people = [services.invite(auto, email="a1@example.cn"), services.invite(manual, email="m1@example.cn")]
+    with django_capture_on_commit_callbacks(execute=True):
+        for invitation in people:
+            services.send_invitation(invitation, subject="请填写问卷", body="{link}")
+    run_tasks(django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 2
+
+    chain = tasks.start_reminders()
+    run_tasks(django_capture_on_commit_callbacks)
+    assert len(mailoutbox) == 2  # emailed a moment ago: not yet
+    Invitation.objects.update(last_sent_at=timezone.now() - timedelta(days=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.remind_due.call(chain) == {"reminded": 1}
+    run_tasks(django_capture_on_commit_callbacks)
+    assert [m.to for m in mailoutbox[2:]] == [["a1@example.cn"]]
+    tasks.start_reminders()  # a new worker: the old chain retires at its next run
+    assert tasks.remind_due.call(chain) == {"retired": True}
