@@ -20,11 +20,8 @@ def test_a_starting_worker_starts_the_heartbeat_and_the_sla_sweep(monkeypatch):
     assert WorkerHeartbeat.objects.filter(name="default").exists()
     assert SweepChain.objects.filter(name="sla").exists()
     queued = set(DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True))
-    assert queued == {
-        "dabai.core.tasks.heartbeat",
-        "dabai.routing.tasks.sla_sweep",
-        "dabai.webhooks.tasks.webhook_sweep",
-    }
+    # Other apps start their own periodic chains too (each app's tests say which); these are routing's own.
+    assert queued >= {"dabai.core.tasks.heartbeat", "dabai.routing.tasks.sla_sweep"}
 
 
 def test_a_batch_run_starts_no_periodic_chain(monkeypatch):
