@@ -1,16 +1,57 @@
-"""Writing many rows with different values in one statement, where Django's ``bulk_update`` is too slow.
+"""Writing many rows where Django's ``bulk_create`` and ``bulk_update`` are too slow.
 
 ``bulk_update`` builds a ``CASE WHEN`` expression per field and row in Python: for a batch of two hundred
 inbound payloads that costs more than everything else in the batch. ``UPDATE … FROM (VALUES …)`` is
 standard SQL that PostgreSQL and SQLite (3.33+) both run, with the values adapted by the fields themselves.
+
+``bulk_create`` on PostgreSQL sends each column as an array for ``UNNEST``; psycopg escapes every quote of
+every JSON document in such an array with a regular expression, so inserting messages and the filter's
+readings (a kilobyte of JSON each) cost more than reading them. ``insert_rows`` uses ``COPY`` there instead
+(ids drawn from the table's sequence first, so the caller gets them as from ``bulk_create``): about four
+times faster for a thousand readings.
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 
 CHUNK = 500
+M = TypeVar("M", bound=models.Model)
+
+
+def insert_rows(model: type[M], objs: list[M]) -> list[M]:
+    """Insert new model instances and set their primary keys, like ``bulk_create`` (no conflict handling:
+    a unique violation raises ``IntegrityError`` and nothing of the batch is kept)."""
+    if not objs:
+        return objs
+    if connection.vendor != "postgresql":
+        return model.objects.bulk_create(objs)
+    meta = model._meta
+    fields = list(meta.concrete_fields)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, len(objs)],
+        )
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+        rows = [
+            [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields]
+            for obj in objs
+        ]
+        columns = ", ".join(quote(field.column) for field in fields)
+        with (
+            connection.wrap_database_errors,
+            cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
 
 
 def update_rows(

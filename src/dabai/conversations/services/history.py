@@ -17,6 +17,7 @@ from dabai.conversations.models import (
 )
 from dabai.conversations.services.insights import _raise_priorities, _readings, _write_insights
 from dabai.conversations.services.intake import PREVIEW_LENGTH
+from dabai.core.bulk import insert_rows
 from dabai.customers.models import Customer
 from dabai.filter import mask
 
@@ -57,13 +58,14 @@ def record_history(past: list[PastConversation], *, read: bool = True) -> list[C
     priority, as ``read_messages`` does, but quietly.
     """
     with transaction.atomic():
-        conversations = Conversation.objects.bulk_create([_past_conversation(p) for p in past])
-        messages = Message.objects.bulk_create(
+        conversations = insert_rows(Conversation, [_past_conversation(p) for p in past])
+        messages = insert_rows(
+            Message,
             [
                 _past_message(conversation, m)
                 for conversation, p in zip(conversations, past, strict=True)
                 for m in p.messages
-            ]
+            ],
         )
         inbound = [m for m in messages if m.direction == Direction.INBOUND]
         if read and inbound:
@@ -124,8 +126,9 @@ def append_history(additions: dict[Conversation, list[PastMessage]], *, read: bo
     if not additions:
         return []
     with transaction.atomic():
-        messages = Message.objects.bulk_create(
-            [_past_message(conversation, m) for conversation, past in additions.items() for m in past]
+        messages = insert_rows(
+            Message,
+            [_past_message(conversation, m) for conversation, past in additions.items() for m in past],
         )
         changed = [_advance_counters(conversation, past) for conversation, past in additions.items()]
         Conversation.objects.bulk_update(changed, COUNTERS)

@@ -21,6 +21,7 @@ from dabai.conversations.models import (
     Message,
     Priority,
 )
+from dabai.core.bulk import insert_rows
 from dabai.filter.analysis import INTENTS, SENTIMENTS, VOICES
 
 URGENCY_PRIORITY = {
@@ -104,7 +105,7 @@ def _write_insights(readings: list[tuple[Message, dict[str, Any]]]) -> list[Insi
         for correction in corrections.get(message.pk, []):
             _apply_correction(insight, correction)
         insights.append(insight)
-    Insight.objects.bulk_create([i for i in insights if i.pk is None])
+    insert_rows(Insight, [i for i in insights if i.pk is None])
     Insight.objects.bulk_update([i for i in insights if i.message_id in earlier], INSIGHT_FIELDS)
     return insights
 

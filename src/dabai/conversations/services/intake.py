@@ -17,6 +17,7 @@ from dabai.conversations.models import (
     Status,
 )
 from dabai.conversations.services.snooze import woken_by_customer
+from dabai.core.bulk import insert_rows
 from dabai.core.tasking import enqueue_on_commit
 from dabai.customers.models import Customer
 from dabai.customers.services import Handle, resolve_customers
@@ -143,10 +144,10 @@ def _store_inbound(items: list[Inbound]) -> list[signals.Arrival]:
     touched = {id(c): c for c in conversations}
     for key, conversation in touched.items():
         conversation.preview = mask(last_body[key])[:PREVIEW_LENGTH]
-    Conversation.objects.bulk_create(list(opened.values()))
+    insert_rows(Conversation, list(opened.values()))
     Conversation.objects.bulk_update([c for k, c in touched.items() if k not in opened], COUNTED_FIELDS)
-    messages = Message.objects.bulk_create(
-        [_inbound_message(c, item, now) for c, item in zip(conversations, items, strict=True)]
+    messages = insert_rows(
+        Message, [_inbound_message(c, item, now) for c, item in zip(conversations, items, strict=True)]
     )
     if woken:
         woken_by_customer([touched[k] for k in woken], {touched[k].pk: at for k, at in woken.items()})

@@ -2,7 +2,7 @@
 their counters; every other app (the demo, the portal, knowledge, the importer) calls it.
 
 The source tree is read as Python (``ast``), not grepped: a write is found however it is spelt (through a
-queryset chain, a related manager, a model instance, ``bulk_update`` or ``dabai.core.bulk.update_rows``) and
+queryset chain, a related manager, a model instance, ``bulk_update`` or ``dabai.core.bulk``) and
 a comment or a string that mentions one is not. Outside the writer, a conversation's or message's columns are
 written only where another app owns them (``OWNED_ELSEWHERE``): routing assigns, a customer merge moves
 conversations, a channel records a reply's delivery. Migrations, tests and the test factories are not
@@ -129,6 +129,8 @@ class Writes(ast.NodeVisitor):
             self.report(node, f"builds a {created} to store")
         if isinstance(func, ast.Name) and func.id == "update_rows" and node.args and self.model(node.args[0]):
             self.check_fields(node, node.args[1] if len(node.args) > 1 else None, "update_rows")
+        if isinstance(func, ast.Name) and func.id == "insert_rows" and node.args and self.model(node.args[0]):
+            self.report(node, "insert_rows()")
         if not isinstance(func, ast.Attribute):
             return
         receiver = func.value
@@ -207,7 +209,7 @@ def test_the_check_finds_writes_however_they_are_spelt():
     source = """
 from dabai.conversations.models import Conversation, Message as M
 from dabai.conversations import models as cm
-from dabai.core.bulk import update_rows
+from dabai.core.bulk import insert_rows, update_rows
 
 def f(conversation: Conversation, message: "M | None", customer, rows, fields):
     Conversation.objects.create(customer=customer)
@@ -224,8 +226,10 @@ def f(conversation: Conversation, message: "M | None", customer, rows, fields):
     found.save(update_fields=["status"])
     for each in cm.Conversation.objects.all():
         each.save()
+    insert_rows(cm.Message, [])
 """
-    assert [line for line, _ in writes_in(source, "portal")] == [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20]
+    expected = [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 21]
+    assert [line for line, _ in writes_in(source, "portal")] == expected
 
 
 def test_the_check_leaves_reads_and_columns_other_apps_own_alone():
