@@ -227,8 +227,10 @@ def open_conversations(mentions: list[Mention]) -> int:
                 "reposts": m.reposts,
                 "comments": m.comments,
                 "url": m.url,
+                "published_at": m.published_at.isoformat(),
             },
-            sent_at=m.published_at,
+            # The answer clock starts when we found the post: its publication time is in the note.
+            sent_at=None,
             is_public=True,
             subject=_("Public post: %(topics)s") % {"topics": "、".join(m.topics)},
         )
@@ -253,7 +255,7 @@ def reach_note(mention: Mention) -> str:
     return _(
         "Found by social listening (not an @-mention). Author %(name)s (%(verified)s), "
         "%(followers)s followers; %(reposts)s reposts, %(comments)s comments, %(likes)s likes. "
-        "Topics: %(topics)s. Post: %(url)s · Mention: /listening/mentions/%(id)s/"
+        "Topics: %(topics)s. Published %(published)s. Post: %(url)s · Mention: /listening/mentions/%(id)s/"
     ) % {
         "name": mention.author_name or "—",
         "verified": verified,
@@ -262,6 +264,7 @@ def reach_note(mention: Mention) -> str:
         "comments": f"{mention.comments:,}",
         "likes": f"{mention.likes:,}",
         "topics": "、".join(mention.topics),
+        "published": timezone.localtime(mention.published_at).strftime("%Y-%m-%d %H:%M"),
         "url": mention.url or "—",
         "id": mention.pk,
     }
