@@ -139,14 +139,16 @@ def _answer_survey(session: Session, organiser: User, rng: random.Random) -> Non
     feedback.send_feedback_survey(session, actor=organiser, send=False)
     session.refresh_from_db()
     invitations = list(Invitation.objects.filter(survey_id=session.survey_id).order_by("pk"))
-    for invitation in invitations[:-1]:  # one person has not answered yet (a reminder is due)
+    for number, invitation in enumerate(
+        invitations[:-1]
+    ):  # one person has not answered yet (a reminder is due)
         questions = list(invitation.survey.questions.all())
         answers = {
             questions[0].pk: rng.choice([4, 5, 5]),
             questions[1].pk: rng.choice([8, 9, 10]),
             questions[2].pk: rng.choice(questions[2].choices),
         }
-        comment = rng.choice(COMMENTS)
+        comment = COMMENTS[number % len(COMMENTS)]
         if comment:
             answers[questions[3].pk] = comment
         submit_response(invitation, answers)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dabai.accounts.models import Department
 from dabai.programs.models import AgendaKind, Programme, Session
@@ -116,7 +117,7 @@ class DrawForm(SeedForm):
 
 
 class NoteForm(forms.Form):
-    topic = forms.CharField(label=_("Topic"), max_length=200)
+    topic = forms.CharField(label=pgettext_lazy("discussion", "Topic"), max_length=200)
     conclusion = forms.CharField(
         label=_("Conclusion"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )

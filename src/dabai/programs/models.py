@@ -8,6 +8,7 @@ workflows in ``services``.
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dabai.accounts.models import Department
 from dabai.customers.models import Customer
@@ -152,7 +153,7 @@ class Registration(models.Model):
         related_name="programme_registrations",
     )
     person_key = models.CharField(max_length=255, help_text="user:<id>, email:<address> or phone:<number>")
-    name = models.CharField(_("Name"), max_length=100)
+    name = models.CharField(pgettext_lazy("person", "Name"), max_length=100)
     email = models.EmailField(_("Email"), blank=True)
     phone = models.CharField(_("Mobile phone"), max_length=20, blank=True)
     department = models.ForeignKey(
@@ -234,7 +235,7 @@ class DiscussionNote(models.Model):
     """What a session's discussion found: a topic and its conclusion, written by the organiser."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="notes")
-    topic = models.CharField(_("Topic"), max_length=200)
+    topic = models.CharField(pgettext_lazy("discussion", "Topic"), max_length=200)
     conclusion = models.TextField(_("Conclusion"), blank=True)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

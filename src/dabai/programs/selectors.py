@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.conversations.models import Conversation, Direction, Message, Status
@@ -128,6 +129,24 @@ def search_attendees(session: Session, query: str) -> QuerySet[Registration]:
     if len(digits) >= 4:
         condition |= Q(phone__endswith=digits)
     return found.filter(condition)
+
+
+def selection_rows(session: Session) -> list[dict]:
+    """The stored selection with its outcome and reason in the reader's language."""
+    reasons = {
+        "seats_full": _("no seats left"),
+        "first_time": _("first time: goes first"),
+        "lottery": _("lottery"),
+    }
+    rows = []
+    for row in session.selection_log or []:
+        reason = str(row.get("reason", ""))
+        if reason.startswith("quota:"):
+            label = _("department quota of %(n)s reached") % {"n": reason.split(":", 1)[1]}
+        else:
+            label = reasons.get(reason, reason)
+        rows.append({**row, "outcome_label": RegStatus(row["outcome"]).label, "reason_label": label})
+    return rows
 
 
 def questions(session: Session) -> QuerySet[Question]:

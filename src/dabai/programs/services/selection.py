@@ -45,13 +45,13 @@ def plan_selection(session: Session, candidates: list[Registration], seed: int) 
         slug = r.department.slug if r.department else ""
         quota = quotas.get(slug)
         if seats <= 0:
-            outcome, reason = RegStatus.WAITING, "no seats left"
+            outcome, reason = RegStatus.WAITING, "seats_full"
         elif quota is not None and per_department.get(slug, 0) >= quota:
-            outcome, reason = RegStatus.WAITING, f"department quota {quota} reached"
+            outcome, reason = RegStatus.WAITING, f"quota:{quota}"
         else:
             seats -= 1
             per_department[slug] = per_department.get(slug, 0) + 1
-            outcome, reason = RegStatus.SELECTED, "first time" if r.first_timer else "lottery"
+            outcome, reason = RegStatus.SELECTED, "first_time" if r.first_timer else "lottery"
         plan.append(
             Draw(
                 registration_id=r.pk,

@@ -97,6 +97,7 @@ def session(request: HttpRequest, pk: int) -> HttpResponse:
             "session": found,
             "figures": selectors.figures(found),
             "registrations": selectors.registrations(found),
+            "selection_rows": selectors.selection_rows(found),
             "agenda": found.agenda.all(),
             "notes": found.notes.prefetch_related("intentions__department"),
             "previous": previous,
