@@ -66,11 +66,25 @@ def _in(window: tuple[datetime, datetime], prefix: str = "") -> Q:
     return Q(**{f"{prefix}opened_at__gte": window[0], f"{prefix}opened_at__lt": window[1]})
 
 
+def _assignments(filters: CaseFilters, span: list[tuple[datetime, datetime]]) -> QuerySet[CaseTopic]:
+    """The topic assignments a topic chart counts. Chosen topics are the chart's lines; when topics and dates
+    are the only filters the assignments are read straight from their (topic, time) index, without going
+    through the case table (a topic's trend stays fast at a million messages)."""
+    chosen = [int(t) for t in filters.chosen.get("topic", [])]
+    if not filters.q and not filters.flags and set(filters.chosen) <= {"topic"}:
+        qs = CaseTopic.objects.filter(opened_at__gte=span[0][0], opened_at__lt=span[-1][1])
+    else:
+        qs = CaseTopic.objects.filter(case_id__in=_cases(filters, span).values("pk"))
+    if chosen:
+        return qs.filter(topic_id__in=chosen)
+    return qs.filter(topic__is_active=True)
+
+
 def topics(filters: CaseFilters, now: datetime | None = None) -> dict:
-    """Cases per topic per week (the busiest topics), with each topic's unique customers."""
+    """Cases per topic per week (the busiest or the chosen topics), with each topic's unique customers."""
     span = windows(filters, now)
     rows = list(
-        CaseTopic.objects.filter(case_id__in=_cases(filters, span).values("pk"), topic__is_active=True)
+        _assignments(filters, span)
         .values("topic_id", "topic__name")
         .annotate(
             total=Count("case_id"),

@@ -78,6 +78,8 @@ def test_charts_follow_the_filters_and_every_point_drills_down_to_its_cases(
     assert query["topic"] == [str(outage.pk)] and "since" in query and "until" in query
     drilled = client.get(reverse("insights:cases") + "?" + line["drill"][week]).content.decode()
     assert 'data-testid="voc-total">2' in drilled
+    only = _chart(client, "topics", topic=outage.pk)["series"]
+    assert [(s["name"], s["total"]) for s in only] == [("宽带断网", 2)]  # a topic's own trend line
     # the library's filters narrow every chart: only phone
     phone = _chart(client, "channels", channel="phone")
     assert [(i["value"], i["drill"]) for i in phone["items"]] == [(1, "channel=phone")]
