@@ -53,3 +53,59 @@ def test_where_null_holds_in_every_chunk(monkeypatch):
     )
 
     assert [a for a, _ in stored(*conversations)] == [alice.pk, bob.pk, alice.pk, bob.pk, alice.pk]
+
+
+def test_inserted_rows_get_their_ids_and_keep_every_value():
+    """``insert_rows`` (COPY on PostgreSQL) stores what ``bulk_create`` would: JSON, dates, relations, and
+    ids the caller can use at once."""
+    from django.utils import timezone
+
+    from dabai.conversations.models import Direction, Message
+
+    conversation = ConversationFactory()
+    now = timezone.now()
+    analysis = {"reasons": ['"引号"', "\\反斜杠", "{括号}"], "score": 0.5, "none": None}
+    made = bulk.insert_rows(
+        Message,
+        [
+            Message(
+                conversation=conversation,
+                direction=Direction.INBOUND,
+                channel="sms",
+                external_id=f"copy-{n}",
+                body=f"第{n}条\t带制表符\n和换行",
+                raw_payload=analysis,
+                sent_at=now,
+            )
+            for n in range(3)
+        ],
+    )
+    assert all(m.pk for m in made) and len({m.pk for m in made}) == 3
+    stored_messages = Message.objects.filter(pk__in=[m.pk for m in made]).order_by("pk")
+    assert [m.body for m in stored_messages] == [f"第{n}条\t带制表符\n和换行" for n in range(3)]
+    assert all(m.raw_payload == analysis and m.sent_at == now for m in stored_messages)
+    assert ConversationFactory().pk > 0  # the sequence moved past the drawn ids
+
+
+def test_a_duplicate_in_an_insert_is_an_integrity_error_and_nothing_of_the_batch_stays():
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    from dabai.conversations.models import Direction, Message
+
+    conversation = ConversationFactory()
+
+    def message(external_id: str) -> Message:
+        return Message(
+            conversation=conversation,
+            direction=Direction.INBOUND,
+            channel="sms",
+            external_id=external_id,
+            body="你好",
+            sent_at=timezone.now(),
+        )
+
+    bulk.insert_rows(Message, [message("dup")])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_rows(Message, [message("fresh"), message("dup")])
+    assert list(Message.objects.values_list("external_id", flat=True)) == ["dup"]
