@@ -7,6 +7,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.apps import apps
+from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -14,7 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from dabai.accounts.models import AuditEntry
 from dabai.conversations import services
 from dabai.conversations.live import conversation_group
-from dabai.conversations.models import Conversation, Status
+from dabai.conversations.models import Conversation, SnoozeSweep, Status
 from dabai.conversations.tasks import start_snooze_sweep
 from dabai.core.choices import Channel
 from dabai.testing import CustomerFactory, run_queued_tasks
@@ -179,3 +180,11 @@ def test_open_desk_pages_hear_about_the_snooze_after_commit(
     event = async_to_sync(layer.receive)(channel)
     assert event["kind"] == "conversation.snoozed"
     assert event["conversation_id"] == conversation.pk
+
+
+def test_a_starting_worker_starts_the_snooze_sweep(db, monkeypatch):
+    monkeypatch.setattr("dabai.core.management.commands.worker.call_command", lambda *args, **kwargs: None)
+    call_command("worker")
+    assert SnoozeSweep.objects.exists()
+    queued = set(DBTaskResult.objects.filter(status="READY").values_list("task_path", flat=True))
+    assert "dabai.conversations.tasks.snooze_sweep" in queued
