@@ -1,4 +1,5 @@
-"""A meet-up's live parts: questions attendees ask and upvote, and the prize draw (有奖问答).
+"""A meet-up's live parts: questions attendees ask and upvote, and the prize draw (有奖问答). The Q&A pages
+(attendees' and staff's) refresh by htmx polling every few seconds.
 
 The draw, like the selection, is a pure function of the seed and the checked-in attendees (in the order they
 registered): the seed and everyone's number are stored and shown, so it can be re-checked.
@@ -14,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
-from dabai.core.live import send_after_commit
 from dabai.programs.models import Question, QuestionVote, Registration, RegStatus, Session
 
 MAX_QUESTIONS_PER_PERSON = 5
@@ -39,7 +39,6 @@ def ask(registration: Registration, body: str) -> Question:
     question = Question.objects.create(
         session_id=registration.session_id, registration=registration, body=body[:500]
     )
-    _announce(registration.session_id)
     return question
 
 
@@ -53,19 +52,12 @@ def upvote(registration: Registration, question: Question) -> bool:
             Question.objects.filter(pk=question.pk).update(votes=F("votes") + 1)
     except IntegrityError:
         return False
-    _announce(question.session_id)
     return True
 
 
 def mark_answered(question: Question, *, actor: User) -> None:
     Question.objects.filter(pk=question.pk, answered_at__isnull=True).update(answered_at=timezone.now())
     record_audit(actor, "programs.question_answered", question)
-    _announce(question.session_id)
-
-
-def _announce(session_id: int) -> None:
-    """Open Q&A pages re-fetch (the event carries no text); without a channel layer they poll."""
-    send_after_commit([(f"programs-qa-{session_id}", {"type": "qa.changed", "session": session_id})])
 
 
 def plan_draw(attendees: list[Registration], seed: int, winners: int) -> list[dict]:
