@@ -1,10 +1,6 @@
-"""Reads for the agent's workspace: the inbox, the thread with badges and reasons, the mood trend, the draft,
-the customer panel.  Personal data is masked here, so every template gets the safe form unless the agent
-asked.
-
-The inbox pages by LIMIT/OFFSET on an indexed ordering and fetches a fixed number of queries per page whatever
-its size (no per-row queries).
-"""
+"""The conversation pane's reads: the thread with badges and reasons (calls as calls), the mood trend, the
+draft, the customer panel.  Personal data is masked here, so every template gets the safe form unless the
+agent asked."""
 
 from __future__ import annotations
 
@@ -13,17 +9,18 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from dabai.accounts.models import User
-from dabai.accounts.permissions import visible_conversations
 from dabai.conversations.models import Conversation, Direction, Insight, Message, Status
-from dabai.conversations.selectors import InboxFilters, customer_conversations, inbox_queryset
+from dabai.conversations.selectors import customer_conversations
 from dabai.customers.selectors import identities as customer_identities
 from dabai.filter import analyse, mask
+from dabai.followups.models import FollowUp
+from dabai.followups.policy import visible_followups
+from dabai.followups.selectors import open_followups_for_customer
 from dabai.knowledge.selectors import suggestions_for
 from dabai.replies import labels
 from dabai.replies.drafting import Draft, DraftContext, build_draft
@@ -41,23 +38,38 @@ ELDERLY_TAGS = ("老年客户", "elderly")
 KNOWLEDGE_MIN_CONFIDENCE = 0.6  # below this an article is a guess: shown in the panel, not drafted
 
 
-# ----------------------------------------------------------------------------------------------------- inbox
-
-
-def inbox_page(user: User, filters: InboxFilters, page_number: int | str, per_page: int) -> Page:
-    paginator = Paginator(inbox_queryset(user, filters), per_page)
-    return paginator.get_page(page_number)
+# ---------------------------------------------------------------------------------------------------- thread
 
 
 def thread(conversation: Conversation) -> list[Message]:
+    """The conversation's messages, oldest first, with what the pane shows beside each (one query each)."""
     return list(
-        conversation.messages.select_related("author", "insight")
+        conversation.messages.select_related("author", "insight", "call")
         .prefetch_related("attachments")
         .order_by("sent_at", "id")
     )
 
 
-# ---------------------------------------------------------------------------------------------------- thread
+@dataclass(frozen=True)
+class CallTurn:
+    """One turn of a call: who spoke (客户 / 坐席) and what, masked like the rest of the thread."""
+
+    speaker: str  # "customer", "agent" or "" when the call centre did not say
+    label: str
+    pieces: list[Piece]
+
+
+@dataclass(frozen=True)
+class CallView:
+    """A hotline message as a call: its length, direction, whether this agent may hear it, its turns."""
+
+    record_id: int
+    seconds: int
+    direction: str
+    direction_label: str
+    may_hear: bool
+    has_recording: bool
+    turns: list[CallTurn]
 
 
 @dataclass
@@ -68,10 +80,20 @@ class ThreadItem:
     has_personal_data: bool
     revealed: bool
     more_corrections: list[Correctable] = field(default_factory=list)
+    call: CallView | None = None
 
 
-def desk_thread(messages: list[Message], revealed: frozenset[int] = frozenset()) -> list[ThreadItem]:
-    """Every message of a conversation as the desk shows it: masked text, highlighted cues, badges."""
+SPEAKER_LABELS = {
+    "customer": pgettext_lazy("call speaker", "Customer"),
+    "agent": pgettext_lazy("call speaker", "Agent"),
+}
+
+
+def desk_thread(
+    messages: list[Message], revealed: frozenset[int] = frozenset(), *, hear_recordings: bool = False
+) -> list[ThreadItem]:
+    """Every message of a conversation as the desk shows it: masked text, highlighted cues, badges; a call
+    with its transcript turns (the customer's turns keep their highlighted cues)."""
     items = []
     for message in messages:
         insight = getattr(message, "insight", None) if message.direction == Direction.INBOUND else None
@@ -82,8 +104,56 @@ def desk_thread(messages: list[Message], revealed: frozenset[int] = frozenset())
         )
         badges = insight_badges(insight, message_pieces(message, insight)) if insight is not None else []
         more = more_corrections(insight) if insight is not None else []
-        items.append(ThreadItem(message, pieces, badges, personal, reveal, more))
+        record = getattr(message, "call", None)
+        call = _call_view(message, record, pieces, reveal, hear_recordings) if record is not None else None
+        items.append(ThreadItem(message, pieces, badges, personal, reveal, more, call))
     return items
+
+
+def _call_view(message: Message, record: Any, pieces: list[Piece], reveal: bool, hear: bool) -> CallView:
+    """The call's turns. The message body is the customer's turns joined by newlines (the phone adapter's
+    ``transcript_body``), so the body's pieces are cut back into those turns; the agent's turns are masked."""
+    turns: list[CallTurn] = []
+    offset = 0
+    customer_said = "\n".join(t.get("text", "") for t in record.transcript if t.get("speaker") == "customer")
+    follows_body = bool(customer_said) and customer_said == message.body
+    for turn in record.transcript or []:
+        speaker = str(turn.get("speaker") or "")
+        text = str(turn.get("text") or "")
+        label = str(SPEAKER_LABELS.get(speaker, speaker or "—"))
+        if speaker == "customer" and follows_body:
+            turns.append(CallTurn(speaker, label, _pieces_between(pieces, offset, offset + len(text))))
+            offset += len(text) + 1
+        else:
+            turns.append(CallTurn(speaker, label, [Piece(text if reveal else mask(text), 0, len(text))]))
+    outbound = message.direction == Direction.OUTBOUND
+    return CallView(
+        record_id=record.pk,
+        seconds=record.duration_seconds,
+        direction="outbound" if outbound else "inbound",
+        direction_label=_("Outgoing call") if outbound else _("Incoming call"),
+        may_hear=hear and bool(record.recording_url),
+        has_recording=bool(record.recording_url),
+        turns=turns,
+    )
+
+
+def _pieces_between(pieces: list[Piece], start: int, end: int) -> list[Piece]:
+    """The body's pieces within [start, end), cut at the edges (a masked piece is kept whole, never cut)."""
+    out = []
+    for p in pieces:
+        if p.end <= start or p.start >= end:
+            continue
+        if p.personal:  # whole, in the turn it starts in
+            if start <= p.start:
+                out.append(p)
+            continue
+        if p.start >= start and p.end <= end:
+            out.append(p)
+            continue
+        a, b = max(p.start, start), min(p.end, end)
+        out.append(Piece(p.text[a - p.start : b - p.start], a, b, p.why, p.personal))
+    return out
 
 
 # ------------------------------------------------------------------------------------------------ mood trend
@@ -191,19 +261,31 @@ class CustomerPanel:
     customer: Any
     identities: list[tuple[str, str]]
     previous: list[Conversation]
-    follow_ups: list[Conversation]
+    follow_ups: list[Conversation]  # the customer's other open conversations
     tags: list[str]
+    followups: list[FollowUp] = field(default_factory=list)  # what other departments are doing for them
 
 
 def customer_panel(user: User, conversation: Conversation) -> CustomerPanel:
-    """Who the customer is across channels and what happened before: identities masked, history visible."""
+    """Who the customer is across channels and what happened before: identities masked, history visible,
+    and the follow-ups other departments have open for them (those this agent may see)."""
     customer = conversation.customer
     identities = [(shown.channel, shown.value) for shown in customer_identities(customer)]
     others = customer_conversations(user, customer.pk).exclude(pk=conversation.pk)
     follow_ups = list(others.filter(status__in=[Status.OPEN, Status.PENDING])[:10])
     previous = list(others.filter(status__in=[Status.RESOLVED, Status.CLOSED])[:10])
     _attach_final_mood(previous)
-    return CustomerPanel(customer, identities, previous, follow_ups, [t.name for t in customer.tags.all()])
+    tags = [t.name for t in customer.tags.all()]
+    return CustomerPanel(customer, identities, previous, follow_ups, tags, _open_followups(user, customer))
+
+
+def _open_followups(user: User, customer: Any) -> list[FollowUp]:
+    found = open_followups_for_customer(customer)
+    if not found:
+        return []
+    visible = FollowUp.objects.filter(pk__in=[f.pk for f in found])
+    allowed = set(visible_followups(user, visible).values_list("pk", flat=True))
+    return [f for f in found if f.pk in allowed]
 
 
 def _attach_final_mood(conversations: list[Conversation]) -> None:
@@ -219,22 +301,3 @@ def _attach_final_mood(conversations: list[Conversation]) -> None:
     for conversation in conversations:
         conversation.final_mood = final.get(conversation.pk, "")
         conversation.final_mood_label = labels.label(labels.SENTIMENT, conversation.final_mood)
-
-
-# ------------------------------------------------------------------------------------------------ navigation
-
-
-def next_active_conversation(user: User, pk: int) -> Conversation | None:
-    """The active conversation after *pk* in the inbox order (newest activity first), wrapping around."""
-    active = visible_conversations(
-        user, Conversation.objects.filter(status__in=[Status.OPEN, Status.PENDING])
-    ).order_by("-last_message_at", "-id")
-    current = Conversation.objects.filter(pk=pk).values("last_message_at", "id").first()
-    if current is not None:
-        after = active.filter(
-            Q(last_message_at__lt=current["last_message_at"])
-            | Q(last_message_at=current["last_message_at"], id__lt=current["id"])
-        ).first()
-        if after is not None:
-            return after
-    return active.exclude(pk=pk).first()
