@@ -17,6 +17,8 @@ class Scope(models.TextChoices):
     READ_KNOWLEDGE = "read:knowledge", _("Read and search knowledge articles")
     USE_FILTER = "use:filter", _("Analyse text with the filter")
     WRITE_INBOUND = "write:inbound", _("Bring customer messages from a custom channel")
+    READ_FOLLOWUPS = "read:followups", _("Read departments' follow-ups")
+    WRITE_FOLLOWUPS = "write:followups", _("Open follow-ups, change their status and comment")
     READ_PII = "read:pii", _("See personal data unmasked (audited)")
     ADMIN = "admin", _("Everything above but personal data, and webhook subscriptions")
 

@@ -98,7 +98,7 @@ def conversations(token: ApiToken, filters: ConversationFilters) -> QuerySet[Con
         qs = qs.filter(assignee_id=filters.assignee_id)
     if filters.team_id is not None:
         qs = qs.filter(team_id=filters.team_id)
-    return qs
+    return qs.prefetch_related("tags")
 
 
 def conversation_page(
@@ -129,9 +129,15 @@ def conversation_for(token: ApiToken, pk: int) -> Conversation | None:
     return (
         visible_conversations(token.service_user, Conversation.objects.all())
         .select_related("customer", "assignee", "team", "sla")
+        .prefetch_related("tags")
         .filter(pk=pk)
         .first()
     )
+
+
+def tags_of(conversation: Conversation) -> list[str]:
+    """Sorted tag names; lists prefetch them (``conversations``), one query otherwise."""
+    return sorted(t.name for t in conversation.tags.all())
 
 
 def _sla_of(conversation: Conversation) -> ConversationSla | None:
@@ -169,6 +175,7 @@ def conversation_out(conversation: Conversation, *, pii: bool) -> dict[str, Any]
         "closed_at": conversation.closed_at,
         "message_count": conversation.message_count,
         "preview": conversation.preview,
+        "tags": tags_of(conversation),
         "sla": (
             {
                 "next_due_at": sla.next_due_at,

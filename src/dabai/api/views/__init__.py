@@ -13,7 +13,16 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from dabai.api.auth import TokenAuth
 from dabai.api.errors import ApiError, from_validation
 from dabai.api.selectors import InvalidCursor
-from dabai.api.views import conversations, customers, filtering, inbound, knowledge, webhooks
+from dabai.api.views import (
+    conversations,
+    customers,
+    filtering,
+    followups,
+    inbound,
+    knowledge,
+    topics,
+    webhooks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -105,6 +114,8 @@ api.add_router("/v1/", customers.router)
 api.add_router("/v1/", knowledge.router)
 api.add_router("/v1/", filtering.router)
 api.add_router("/v1/", inbound.router)
+api.add_router("/v1/", followups.router)
+api.add_router("/v1/", topics.router)
 api.add_router("/v1/", webhooks.router)
 
 

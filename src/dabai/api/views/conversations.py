@@ -22,6 +22,9 @@ from dabai.api.schemas import (
     MessagePage,
     SlaStateOut,
     StatusIn,
+    TagsIn,
+    TagsOut,
+    TagsSetIn,
     Text,
 )
 from dabai.api.scopes import Scope
@@ -136,6 +139,63 @@ def set_status(request: HttpRequest, conversation_id: PathId, payload: StatusIn)
         )
     conversation = found(selectors.conversation_for(token, conversation_id))
     return selectors.conversation_out(conversation, pii=selectors.sees_personal_data(token))
+
+
+@router.get(
+    "/conversations/{conversation_id}/tags",
+    response=responses({200: TagsOut}),
+    summary="List a conversation's tags",
+)
+def get_tags(request: HttpRequest, conversation_id: PathId):
+    """The conversation's tags, sorted by name. Scope `read:conversations`."""
+    token = need(request, Scope.READ_CONVERSATIONS)
+    conversation = found(selectors.conversation_for(token, conversation_id))
+    return {"tags": selectors.tags_of(conversation)}
+
+
+def _tag(
+    request: HttpRequest, conversation_id: int, add: list[str], remove: list[str] | None
+) -> dict[str, list[str]]:
+    """Through the desk's ``tag`` service (its audit entry, its live event) plus the API's own entry.
+    ``remove=None``: every tag not in ``add`` comes off (the PUT's whole set)."""
+    token = need(request, Scope.WRITE_CONVERSATIONS)
+    conversation = found(selectors.conversation_for(token, conversation_id))
+    with transaction.atomic():
+        before = selectors.tags_of(conversation)
+        if remove is None:
+            remove = [name for name in before if name not in set(add)]  # names come trimmed (``TagName``)
+        after = conversation_services.tag(conversation, add=add, remove=remove, actor=token.service_user)
+        if after != before:
+            services.record_write(
+                token,
+                "conversation.tags",
+                conversation,
+                {"added": sorted(set(after) - set(before)), "removed": sorted(set(before) - set(after))},
+                request=request,
+            )
+    return {"tags": after}
+
+
+@router.put(
+    "/conversations/{conversation_id}/tags",
+    response=responses({200: TagsOut}),
+    summary="Replace a conversation's tags",
+)
+def put_tags(request: HttpRequest, conversation_id: PathId, payload: TagsSetIn):
+    """Give the conversation exactly these tags (new names are created; an empty list takes all off).
+    Audited under the token's name when anything changed. Scope `write:conversations`."""
+    return _tag(request, conversation_id, payload.tags, None)
+
+
+@router.post(
+    "/conversations/{conversation_id}/tags",
+    response=responses({200: TagsOut}),
+    summary="Add or remove tags",
+)
+def change_tags(request: HttpRequest, conversation_id: PathId, payload: TagsIn):
+    """Put some tags on and take others off, leaving the rest as they are (a name in both lists stays on).
+    Audited under the token's name when anything changed. Scope `write:conversations`."""
+    return _tag(request, conversation_id, payload.add, payload.remove)
 
 
 @router.get(
