@@ -173,7 +173,10 @@ def demo_loaded() -> bool:
 class DemoBuilder:
     """Builds the demo in a few bulk inserts so it loads in seconds on SQLite."""
 
-    def __init__(self, customers: int = 200, conversations: int = 1000, seed: int = SEED) -> None:
+    def __init__(
+        self, customers: int = 200, conversations: int = 1000, seed: int = SEED, *, app_parts: bool = True
+    ) -> None:
+        self.app_parts = app_parts  # each app's own demo part (programmes, follow-ups, VoC history, …)
         self.rng = random.Random(seed)
         self.n_customers = customers
         self.n_conversations = conversations
@@ -189,7 +192,7 @@ class DemoBuilder:
             load_help_centre()
             rebuild_case_index()  # the voice-of-the-customer portal's masked, searchable cases
             world = DemoWorld(now=self.now, seed=SEED, users=staff, teams=teams, customers=customers)
-            for seed_demo in app_demos():
+            for seed_demo in app_demos() if self.app_parts else []:
                 seed_demo(world)
 
     def _teams(self) -> dict[str, Team]:
