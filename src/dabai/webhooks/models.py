@@ -22,6 +22,8 @@ class EventType(models.TextChoices):
     SLA_WARNING = "sla.warning", _("SLA deadline near")
     SLA_BREACH = "sla.breach", _("SLA deadline passed")
     COMPLAINT_OPENED = "complaint.opened", _("Complaint case opened")
+    FOLLOWUP_CHANGED = "followup.changed", _("Follow-up opened, moved along or commented on")
+    SURVEY_ANSWERED = "survey.answered", _("Survey answered")
 
 
 class WebhookPolicy(models.Model):

@@ -5,14 +5,19 @@ A webhook bug must never roll back what it announces: each receiver runs in a sa
 raising (the change stands; the event is lost, and the log says so).
 """
 
+from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from dabai.conversations import signals as conversation_signals
 from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Insight, Message
 from dabai.core.signals import contained as contained_receiver
 from dabai.core.signals import worker_started
+from dabai.followups.models import EventKind as FollowUpEventKind
+from dabai.followups.models import FollowUpEvent
 from dabai.routing import signals as routing_signals
 from dabai.routing.models import ComplaintCase, SlaClock
+from dabai.surveys.models import Answer, Invitation
 from dabai.webhooks.models import EventType
 from dabai.webhooks.services import Announcement, emit
 from dabai.webhooks.tasks import start_sweep
@@ -158,6 +163,75 @@ def complaint_opened(sender, cases, **kwargs) -> None:
             for case in cases
         ]
     )
+
+
+# Follow-ups and surveys announce nothing of their own: their changes are heard on Django's ``post_save``
+# of the row each service writes last: a follow-up's log line (every change is logged, in the change's
+# transaction) and the invitation's ``answered_at`` (stamped after the response and its answers, in the
+# same transaction).
+
+FOLLOWUP_CHANGES = {
+    FollowUpEventKind.OPENED: "opened",
+    FollowUpEventKind.STATUS: "status_changed",
+    FollowUpEventKind.COMMENT: "commented",
+    FollowUpEventKind.REPLY: "commented",
+}
+
+
+@receiver(post_save, sender=FollowUpEvent, dispatch_uid="webhooks.followup")
+@contained
+def followup_changed(sender, instance: FollowUpEvent, created: bool, **kwargs) -> None:
+    """No follow-up text in the payload (departments' texts are for the API, where scopes apply)."""
+    change = FOLLOWUP_CHANGES.get(instance.kind)
+    if not created or change is None:
+        return
+    followup = instance.followup
+    data = {
+        "followup_id": followup.pk,
+        "change": change,
+        "event_id": instance.pk,
+        "status": followup.status,
+        "department_id": followup.department_id,
+        "linked_conversation_ids": sorted(followup.conversations.values_list("pk", flat=True)),
+    }
+    if change == "status_changed":
+        data.update({"from": instance.from_status, "to": instance.to_status})
+    if change == "commented":
+        data["by_department"] = instance.kind == FollowUpEventKind.REPLY
+    emit([Announcement(EventType.FOLLOWUP_CHANGED, data)])
+
+
+@receiver(post_save, sender=Invitation, dispatch_uid="webhooks.survey")
+@contained
+def survey_answered(sender, instance: Invitation, created: bool, update_fields=None, **kwargs) -> None:
+    """Scores only (ratings, NPS, choices), never free text. An anonymous survey's event names no invitation,
+    customer or response: only the survey and the day, as the survey itself keeps."""
+    if created or instance.answered_at is None or set(update_fields or ()) != {"answered_at"}:
+        return
+    survey = instance.survey
+    data = {
+        "survey_id": survey.pk,
+        "anonymous": survey.anonymous,
+        "answered_on": str(timezone.localdate(instance.answered_at)),
+    }
+    if not survey.anonymous:
+        response = getattr(instance, "response", None)
+        answers = list(
+            Answer.objects.filter(response=response)
+            .order_by("question_id")
+            .values("question_id", "number", "choices")
+            if response is not None
+            else []
+        )
+        data.update(
+            {
+                "invitation_id": instance.pk,
+                "customer_id": instance.customer_id,
+                "response_id": response.pk if response is not None else None,
+                "answers": answers,
+            }
+        )
+    emit([Announcement(EventType.SURVEY_ANSWERED, data)])
 
 
 @receiver(worker_started, dispatch_uid="webhooks.sweep")
