@@ -27,8 +27,8 @@ from dabai.api.views import (
 logger = logging.getLogger(__name__)
 
 DESCRIPTION = """
-The dabai REST API: conversations, messages, customers, the filter's insights, knowledge, SLA state, and
-messages from channels of your own.
+The dabai REST API: conversations (with their tags), messages, customers, the filter's insights, knowledge,
+SLA state, departments' follow-ups, the voice-of-the-customer topics, and messages from channels of your own.
 
 **Tokens.** An administrator creates a token in *Admin → API tokens*, choosing its scopes (and optionally an
 expiry and teams); the token is shown once. Send it as `Authorization: Bearer dabai_…`. Each token has a rate
