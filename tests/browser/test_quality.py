@@ -18,9 +18,8 @@ def test_resolution_survey_answer_reaches_the_supervisors_outcome_report(
     login(page, "banzhang", "dabai-supervisor")
     page.goto(f"{live_server_url}/inbox/?status=open&channel=email")
     page.locator("[data-testid=inbox-list] tbody tr[data-conversation] a").first.click()
-    page.locator("select[name=status]").first.select_option("resolved")
-    page.get_by_test_id("set-status").click()
-    page.wait_for_load_state("networkidle")
+    page.get_by_test_id("resolve").click()  # the desk's action at the top of the thread
+    expect(page.get_by_test_id("conversation-status")).to_have_text("已解决")
 
     link = None
     for _ in range(40):  # the worker sends the survey through the channel's reply path
