@@ -1,6 +1,7 @@
 """The agent's workspace in a real browser, at a desk (1440×900) and on a phone (390×844): the list stays in
 place while conversations open beside it, j / k, views with counts, bulk assignment, send-and-resolve, and a
-snoozed conversation that comes back on its own."""
+snoozed conversation that comes back on its own; a 【blank】 left unfilled and a name in a public post are
+refused."""
 
 import re
 from datetime import datetime, timedelta
@@ -137,3 +138,49 @@ def test_the_workspace_on_a_phone(live_server_url, new_context, login, screensho
     open_from_list(page, ids[1])
     assert page.evaluate("window.__sameList === document.getElementById('list-pane')")
     screenshot(page, "phone-second-conversation")
+
+
+def test_a_reply_with_an_unfilled_blank_is_refused_and_nothing_is_sent(
+    live_server_url, new_context, login, screenshot
+):
+    """A canned reply whose 【blank】 was never filled cannot embarrass anyone: refused next to Send, nothing
+    stored, the status left as it was."""
+    page = new_context(viewport=DESK).new_page()
+    login(page, "xiaoli", "dabai-agent")
+    page.goto(f"{live_server_url}/inbox/?status=active")
+    open_from_list(page, row_ids(page, 1)[0])
+    status = page.get_by_test_id("conversation-status").inner_text()
+    page.get_by_test_id("reply-body").fill("您好，您的订单【订单号】已发货，预计【日期】送达。")
+    page.get_by_test_id("send-resolve").click()
+    expect(page.get_by_test_id("send-error")).to_contain_text("订单号")
+    expect(page.get_by_test_id("thread")).not_to_contain_text("预计【日期】送达")
+    expect(page.get_by_test_id("conversation-status")).to_have_text(status)
+    screenshot(page, "blank-refused")
+
+
+def test_a_public_weibo_reply_never_carries_the_customers_name(
+    live_server_url, new_context, login, screenshot
+):
+    """On a public Weibo post a canned reply fills in no name, and a name typed by hand is refused."""
+    page = new_context(viewport=DESK).new_page()
+    login(page, "xiaozhou", "dabai-agent")
+    page.goto(f"{live_server_url}/inbox/?channel=weibo&status=active")
+    public = page.locator("#inbox-list tr[data-conversation]:has([data-testid=public])").first
+    open_from_list(page, public.get_attribute("data-conversation"))
+    expect(page.get_by_test_id("public-warning")).to_contain_text("公开回复")
+    name = page.get_by_test_id("customer-panel").locator("p a").first.inner_text().strip()
+
+    box = page.get_by_test_id("reply-body")
+    box.click()
+    box.press_sequentially("/物流")
+    expect(page.get_by_test_id("macro-picker")).to_be_visible()
+    box.press("Enter")
+    expect(box).to_have_value(re.compile(r"^您好，关于订单"))
+    assert name not in box.input_value()
+    screenshot(page, "public-canned-reply")
+
+    box.fill(f"{name}您好，已经为您加急处理。")
+    page.get_by_test_id("send").click()
+    expect(page.get_by_test_id("send-error")).to_be_visible()
+    expect(page.get_by_test_id("thread")).not_to_contain_text("已经为您加急处理")
+    screenshot(page, "public-name-refused")
