@@ -132,7 +132,7 @@ def test_department_case_views_are_audited(world, department_member, client_for)
 
 def test_customer_sees_only_their_own_conversations(world, customer_user, client_for):
     client = client_for(customer_user)
-    listed = {c.pk for c in client.get(reverse("portal:home")).context["conversations"]}
+    listed = {r.conversation.pk for r in client.get(reverse("portal:home")).context["requests"]}
     assert listed == {world["hotline"].pk}
     assert get(client, "portal:conversation", world["hotline"].pk) == 200
     assert get(client, "portal:conversation", world["online"].pk) == 404
