@@ -50,6 +50,7 @@ ORGANISER_SESSION_PAGES = [
     "staff_questions",
     "staff_questions_list",
     "answered",
+    "question_draft",
     "sample",
 ]
 # The observation view is the participant's own (a department member's registration here); the agent's

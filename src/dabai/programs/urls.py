@@ -47,6 +47,7 @@ urlpatterns = [
         name="staff_questions_list",
     ),
     path("organise/sessions/<int:pk>/answered/", organise.answered, name="answered"),
+    path("organise/sessions/<int:pk>/questions/draft/", organise.question_draft, name="question_draft"),
     path("organise/sessions/<int:pk>/sample/", organise.sample, name="sample"),
     path("organise/visits/<int:pk>/consent/", organise.visit_consent, name="visit_consent"),
     path("organise/visits/<int:pk>/feedback/", organise.visit_feedback, name="visit_feedback"),

@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
+from dabai.filter import mask
+from dabai.knowledge.models import Article, ArticleStatus
+from dabai.knowledge.services import save_article
 from dabai.programs.models import Question, QuestionVote, Registration, RegStatus, Session
 
 MAX_QUESTIONS_PER_PERSON = 5
@@ -58,6 +61,31 @@ def upvote(registration: Registration, question: Question) -> bool:
 def mark_answered(question: Question, *, actor: User) -> None:
     Question.objects.filter(pk=question.pk, answered_at__isnull=True).update(answered_at=timezone.now())
     record_audit(actor, "programs.question_answered", question)
+
+
+class EmptyAnswer(ValueError):
+    """A help-centre draft needs the answer that was given in the room."""
+
+
+def draft_article_from_question(question: Question, *, answer: str, actor: User) -> Article:
+    """A meet-up question and the answer given in the room become a help-centre draft (never published here:
+    an editor reviews it in the knowledge base). The asker's words are masked, since attendees may have
+    typed a phone number or an order into their question; the question counts as answered."""
+    answer = answer.strip()
+    if not answer:
+        raise EmptyAnswer(_("Write the answer the customers heard before saving it as a draft."))
+    programme = question.session.programme
+    article = save_article(
+        actor=actor,
+        title=mask(question.body)[:200],
+        body=answer,
+        summary=(_("From the customer meet-up “%(name)s”") % {"name": programme.name})[:300],
+        status=ArticleStatus.DRAFT,
+        tags=[_("Customer meet-up")],
+    )
+    mark_answered(question, actor=actor)
+    record_audit(actor, "programs.question_drafted", question, {"article": article.pk})
+    return article
 
 
 def plan_draw(attendees: list[Registration], seed: int, winners: int) -> list[dict]:

@@ -109,6 +109,29 @@ def test_attendees_ask_and_upvote_once_and_staff_mark_answered(
     assert question.answered_at is not None
 
 
+def test_a_question_and_its_answer_become_a_masked_help_centre_draft(
+    client, meetup, attendees, client_for, supervisor
+):
+    from dabai.knowledge.models import Article, ArticleStatus
+
+    han, _zhang = attendees
+    asked = "我电话13912345678，退款多久到账？"
+    client.post(reverse("programs:questions", args=[han.token]), {"body": asked})
+    question = Question.objects.get()
+    staff = client_for(supervisor)
+    url = reverse("programs:question_draft", args=[meetup.pk])
+    staff.post(url, {"question": question.pk, "answer": "  "})
+    assert not Article.objects.exists(), "no draft without the answer"
+    staff.post(url, {"question": question.pk, "answer": "原路退回，一般1到3个工作日到账。"})
+    article = Article.objects.get()
+    assert article.status == ArticleStatus.DRAFT
+    assert "13912345678" not in article.title and "退款多久到账" in article.title
+    assert article.body == "原路退回，一般1到3个工作日到账。"
+    question.refresh_from_db()
+    assert question.answered_at is not None
+    assert client.get(f"/help/a/{article.slug}/").status_code == 404, "a draft is not public"
+
+
 def test_only_confirmed_attendees_may_ask(meetup, supervisor):
     for i in range(2):
         seats.register_public(meetup, name=f"客户{i}", email=f"c{i}@example.cn", consent=True)

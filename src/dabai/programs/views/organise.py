@@ -387,6 +387,25 @@ def answered(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def question_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save an answered question with its answer as a help-centre draft for the editors."""
+    found = organised_session(request.user, pk)
+    question = Question.objects.filter(session=found, pk=_int(request.POST.get("question"))).first()
+    if question is None:
+        raise Http404
+    try:
+        article = meetup.draft_article_from_question(
+            question, answer=request.POST.get("answer", ""), actor=request.user
+        )
+    except meetup.EmptyAnswer as empty:
+        messages.error(request, str(empty))
+    else:
+        messages.success(request, _("Saved as help-centre draft “%(title)s”.") % {"title": article.title})
+    return redirect("programs:staff_questions", pk)
+
+
+@login_required
+@require_POST
 def sample(request: HttpRequest, pk: int) -> HttpResponse:
     """Customer visits: draw customers by the stated sample and add them to the visit."""
     found = organised_session(request.user, pk)
