@@ -17,7 +17,8 @@ def test_a_desk_correction_trains_a_candidate_that_is_activated_only_if_no_worse
     agent = new_context().new_page()
     login(agent, "xiaoli", "dabai-agent")
     agent.goto(f"{live_server_url}/inbox/?channel=phone")
-    agent.locator("[data-testid=inbox-list] tbody tr[data-conversation] a").first.click()
+    # a conversation the customer spoke in (its row has a mood dot): outreach calls have no customer words yet
+    agent.locator("[data-testid=inbox-list] tbody tr[data-conversation]:has(.glance .dot) a").first.click()
     expect(agent).to_have_url(re.compile(r"/inbox/\d+/$"))
 
     menu = agent.locator(".msg.inbound [data-testid=correct-sentiment]").first

@@ -7,9 +7,11 @@ import io
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
+DRILLED = re.compile(r"/voc/cases/\?.*topic=\d+.*since=.*until=")
 
 
 def test_department_member_searches_filters_opens_shares_and_exports(
@@ -82,19 +84,26 @@ def test_department_member_charts_drills_down_and_follows_a_topic(
     for name in ("sentiment", "net_sentiment", "escalations", "channels", "products"):
         expect(page.locator(f"[data-chart={name}][data-ready='1'] canvas")).to_be_visible()
     screenshot(page, "voc-dashboards")
-    # the busiest topic's point in its busiest week, clicked where ECharts drew it
-    x, y = page.evaluate(
-        """(el) => {
-          const chart = echarts.getInstanceByDom(el);
-          const series = chart.getOption().series[0];
-          const week = series.data.indexOf(Math.max(...series.data));
-          return chart.convertToPixel({seriesIndex: 0}, [week, series.data[week]]);
-        }""",
-        chart.element_handle(),
-    )
-    box = chart.bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    expect(page).to_have_url(re.compile(r"/voc/cases/\?.*topic=\d+.*since=.*until="))
+    # the busiest topic's point in its busiest week, clicked where ECharts drew it (again while the chart
+    # is still animating into place on a busy machine)
+    for _ in range(10):
+        x, y = page.evaluate(
+            """(el) => {
+              const chart = echarts.getInstanceByDom(el);
+              const series = chart.getOption().series[0];
+              const week = series.data.indexOf(Math.max(...series.data));
+              return chart.convertToPixel({seriesIndex: 0}, [week, series.data[week]]);
+            }""",
+            chart.element_handle(),
+        )
+        box = chart.bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        try:
+            page.wait_for_url(DRILLED, timeout=1500)
+            break
+        except PlaywrightTimeout:
+            continue
+    expect(page).to_have_url(DRILLED)
     drilled = int(re.sub(r"\D", "", page.get_by_test_id("voc-total").inner_text()))
     assert drilled > 0
     topic_facet = page.get_by_test_id("voc-facets").locator("[data-facet=topic] a.facet.selected")
