@@ -1,5 +1,7 @@
 """The demo centre loads the same realistic data every time, with working logins for every role."""
 
+import re
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -45,7 +47,12 @@ def whole_demo() -> dict:
         for model in apps.get_models()
         if model.__module__.startswith("dabai.")
     }
-    bodies = sorted(Message.objects.values_list("channel", "direction", "body"))
+    # Numbers are left out: ids inside links differ between loads on PostgreSQL (flush leaves the sequences
+    # where they were) and times in the text follow the clock, as the demo's timestamps do.
+    bodies = sorted(
+        (channel, direction, re.sub(r"\d+", "#", body))
+        for channel, direction, body in Message.objects.values_list("channel", "direction", "body")
+    )
     return {"counts": counts, "bodies": bodies}
 
 
