@@ -153,11 +153,6 @@ class Row:
         return self.handle.channel
 
 
-def import_chunk(job_id: int, size: int | None = None) -> bool:
-    """Import one chunk from the resume point; returns True while rows remain."""
-    return import_chunks(job_id, size=size, max_chunks=1)
-
-
 def import_chunks(
     job_id: int,
     *,
@@ -184,7 +179,7 @@ def import_chunks(
         out_of_time = budget_seconds is not None and time.monotonic() - started >= budget_seconds
         if (max_chunks is not None and done >= max_chunks) or out_of_time:
             return True
-    return True  # pragma: no cover (the loop returns)
+    raise AssertionError("unreachable: itertools.count never ends")  # pragma: no cover
 
 
 def _import(job: ImportJob, chunk: list[tuple[int, tuple[int, dict[str, Any] | str]]], *, last: bool) -> None:
