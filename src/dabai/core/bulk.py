@@ -60,11 +60,12 @@ def update_rows(
     rows: Sequence[Sequence[Any]],
     *,
     where_null: Sequence[str] = (),
-) -> None:
+) -> list[Any]:
     """Set ``fields`` row by row; each row is ``(pk, value, value, …)`` in the order of ``fields``.
 
     ``where_null`` names fields that must still be NULL for a row to change (a guard against a concurrent
-    writer: e.g. ``("assignee",)`` leaves a conversation alone that an agent picked meanwhile).
+    writer: e.g. ``("assignee",)`` leaves a conversation alone that an agent picked meanwhile). Returns the
+    primary keys of the rows that did change (``RETURNING``), so callers announce only what they wrote.
     """
     meta = model._meta
     columns = [meta.pk, *(meta.get_field(name) for name in fields)]
@@ -75,11 +76,13 @@ def update_rows(
         f"{quote(column.column)} = v.column{index + 2}" for index, column in enumerate(columns[1:])
     )
     conditions = "".join(f" AND {table}.{quote(meta.get_field(name).column)} IS NULL" for name in where_null)
+    changed: list[Any] = []
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
         sql = (
             f"UPDATE {table} SET {assignments} FROM (VALUES {', '.join([placeholder] * len(part))}) AS v "
-            f"WHERE {table}.{quote(meta.pk.column)} = v.column1{conditions}"
+            f"WHERE {table}.{quote(meta.pk.column)} = v.column1{conditions} "
+            f"RETURNING {table}.{quote(meta.pk.column)}"
         )
         params = [
             column.get_db_prep_save(value, connection)
@@ -88,6 +91,8 @@ def update_rows(
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+            changed.extend(row[0] for row in cursor.fetchall())
+    return changed
 
 
 def _placeholder(field: models.Field) -> str:

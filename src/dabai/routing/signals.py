@@ -10,3 +10,6 @@ sla_warned = Signal()
 sla_breached = Signal()
 # sender=ComplaintCase, cases=list[ComplaintCase] (just created).
 complaint_opened = Signal()
+# sender=Conversation, assignments=list[tuple[int, int, int | None]]: (conversation id, agent id, team id) for
+# each conversation routing assigned (only those still unassigned when it wrote: an agent's pick stands).
+auto_assigned = Signal()

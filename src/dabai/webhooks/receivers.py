@@ -102,10 +102,25 @@ def assigned(sender, conversation, assignee_id, team_id, **kwargs) -> None:
         [
             Announcement(
                 EventType.CONVERSATION_ASSIGNED,
-                {"assignee_id": assignee_id, "team_id": team_id},
+                {"assignee_id": assignee_id, "team_id": team_id, "by": "person"},
                 conversation.pk,
             )
         ]
+    )
+
+
+@receiver(routing_signals.auto_assigned, sender=Conversation, dispatch_uid="webhooks.auto_assigned")
+@contained
+def auto_assigned(sender, assignments, **kwargs) -> None:
+    """Routing assigns set-wise (no per-conversation signal); its batch announces the same event a person's
+    assignment does, so an integrator sees every assignment whoever made it."""
+    emit(
+        Announcement(
+            EventType.CONVERSATION_ASSIGNED,
+            {"assignee_id": assignee_id, "team_id": team_id, "by": "routing"},
+            conversation_id,
+        )
+        for conversation_id, assignee_id, team_id in assignments
     )
 
 

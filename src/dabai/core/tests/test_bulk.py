@@ -33,7 +33,7 @@ def test_where_null_leaves_rows_alone_whose_field_was_set_meanwhile():
     team, theirs = TeamFactory(), TeamFactory()
     queued, picked = ConversationFactory(), ConversationFactory(assignee=bob, team=theirs)
 
-    update_rows(
+    changed = update_rows(
         Conversation,
         ["assignee", "team"],
         [(queued.pk, alice.pk, team.pk), (picked.pk, alice.pk, team.pk)],
@@ -41,6 +41,7 @@ def test_where_null_leaves_rows_alone_whose_field_was_set_meanwhile():
     )
 
     assert stored(queued, picked) == [(alice.pk, team.pk), (bob.pk, theirs.pk)]
+    assert changed == [queued.pk], "only the row that changed is reported, so only it is announced"
 
 
 def test_where_null_holds_in_every_chunk(monkeypatch):
@@ -48,11 +49,12 @@ def test_where_null_holds_in_every_chunk(monkeypatch):
     alice, bob = UserFactory(), UserFactory()
     conversations = [ConversationFactory(assignee=bob if i % 2 else None) for i in range(5)]
 
-    update_rows(
+    changed = update_rows(
         Conversation, ["assignee"], [(c.pk, alice.pk) for c in conversations], where_null=["assignee"]
     )
 
     assert [a for a, _ in stored(*conversations)] == [alice.pk, bob.pk, alice.pk, bob.pk, alice.pk]
+    assert sorted(changed) == [conversations[i].pk for i in (0, 2, 4)]
 
 
 def test_inserted_rows_get_their_ids_and_keep_every_value():

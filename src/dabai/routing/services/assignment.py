@@ -27,6 +27,7 @@ from dabai.accounts.services import record_audit
 from dabai.conversations.live import publish_conversation_event
 from dabai.conversations.models import Conversation, Insight, Status
 from dabai.core.bulk import update_rows
+from dabai.routing import signals as routing_signals
 from dabai.routing.assignment import Decision, Need, Router, Seat
 from dabai.routing.models import AgentRouting, AgentState, RoutingDecision, RoutingRule, TierPolicy
 from dabai.routing.services._common import ACTIVE, CHUNK
@@ -100,15 +101,15 @@ def _apply(decisions: list[tuple[int, int | None, Decision]], at: datetime, reco
     per chunk, only where the conversation is still unassigned: an agent who picked it meanwhile keeps it.
     """
     assigned = [(cid, team_id, d) for cid, team_id, d in decisions if d.seat is not None]
-    update_rows(
-        Conversation,
-        ["assignee", "team"],
-        [
-            (cid, d.seat.user_id, team_id if team_id is not None else min(d.seat.team_ids, default=None))
-            for cid, team_id, d in assigned
-        ],
-        where_null=["assignee"],
-    )
+    rows = [
+        (cid, d.seat.user_id, team_id if team_id is not None else min(d.seat.team_ids, default=None))
+        for cid, team_id, d in assigned
+    ]
+    written = set(update_rows(Conversation, ["assignee", "team"], rows, where_null=["assignee"]))
+    if written:
+        routing_signals.auto_assigned.send(
+            sender=Conversation, assignments=[row for row in rows if row[0] in written]
+        )
     _stamp_last_assigned({d.seat.user_id: d.seat.last_assigned_at or at for _, _, d in assigned})
     RoutingDecision.objects.bulk_create(
         [
