@@ -59,6 +59,12 @@ class Customer(models.Model):
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_customers"
     )
+    is_probe = models.BooleanField(
+        _("Channel probe"),
+        default=False,
+        db_index=True,
+        help_text=_("A synthetic customer the channel probes write as: left out of every report."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

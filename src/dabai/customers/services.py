@@ -163,3 +163,9 @@ def reveal_identities(customer: Customer, actor: User, request: HttpRequest | No
     channels = sorted({identity.channel for identity in customer.identities.all()})
     record_audit(actor, "customer.reveal_identities", customer, {"channels": channels}, request=request)
     logger.info("user %s revealed the identities of customer %s", actor.pk, customer.pk)
+
+
+def mark_probes(customer_ids: set[int]) -> int:
+    """Flag the customers the channel probes write as (their handles are the probes' own), so every report
+    and queue can leave them out by one column. Idempotent; returns how many were newly flagged."""
+    return Customer.objects.filter(pk__in=customer_ids, is_probe=False).update(is_probe=True)

@@ -335,3 +335,79 @@ class ReviewAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}: {self.verdict}"
+
+
+# ------------------------------------------------------------------------------------------------- probes
+# Channel probes (智能拨测): a synthetic message sent through each channel's real inbound path must come out
+# as a stored, analysed message within a threshold; a failure alerts supervisors and shows on /healthz.
+
+
+class ProbeStatus(models.TextChoices):
+    PENDING = "pending", _("On its way")
+    OK = "ok", _("OK")
+    LATE = "late", _("Late")
+    FAILED = "failed", _("Failed")
+
+
+class ProbeRun(models.Model):
+    """One probe through one channel: when it was sent, stored and analysed, and what went wrong."""
+
+    channel = models.CharField(_("Channel"), max_length=20, choices=Channel.choices)
+    token = models.CharField(max_length=40, unique=True)
+    status = models.CharField(
+        _("Status"), max_length=10, choices=ProbeStatus.choices, default=ProbeStatus.PENDING
+    )
+    sent_at = models.DateTimeField(_("Sent at"))
+    deadline = models.DateTimeField(_("Due by"))
+    stored_at = models.DateTimeField(_("Stored at"), null=True, blank=True)
+    analysed_at = models.DateTimeField(_("Analysed at"), null=True, blank=True)
+    error = models.CharField(_("Error"), max_length=500, blank=True)
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("Channel probe")
+        verbose_name_plural = _("Channel probes")
+        ordering = ["-sent_at", "-id"]
+        indexes = [
+            models.Index(fields=["channel", "-sent_at"], name="probe_channel_recent"),
+            models.Index(fields=["status", "deadline"], name="probe_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.sent_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def latency_seconds(self) -> float | None:
+        """From sending to the filter's reading: what the customer's message would have waited."""
+        end = self.analysed_at or self.stored_at
+        return (end - self.sent_at).total_seconds() if end else None
+
+
+class ProbeAlert(models.Model):
+    """An alert mailed to supervisors about a failing channel: at most one per channel per hour."""
+
+    channel = models.CharField(_("Channel"), max_length=20, choices=Channel.choices)
+    run = models.ForeignKey(ProbeRun, on_delete=models.CASCADE, related_name="alerts")
+    sent_at = models.DateTimeField(_("Sent at"), db_index=True)
+    recipients = models.PositiveIntegerField(_("Recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("Probe alert")
+        verbose_name_plural = _("Probe alerts")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+class ProbeSchedule(models.Model):
+    """The probe chain the running worker owns (a newer worker's chain retires the older one)."""
+
+    chain = models.CharField(max_length=32)
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.chain

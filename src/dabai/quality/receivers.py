@@ -2,6 +2,8 @@
 
 - resolving or closing computes the outcome and schedules the survey; reopening recomputes it;
 - a customer message in a conversation that has an outcome (a reopen) recomputes it at once;
+- channel probes: a probe stored is noted and its conversation closed, a probe analysed is ok (or late);
+  /healthz asks for the probes' health, and a starting worker starts the probe chain;
 - once the filter has read a customer's message, the outcomes whose repeat-contact window covers it (same
   customer, any channel) are recomputed, since only then is its topic known; so is the outcome of its own
   conversation (topic, mood journey).
@@ -18,9 +20,12 @@ from django.utils import timezone
 
 from dabai.conversations import signals
 from dabai.conversations.models import Conversation, Insight, Message
+from dabai.core.health import health_checks
 from dabai.core.signals import contained as contained_receiver
+from dabai.core.signals import worker_started
 from dabai.quality import conf, services, tasks
 from dabai.quality.models import Outcome
+from dabai.quality.probes import runs as probe_runs
 
 contained = contained_receiver("quality", "recompute the outcomes to catch up")
 
@@ -64,3 +69,30 @@ def on_insights_stored(sender, insights: list[Insight], **kwargs) -> None:
     )
     if touched or own:
         services.recompute_outcomes(touched | own)
+
+
+# ------------------------------------------------------------------------------------------ channel probes
+
+
+@receiver(signals.messages_received, dispatch_uid="quality.probes.messages_received")
+@contained
+def probes_stored(sender, arrivals: list[signals.Arrival], **kwargs) -> None:
+    """A probe came through its channel's door and the drain: note it and close its conversation at once."""
+    probe_runs.record_arrivals(arrivals)
+
+
+@receiver(signals.insights_stored, dispatch_uid="quality.probes.insights_stored")
+@contained
+def probes_analysed(sender, insights: list[Insight], **kwargs) -> None:
+    probe_runs.record_analysed(insights)
+
+
+@receiver(health_checks, dispatch_uid="quality.probes.health")
+def probes_health(sender, **kwargs) -> tuple[str, dict]:
+    """/healthz lists each probed channel; a failing one makes the site "degraded" (still 200)."""
+    return "channel_probes", probe_runs.health()
+
+
+@receiver(worker_started, dispatch_uid="quality.probes.worker_started")
+def start_probes(sender, **kwargs) -> None:
+    tasks.start_probes()

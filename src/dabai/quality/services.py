@@ -91,7 +91,7 @@ def _recompute_chunk(ids: list[int]) -> list[Outcome]:
     existing = Outcome.objects.in_bulk(ids, field_name="conversation_id")
     conversations = [
         c
-        for c in Conversation.objects.filter(pk__in=ids).select_related("customer")
+        for c in Conversation.objects.filter(pk__in=ids, customer__is_probe=False).select_related("customer")
         if c.status in SETTLED or c.pk in existing
     ]
     if not conversations:
@@ -345,6 +345,8 @@ def survey_blocker(conversation: Conversation, now: datetime | None = None) -> s
         return "not resolved"
     if conversation.is_public:
         return "public post"
+    if conversation.customer.is_probe:
+        return "channel probe"
     if Survey.objects.filter(conversation=conversation).exists():
         return "already surveyed"
     since = now - timedelta(days=conf.survey_cooldown_days())
