@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from dabai.accounts.models import Role, User
 from dabai.conversations.models import Conversation, Direction, Insight, Message
 from dabai.conversations.services import add_note, assign, post_reply
-from dabai.knowledge import handover
+from dabai.knowledge import handover, instant
 from dabai.knowledge import search as search_index
 from dabai.knowledge.links import short_url
 from dabai.knowledge.models import Article, BotEvent, BotPolicy, SearchEntry
@@ -262,6 +262,24 @@ def answer(message: Message, found: search_index.Search, article: Article) -> Bo
     return event
 
 
+def answer_instantly(message: Message, known: instant.InstantAnswer) -> BotEvent:
+    """Say what another app knows applies now (an ongoing outage), before any search or hand-over."""
+    conversation = message.conversation
+    with transaction.atomic():
+        told = _say(conversation, bot_user(), known.text)
+        event = BotEvent.objects.create(
+            conversation=conversation,
+            message=message,
+            action=BotEvent.Action.ANSWER,
+            reason=BotEvent.Reason.INSTANT,
+            confidence=1,
+            topic=known.topic[:100],
+            reply=told,
+        )
+    logger.info("bot answered conversation %s instantly (%s)", conversation.pk, known.topic)
+    return event
+
+
 def greet(message: Message) -> BotEvent:
     """ "你好" alone is no question: invite one instead of handing over."""
     with translation.override(_language(message.body)):
@@ -326,6 +344,16 @@ def respond(message: Message) -> BotEvent | None:
     if not is_active_in(conversation, bot, current):
         return after_hand_over(message, bot)
     insight = Insight.objects.filter(message=message).first()
+    known = None
+    if insight is None or not insight.is_spam:
+        with translation.override(_language(message.body)):
+            known = instant.first_for(message)
+    if known is not None:  # what applies now (an outage) comes first; a person is offered after it
+        said = answer_instantly(message, known)
+        if HUMAN_REQUEST.search(fold(message.body)):
+            return hand_over(message, BotEvent.Reason.ASKED_FOR_HUMAN, insight=insight)
+        negative = _negative_reason(insight) if current.hand_over_on_negative else None
+        return hand_over(message, negative, insight=insight) if negative else said
     if HUMAN_REQUEST.search(fold(message.body)):
         return hand_over(message, BotEvent.Reason.ASKED_FOR_HUMAN, insight=insight)
     last = conversation.bot_events.order_by("-created_at", "-id").first()

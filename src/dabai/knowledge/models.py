@@ -336,6 +336,7 @@ class BotEvent(models.Model):
         HELPFUL = "helpful", _("Answer helped")
         GREETING = "greeting", _("Greeting without a question")
         CONTACT_LEFT = "contact_left", _("Customer left a phone number or email")
+        INSTANT = "instant", _("Instant answer (a declared incident)")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="bot_events")
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from dabai.outreach.models import CareReminder, ContactPreference
+from dabai.outreach.models import CareReminder, ContactPreference, WeChatTemplate
 
 
 @admin.register(ContactPreference)
@@ -13,3 +13,8 @@ class ContactPreferenceAdmin(admin.ModelAdmin):
 class CareReminderAdmin(admin.ModelAdmin):
     list_display = ("customer", "kind", "reference", "due_on", "campaign")
     raw_id_fields = ("customer", "campaign")
+
+
+@admin.register(WeChatTemplate)
+class WeChatTemplateAdmin(admin.ModelAdmin):
+    list_display = ("name", "template_id", "for_incidents")

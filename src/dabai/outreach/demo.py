@@ -36,6 +36,12 @@ def seed_demo(world) -> None:
         wechat_text="{name}您好，您的大白宽带可免费提速至千兆，点击菜单“我的宽带”办理。",
         email_subject="千兆宽带免费提速",
         email_text="尊敬的{name}：\n\n您的大白宽带可免费提速至千兆，回复本邮件即可办理。",
+        wechat_template=campaigns.add_wechat_template(
+            name="服务通知",
+            template_id="demo-service-notice",
+            fields={"first": "{name}您好", "keyword1": "{title}", "remark": "{message}"},
+            for_incidents=True,
+        ),
     )
     campaigns.schedule(past, supervisor, when=world.now - timedelta(days=10))
     campaigns.start(past, world.now - timedelta(days=10))

@@ -113,6 +113,36 @@ class CampaignStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class WeChatTemplate(models.Model):
+    """A WeChat template message approved for the Official Account, with how a campaign fills its fields.
+
+    Outside WeChat's 48-hour customer-service window only template messages may be sent. ``fields`` maps
+    each template field (``first``, ``keyword1``…, ``remark``) to its text, where ``{name}`` / ``{称呼}`` is
+    how we address the customer (王先生), ``{full_name}`` their name, ``{message}`` the campaign's WeChat
+    text, ``{title}`` the campaign's name and ``{date}`` the sending day.
+    """
+
+    name = models.CharField(_("Name"), max_length=100)
+    template_id = models.CharField(_("Template ID"), max_length=100)
+    fields = models.JSONField(
+        _("Fields"),
+        default=dict,
+        help_text=_('For example {"first": "{name}您好", "keyword1": "{title}", "remark": "{message}"}.'),
+    )
+    url = models.URLField(_("Link"), blank=True, help_text=_("The page a tap on the message opens."))
+    for_incidents = models.BooleanField(
+        _("Use for incident notices"), default=False, help_text=_("Outage notices outside the window.")
+    )
+
+    class Meta:
+        verbose_name = _("WeChat template")
+        verbose_name_plural = _("WeChat templates")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Campaign(models.Model):
     """A segment × a message per channel × a schedule."""
 
@@ -142,6 +172,15 @@ class Campaign(models.Model):
     incident = models.ForeignKey(
         "Incident", null=True, blank=True, on_delete=models.SET_NULL, related_name="campaigns"
     )
+    wechat_template = models.ForeignKey(
+        WeChatTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("WeChat template"),
+        help_text=_("Sent to followers who have not written in 48 hours; without one they are skipped."),
+    )
 
     class Meta:
         verbose_name = _("Campaign")
@@ -169,6 +208,18 @@ class RecipientStatus(models.TextChoices):
     SKIPPED = "skipped", _("Not sent")
 
 
+# Why a recipient was not sent anything, as the campaign's results page says it.
+SKIP_REASONS = {
+    "unsubscribed": _("unsubscribed"),
+    "no_care_opt_in": _("did not ask for care messages"),
+    "frequency_cap": _("frequency cap reached"),
+    "no_address": _("no address on the campaign's channels"),
+    "cancelled": _("campaign cancelled"),
+    "outside_wechat_window": _("no WeChat message in 48 hours and no template"),
+    "wechat_unfollowed": _("unfollowed the WeChat account"),
+}
+
+
 class Recipient(models.Model):
     """One customer of one campaign: claimed once, so nobody gets the same campaign twice."""
 
@@ -186,6 +237,8 @@ class Recipient(models.Model):
         "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # On WeChat: a customer-service message (inside the 48-hour window) or the template message it became.
+    wechat_template = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("Recipient")

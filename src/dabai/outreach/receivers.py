@@ -2,9 +2,18 @@
 
 from django.dispatch import receiver
 
+from dabai.channels.wechat import templates
 from dabai.conversations.signals import messages_received
 from dabai.core.signals import contained, worker_started
-from dabai.outreach.services import consent, incidents
+from dabai.knowledge import instant
+from dabai.outreach.services import campaigns, consent, incidents
+from dabai.replies import notices
+
+# The drafts and the bot know about ongoing incidents through the extension points of the apps below.
+notices.register("outreach.incidents", incidents.draft_notices)
+instant.register("outreach.incidents", incidents.bot_answer)
+# Campaign and incident messages to WeChat followers outside the 48-hour window go out as templates.
+templates.register("outreach.campaigns", campaigns.wechat_template_for)
 
 
 @receiver(messages_received, dispatch_uid="outreach.unsubscribe")
@@ -25,7 +34,12 @@ def answer_incident(sender, arrivals, **kwargs) -> None:
     """Customers writing about a declared outage get the incident's answer at once, and their conversations
     are grouped under it."""
     messages = [a.message for a in arrivals if not consent.is_unsubscribe_request(a.message.body)]
-    incidents.link_and_answer(incidents.match_arrivals(messages))
+    pairs = incidents.match_arrivals(messages)
+    if not pairs:
+        return
+    by_bot = {m.conversation_id for m in messages if incidents.bot_will_answer(m)}
+    incidents.link([(i, c) for i, c in pairs if c.pk in by_bot])  # the bot answers them (bot_answer)
+    incidents.link_and_answer([(i, c) for i, c in pairs if c.pk not in by_bot])
 
 
 @receiver(worker_started, dispatch_uid="outreach.chains")

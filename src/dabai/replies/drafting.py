@@ -66,6 +66,7 @@ class DraftContext:
     elderly: bool = False
     festival: Festival | None = None
     knowledge_hint: str = ""  # a sentence pointing to a knowledge-base article that answers the question
+    notice: str = ""  # what the draft starts from: an ongoing incident's status (``replies.notices``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,8 @@ def build_draft(ctx: DraftContext) -> Draft:
         reasons.append(f"register:{reading.register}")
     if ctx.festival is not None:
         reasons.append(f"festival:{ctx.festival.key}")
+    if ctx.notice:
+        reasons.append("notice")
     sentences = _body(ctx, reading, tone)
     if tone == "formal":
         text = _as_email(ctx, sentences)
@@ -249,6 +252,10 @@ def _body(ctx: DraftContext, r: _Reading, tone: str) -> list[str]:
     festival = _festival_line(ctx, tone)
     upset = r.mood in {"angry", "anxious", "unhappy"}
     lines = [_greeting(ctx, r, tone)]
+    if ctx.notice:  # a known cause (an outage): say what it is and when it ends, then soothe; no guessing
+        lines.append(_sentence(ctx.notice))
+        lines += _soothing(r, tone)
+        return lines + _closing(tone)
     if festival and not upset:
         lines.append(festival)
     if r.mood == "praise":
@@ -267,6 +274,12 @@ def _body(ctx: DraftContext, r: _Reading, tone: str) -> list[str]:
     return lines
 
 
+def _sentence(text: str) -> str:
+    """A notice as one sentence of the draft: trimmed and ending in a full stop."""
+    text = " ".join(text.split())
+    return text if text[-1:] in "。！？.!?～" else f"{text}。"
+
+
 def _as_email(ctx: DraftContext, sentences: list[str]) -> str:
     """Formal and complete: salutation, paragraphs, sign-off with the agent's name and the centre."""
     salutation = f"尊敬的{ctx.customer_name}：" if ctx.customer_name else "尊敬的客户："
@@ -281,14 +294,16 @@ def _public_weibo(ctx: DraftContext, r: _Reading) -> Draft:
     analysis missed something.
     """
     sorry = "非常抱歉给您带来困扰，" if r.mood in {"angry", "anxious", "unhappy"} else ""
-    if r.mood == "praise":
+    if ctx.notice:
+        text = f"您好，{_sentence(ctx.notice)}{sorry}如仍有问题请私信我们。"
+    elif r.mood == "praise":
         text = "感谢您的认可和支持！我们会继续努力～"
     else:
         text = f"您好，{sorry}您反映的问题我们已收到，已私信您，麻烦查看私信，我们会尽快为您处理。"
     if ctx.festival is not None:
         text += ctx.festival.short
     text = mask(text, lenient=True)
-    reasons = ("channel:weibo", "public", f"mood:{r.mood}")
+    reasons = ("channel:weibo", "public", f"mood:{r.mood}") + (("notice",) if ctx.notice else ())
     if ctx.festival is not None:
         reasons += (f"festival:{ctx.festival.key}",)
     return Draft(text, "public", (text,), reasons)

@@ -1,7 +1,7 @@
 """WeChat Official Account: callbacks (plaintext and safe mode, fresh and not replayed), the service API."""
 
 from dabai.channels.wechat.adapter import WeChatAdapter, adapter, read_fields
-from dabai.channels.wechat.api import access_token, send_text
+from dabai.channels.wechat.api import access_token, send_template, send_text
 from dabai.channels.wechat.protocol import (
     SignatureError,
     check_fresh,
@@ -24,6 +24,7 @@ __all__ = [
     "open_callback",
     "parse_xml",
     "read_fields",
+    "send_template",
     "send_text",
     "signature",
     "stored_query",

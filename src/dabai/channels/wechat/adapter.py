@@ -8,8 +8,9 @@ from dabai.channels.adapter import Adapter, DeliveryResult, PermanentDeliveryErr
 from dabai.channels.models import InboundPayload
 from dabai.channels.sanitise import cap_extras, from_timestamp, identifier
 from dabai.channels.services import is_subscribed, set_subscription
-from dabai.channels.wechat.api import send_text
+from dabai.channels.wechat.api import RETRYABLE_CODES, UNFOLLOWED, WeChatError, send_template, send_text
 from dabai.channels.wechat.protocol import FIELDS, message_text, unwrap
+from dabai.channels.wechat.templates import template_for
 from dabai.conversations.models import Message
 from dabai.conversations.services import Inbound
 from dabai.core.choices import Channel
@@ -57,10 +58,23 @@ class WeChatAdapter(Adapter):
         ]
 
     def send(self, message: Message) -> DeliveryResult:
+        """A customer-service message, or a template message when an app above made it one (outside the
+        48-hour window). WeChat's busy and rate-limit errors are retried; the others are permanent, and an
+        unfollowed account (43004) is remembered so nobody sends to that follower again."""
         openid = customer_address(message, Channel.WECHAT)
         if not is_subscribed(Channel.WECHAT, openid):
             raise PermanentDeliveryError("the customer unfollowed the official account")
-        return DeliveryResult(send_text(openid, message.body))
+        template = template_for(message)
+        try:
+            if template is not None:
+                return DeliveryResult(send_template(template.payload(openid)))
+            return DeliveryResult(send_text(openid, message.body))
+        except WeChatError as exc:
+            if exc.code in RETRYABLE_CODES:
+                raise
+            if exc.code == UNFOLLOWED:
+                set_subscription(Channel.WECHAT, openid, False)
+            raise PermanentDeliveryError(str(exc)) from exc
 
 
 adapter = WeChatAdapter()

@@ -13,6 +13,9 @@ from dabai.channels import conf
 from dabai.channels.models import AccessToken
 
 TOKEN_EXPIRED_CODES = {40001, 40014, 42001}
+# Worth another try later: "system busy" and the account's rate limits.
+RETRYABLE_CODES = {-1, 45009, 45011, 45047}
+UNFOLLOWED = 43004  # the follower unsubscribed from the account: never send to them again
 
 
 class WeChatError(RuntimeError):
@@ -53,14 +56,23 @@ def access_token(*, refresh: bool = False) -> str:
     return result["access_token"]
 
 
-def send_text(openid: str, text: str) -> str:
-    """Reply through the customer-service message API; an expired token is refreshed once."""
-    data = {"touser": openid, "msgtype": "text", "text": {"content": text}}
+def _post(path: str, data: dict[str, Any]) -> dict[str, Any]:
+    """POST to the account's API with its access token; an expired token is refreshed once."""
     base = conf.wechat()["api_base"]
     try:
-        _call(f"{base}/cgi-bin/message/custom/send?access_token={access_token()}", data)
+        return _call(f"{base}{path}?access_token={access_token()}", data)
     except WeChatError as exc:
         if exc.code not in TOKEN_EXPIRED_CODES:
             raise
-        _call(f"{base}/cgi-bin/message/custom/send?access_token={access_token(refresh=True)}", data)
+        return _call(f"{base}{path}?access_token={access_token(refresh=True)}", data)
+
+
+def send_text(openid: str, text: str) -> str:
+    """Reply through the customer-service message API (within the 48-hour window)."""
+    _post("/cgi-bin/message/custom/send", {"touser": openid, "msgtype": "text", "text": {"content": text}})
     return ""
+
+
+def send_template(payload: dict[str, Any]) -> str:
+    """Send a template message (``TemplateMessage.payload``); returns WeChat's ``msgid``."""
+    return str(_post("/cgi-bin/message/template/send", payload).get("msgid", ""))

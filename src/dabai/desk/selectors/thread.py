@@ -25,6 +25,7 @@ from dabai.knowledge.selectors import suggestions_for
 from dabai.replies import labels
 from dabai.replies.drafting import Draft, DraftContext, build_draft
 from dabai.replies.festivals import centre_today, festival_on
+from dabai.replies.notices import Notice, notices_for
 from dabai.replies.selectors import (
     Badge,
     Correctable,
@@ -221,11 +222,20 @@ def centre_date() -> date:
     return centre_today(timezone.now(), settings.TIME_ZONE)
 
 
-def draft_for(conversation: Conversation, agent: User, today: date | None = None) -> Draft | None:
-    """The suggested reply to the customer's latest message, or None before the customer has written."""
+def draft_for(
+    conversation: Conversation,
+    agent: User,
+    today: date | None = None,
+    notices: list[Notice] | None = None,
+) -> Draft | None:
+    """The suggested reply to the customer's latest message, or None before the customer has written.
+
+    It starts from the first notice other apps give for the conversation (an ongoing incident's status)."""
     message = latest_customer_message(conversation)
     if message is None:
         return None
+    if notices is None:
+        notices = notices_for(conversation)
     context = DraftContext(
         channel=conversation.channel,
         analysis=analysis_of(message),
@@ -234,7 +244,8 @@ def draft_for(conversation: Conversation, agent: User, today: date | None = None
         is_public=conversation.is_public,
         elderly=is_elderly(conversation),
         festival=festival_on(today or centre_date()),
-        knowledge_hint="" if conversation.is_public else knowledge_hint(conversation),
+        knowledge_hint="" if conversation.is_public or notices else knowledge_hint(conversation),
+        notice=notices[0].text if notices else "",
     )
     return build_draft(context)
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from dabai.accounts.permissions import may_hear_recordings
 from dabai.desk import selectors, timefmt
 from dabai.filter import mask
+from dabai.replies.notices import notices_for
 from dabai.replies.selectors import unread_mentions
 
 register = template.Library()
@@ -28,8 +29,9 @@ def mood_trend(messages) -> selectors.MoodTrend:
 @register.simple_tag(takes_context=True)
 def reply_draft(context, conversation) -> dict:
     """The suggested draft for the agent looking at the page, with why it reads as it does."""
-    draft = selectors.draft_for(conversation, context["request"].user)
-    return {"draft": draft, "reasons": selectors.draft_reasons(draft) if draft else []}
+    notices = notices_for(conversation)
+    draft = selectors.draft_for(conversation, context["request"].user, notices=notices)
+    return {"draft": draft, "reasons": selectors.draft_reasons(draft) if draft else [], "notices": notices}
 
 
 @register.simple_tag(takes_context=True)

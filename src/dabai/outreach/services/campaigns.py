@@ -19,7 +19,9 @@ from django.utils import timezone
 from dabai.accounts.models import Role, User
 from dabai.accounts.services import record_audit
 from dabai.channels.models import Delivery
+from dabai.channels.services import is_subscribed
 from dabai.channels.tasks import deliver_reply
+from dabai.channels.wechat.templates import SERVICE_WINDOW_HOURS, TemplateMessage
 from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Insight, Message
 from dabai.conversations.services import post_reply, start_conversation
 from dabai.core.choices import Channel
@@ -27,6 +29,7 @@ from dabai.customers.models import ChannelIdentity, Customer
 from dabai.outreach import conf
 from dabai.outreach.models import (
     CAPPED_KINDS,
+    SKIP_REASONS,
     Campaign,
     CampaignKind,
     CampaignStatus,
@@ -34,7 +37,9 @@ from dabai.outreach.models import (
     HealthScore,
     Recipient,
     RecipientStatus,
+    WeChatTemplate,
 )
+from dabai.outreach.services import segments
 from dabai.outreach.services.consent import addressed, unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -44,6 +49,7 @@ CHANNEL_ORDER = (Channel.WECHAT, Channel.SMS, Channel.EMAIL)
 CHUNK = 5000
 STRANDED_AFTER = timedelta(minutes=15)
 SMS_OPT_OUT = "回复TD退订"
+WECHAT_WINDOW = timedelta(hours=SERVICE_WINDOW_HOURS)
 
 
 class CampaignError(ValueError):
@@ -91,7 +97,16 @@ def segment_customers(segment: dict, now: datetime | None = None) -> list[int]:
         from dabai.outreach.services.incidents import affected_customers
 
         rows = rows.filter(pk__in=affected_customers(int(segment["incident"])))
-    return list(rows.order_by("pk").values_list("pk", flat=True).distinct())
+    ids = list(rows.order_by("pk").values_list("pk", flat=True).distinct())
+    # What customers wrote about (products, order numbers) is matched in memory: one query per rule.
+    if segment.get("products"):
+        days = int(segment.get("mention_days") or segments.DEFAULT_MENTION_DAYS)
+        named = segments.customers_mentioning_products(segment["products"], days, now)
+        ids = [c for c in ids if c in named]
+    if segment.get("order_numbers"):
+        ordered = segments.customers_with_orders(segment["order_numbers"], now)
+        ids = [c for c in ids if c in ordered]
+    return ids
 
 
 def campaign_channels(campaign: Campaign) -> list[str]:
@@ -179,6 +194,15 @@ def queue_recipients(campaign: Campaign, now: datetime | None = None) -> int:
 # ------------------------------------------------------------------------------------------------ lifecycle
 
 
+def add_wechat_template(
+    *, name: str, template_id: str, fields: dict[str, str], url: str = "", for_incidents: bool = False
+) -> WeChatTemplate:
+    """A template message approved for the Official Account (admins also edit them in the admin)."""
+    return WeChatTemplate.objects.create(
+        name=name, template_id=template_id, fields=fields, url=url, for_incidents=for_incidents
+    )
+
+
 def create_campaign(*, actor: User | None, **fields) -> Campaign:
     campaign = Campaign.objects.create(created_by=actor, **fields)
     if actor is not None:
@@ -260,6 +284,70 @@ def compose(campaign: Campaign, channel: str, customer: Customer, form_of_addres
     return text
 
 
+def fill_template(
+    template: WeChatTemplate, campaign: Campaign, customer: Customer, form_of_address: str, now: datetime
+) -> TemplateMessage:
+    """The template's fields for this customer: {name}, {full_name}, {message}, {title}, {date} filled."""
+    message = personalise(campaign.wechat_text, customer, form_of_address).strip()
+    day = timezone.localdate(now).strftime("%Y年%m月%d日")
+    data = {
+        str(key): personalise(str(text), customer, form_of_address)
+        .replace("{message}", message)
+        .replace("{title}", campaign.name)
+        .replace("{date}", day)
+        for key, text in (template.fields or {}).items()
+    }
+    return TemplateMessage(template_id=template.template_id, data=data, url=template.url)
+
+
+def template_text(template: TemplateMessage) -> str:
+    """What the thread shows of a template message: its fields' values, one a line."""
+    return "\n".join(value for value in template.data.values() if value.strip())
+
+
+def wechat_way(
+    campaign: Campaign, customer: Customer, form_of_address: str, now: datetime
+) -> tuple[str, TemplateMessage | None]:
+    """How a campaign reaches this follower: ("", None) a customer-service message inside the 48-hour
+    window; ("", template) the campaign's template message outside it; (reason, None) not at all."""
+    openid = (
+        ChannelIdentity.objects.filter(customer=customer, channel=Channel.WECHAT)
+        .order_by("-created_at")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if openid is None:
+        return "no_address", None
+    if not is_subscribed(Channel.WECHAT, openid):
+        return "wechat_unfollowed", None
+    last_wrote = (
+        Message.objects.filter(
+            conversation__customer=customer, channel=Channel.WECHAT, direction=Direction.INBOUND
+        )
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    if last_wrote is not None and last_wrote >= now - WECHAT_WINDOW:
+        return "", None
+    if campaign.wechat_template_id is None:
+        return "outside_wechat_window", None
+    return "", fill_template(campaign.wechat_template, campaign, customer, form_of_address, now)
+
+
+def wechat_template_for(message: Message) -> TemplateMessage | None:
+    """The template message a campaign made of this outbound WeChat message (``channels.wechat.templates``
+    provider), or None for a customer-service message."""
+    if message.direction != Direction.OUTBOUND or message.channel != Channel.WECHAT:
+        return None
+    stored = Recipient.objects.filter(message_id=message.pk).values_list("wechat_template", flat=True).first()
+    if not stored:
+        return None
+    return TemplateMessage(
+        template_id=stored["template_id"], data=dict(stored.get("data") or {}), url=stored.get("url", "")
+    )
+
+
 def send_one(recipient_id: int, now: datetime | None = None) -> str:
     """Claim one waiting recipient and hand its message to the channel, in one transaction.
 
@@ -285,17 +373,30 @@ def send_one(recipient_id: int, now: datetime | None = None) -> str:
             bool(pref and pref.care_opt_in),
             capped,
         )
+        form = pref.form_of_address if pref else ""
+        template = None
+        if not reason and recipient.channel == Channel.WECHAT:
+            reason, template = wechat_way(campaign, customer, form, now)
         if reason:
             recipient.status, recipient.skip_reason = RecipientStatus.SKIPPED, reason
             recipient.save(update_fields=["status", "skip_reason"])
             return recipient.status
-        body = compose(campaign, recipient.channel, customer, pref.form_of_address if pref else "")
+        if template is not None:
+            body = template_text(template)
+            recipient.wechat_template = {
+                "template_id": template.template_id,
+                "data": template.data,
+                "url": template.url,
+            }
+        else:
+            body = compose(campaign, recipient.channel, customer, form)
         subject = campaign.email_subject if recipient.channel == Channel.EMAIL else campaign.name
         conversation = start_conversation(customer, recipient.channel, subject=subject or campaign.name)
+        # The recipient names the message before its delivery task (after commit) asks for the template.
         message = post_reply(conversation, outreach_bot(), body)
         recipient.status, recipient.sent_at = RecipientStatus.SENT, now
         recipient.conversation, recipient.message = conversation, message
-        recipient.save(update_fields=["status", "sent_at", "conversation", "message"])
+        recipient.save(update_fields=["status", "sent_at", "conversation", "message", "wechat_template"])
     return recipient.status
 
 
@@ -426,11 +527,13 @@ def results(campaign: Campaign) -> dict[str, int]:
 
 
 def skip_reasons(campaign: Campaign) -> dict[str, int]:
-    return dict(
-        Recipient.objects.filter(campaign=campaign, status=RecipientStatus.SKIPPED)
+    """How many were not sent anything, by readable reason."""
+    return {
+        str(SKIP_REASONS.get(reason, reason)): n
+        for reason, n in Recipient.objects.filter(campaign=campaign, status=RecipientStatus.SKIPPED)
         .values_list("skip_reason")
         .annotate(n=Count("id"))
-    )
+    }
 
 
 def parse_customer_csv(data: bytes) -> tuple[list[int], list[str]]:

@@ -8,14 +8,18 @@ from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
-from dabai.conversations.models import Conversation, Message
+from dabai.conversations.models import Conversation, Direction, Message
 from dabai.conversations.services import post_reply
 from dabai.customers.models import Customer
-from dabai.outreach.models import Campaign, CampaignKind, Incident, IncidentLink
+from dabai.knowledge.instant import InstantAnswer
+from dabai.outreach.models import Campaign, CampaignKind, Incident, IncidentLink, WeChatTemplate
+from dabai.replies.notices import Notice
 
 AUTO_PREFIX = "【故障通知】"
 
@@ -116,6 +120,84 @@ def match_arrivals(messages: list[Message]) -> list[tuple[Incident, Conversation
     return pairs
 
 
+def link(pairs: list[tuple[Incident, Conversation]]) -> None:
+    """Group conversations under their incidents without answering them (the bot will), set-wise."""
+    IncidentLink.objects.bulk_create(
+        [IncidentLink(incident=i, conversation=c) for i, c in pairs], ignore_conflicts=True
+    )
+
+
+def bot_will_answer(message: Message) -> bool:
+    """The knowledge bot will read this message (its channel, still its conversation, fresh), so the
+    incident's answer comes from the bot, followed by the offer of a person, rather than from outreach."""
+    from dabai.knowledge.bot import FRESH_FOR, bot_user, is_active_in, policy
+
+    current = policy()
+    conversation = message.conversation
+    return (
+        current.enabled
+        and conversation.channel in current.channel_list()
+        and message.sent_at >= timezone.now() - FRESH_FOR
+        and is_active_in(conversation, bot_user(), current)
+    )
+
+
+def bot_answer(message: Message) -> InstantAnswer | None:
+    """The bot's instant answer to a customer writing about an ongoing incident (``knowledge.instant``):
+    the incident's message, then how to reach a person. The conversation is grouped and counted answered."""
+    pairs = match_arrivals([message])
+    if not pairs:
+        return None
+    with transaction.atomic():
+        link(pairs)
+        IncidentLink.objects.filter(
+            conversation=message.conversation, incident__in=[i for i, _c in pairs]
+        ).update(answered=True)
+    incident = pairs[0][0]
+    offer = _('If this does not answer your question, reply "human" to talk to a person.')
+    return InstantAnswer(text=f"{AUTO_PREFIX}{incident.message}\n{offer}", topic=incident.title)
+
+
+def incidents_about(conversation: Conversation) -> list[Incident]:
+    """Ongoing incidents this conversation is about: grouped under them, or its latest customer message
+    concerns one (a conversation that arrived before the incident was declared)."""
+    now = timezone.now()
+    linked = list(
+        Incident.objects.filter(
+            links__conversation=conversation, resolved_at__isnull=True, started_at__lte=now
+        ).distinct()
+    )
+    if linked:
+        return linked
+    ongoing = active_incidents()
+    if not ongoing:
+        return []
+    latest = (
+        conversation.messages.filter(direction=Direction.INBOUND)
+        .order_by("-sent_at", "-id")
+        .only("body")
+        .first()
+    )
+    if latest is None:
+        return []
+    tags = set(conversation.customer.tags.values_list("name", flat=True))
+    return [i for i in ongoing if concerns(i, latest.body, tags)]
+
+
+def draft_notices(conversation: Conversation) -> list[Notice]:
+    """What the desk's draft starts from (``replies.notices``): each ongoing incident's message, with a
+    banner linking the agent to the incident."""
+    return [
+        Notice(
+            key=f"incident:{incident.pk}",
+            text=incident.message,
+            banner=_("This conversation is about an ongoing incident: %(title)s") % {"title": incident.title},
+            url=reverse("outreach:incident", args=[incident.pk]),
+        )
+        for incident in incidents_about(conversation)
+    ]
+
+
 def post_update(incident: Incident, text: str, actor: User) -> int:
     """One update to every conversation grouped under the incident (those still open)."""
     links = IncidentLink.objects.filter(incident=incident).select_related("conversation")
@@ -136,6 +218,7 @@ def notify_affected(incident: Incident, actor: User) -> Campaign:
         return existing
     text = f"{AUTO_PREFIX}{incident.message}"
     campaign = create_campaign(
+        wechat_template=WeChatTemplate.objects.filter(for_incidents=True).first(),
         actor=actor,
         name=f"{incident.title}",
         kind=CampaignKind.INCIDENT,

@@ -1,12 +1,16 @@
 import json
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from werkzeug import Request, Response
 
+from dabai.conversations.services import Inbound, receive_messages
 from dabai.core.choices import Channel
 from dabai.customers.models import CustomerTag
+from dabai.customers.services import Handle
 from dabai.testing import ChannelIdentityFactory, CustomerFactory
 
 
@@ -80,3 +84,21 @@ def people(db):
     for customer in (wang, li, zhang):
         customer.tags.add(area)
     return {"wang": wang, "li": li, "zhang": zhang}
+
+
+@pytest.fixture
+def li_wrote_lately(people):
+    """李 wrote on WeChat two hours ago: inside the 48-hour window, so she may get customer-service messages
+    (and too old for the bot to answer now)."""
+    receive_messages(
+        [
+            Inbound(
+                channel=Channel.WECHAT,
+                handle=Handle(Channel.WECHAT, "openid-li"),
+                body="好的，知道了",
+                external_id="li-lately",
+                sent_at=timezone.now() - timedelta(hours=2),
+            )
+        ]
+    )
+    return people["li"]

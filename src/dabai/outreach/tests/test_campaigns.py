@@ -41,7 +41,9 @@ def run(commit) -> None:
                 break
 
 
-def test_a_campaign_reaches_each_customer_once_on_their_channel_personalised(commit, providers, people):
+def test_a_campaign_reaches_each_customer_once_on_their_channel_personalised(
+    commit, providers, people, li_wrote_lately
+):
     consent.set_form_of_address(people["wang"], "先生")
     campaign = launch(commit)
     run(commit)
@@ -99,7 +101,7 @@ def test_unsubscribed_customers_are_never_messaged_but_hear_of_incidents(commit,
     assert providers.sms_to("13900000001") == ["王小明您好，明天检修。"]
 
 
-def test_td_by_sms_unsubscribes_at_once_even_mid_campaign(commit, providers, people):
+def test_td_by_sms_unsubscribes_at_once_even_mid_campaign(commit, providers, people, li_wrote_lately):
     campaign = launch(commit)
     with commit():
         campaigns.start(campaign)  # recipients resolved, nothing handed over yet

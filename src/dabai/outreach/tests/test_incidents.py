@@ -58,7 +58,7 @@ def test_customers_outside_the_area_writing_about_something_else_are_left_alone(
 
 
 def test_notify_all_reaches_every_affected_customer_once_even_the_unsubscribed(
-    commit, providers, people, outage, supervisor, settings
+    commit, providers, people, li_wrote_lately, outage, supervisor, settings
 ):
     settings.DABAI_OUTREACH_CAP = 0  # no marketing at all this week: incident notices are exempt
     consent.unsubscribe([people["wang"].pk], "desk")
