@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import gc
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import pairwise
+from itertools import accumulate, pairwise, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -23,7 +24,7 @@ from .entities import find_entities
 from .features import URL_RE, extract_batch
 from .model import Model, load_model
 from .normalise import normalise, normalise_many
-from .pii import Span, apply_mask, find_codes, find_pii, find_pii_lenient
+from .pii import NAME_RE, Span, apply_mask, find_codes, find_pii, find_pii_lenient
 
 INTENTS = (
     "billing",
@@ -182,20 +183,44 @@ def _prepare_many(texts: list[str], norms: list[str], channels: list[str | None]
     """Everything but the model, for a batch (the cue lexicons are matched for the whole batch at once)."""
     heads = [norm[:MAX_CHARS] if len(norm) > MAX_CHARS else norm for norm in norms]
     lows = [head.translate(_ASCII_LOWER) if _UPPER(head) else head for head in heads]
+    # A name is personal data only after a cue (我叫, 收件人…), which few messages have: one scan of the
+    # joined batch says which.  No part of the pattern matches the separator (control characters are
+    # spaces after normalisation), so no match spans two messages.
+    named = [False] * len(norms)
+    if len(norms) > 8:
+        joined = "\x00".join(norms)
+        ends = list(accumulate(len(norm) + 1 for norm in norms))
+        for m in NAME_RE.finditer(joined):
+            named[bisect_right(ends, m.start())] = True
+    else:
+        named = [NAME_RE.search(norm) is not None for norm in norms]
     return [
-        _prepare(text, norm, channel, head, low, cues)
-        for text, norm, channel, head, low, cues in zip(
-            texts, norms, channels, heads, lows, lexicon.match_cues_many(lows), strict=True
+        _prepare(text, norm, channel, head, low, cues, name)
+        for text, norm, channel, head, low, cues, name in zip(
+            texts, norms, channels, heads, lows, lexicon.match_cues_many(lows), named, strict=True
         )
     ]
 
 
 def _prepare(
-    text: str, norm: str, channel: str | None, head: str, low: str, cues: list[tuple[str, int, int]]
+    text: str,
+    norm: str,
+    channel: str | None,
+    head: str,
+    low: str,
+    cues: list[tuple[str, int, int]],
+    named: bool = True,
 ) -> _Prepared:
-    """*head* is the first ``MAX_CHARS`` of *norm*, *low* the same ASCII lower-cased, *cues* its cue hits."""
-    codes = find_codes(head) if _HAS_DIGIT(head) else []  # every code has digits
-    pii = find_pii(norm, codes) if len(norm) <= MAX_CHARS else _all_pii(norm, codes)
+    """*head* is the first ``MAX_CHARS`` of *norm*, *low* the same ASCII lower-cased, *cues* its cue hits;
+    *named* is False when *norm* has no name cue."""
+    digits = _HAS_DIGIT(norm) is not None
+    codes = find_codes(head) if digits else []  # every code has digits
+    if len(norm) > MAX_CHARS:
+        pii = _all_pii(norm, codes)
+    elif digits or named or "@" in norm or "号" in norm:  # what every kind of personal data needs
+        pii = find_pii(norm, codes)
+    else:
+        pii = []
     entities = find_entities(head, codes)
     groups: dict[str, list[tuple[str, int, int]]] = {}
     by_cat: dict[str, list[tuple[int, int]]] = {}
@@ -271,6 +296,9 @@ def _spam_rule(p: _Prepared) -> tuple[float, str | None]:
     return 0.0, None
 
 
+_URGENT = frozenset(("urg_money", "urg_cutoff", "urg_vulnerable", "urg_repeat"))
+
+
 def _urgency(
     p: _Prepared, escalation: bool, sentiment: str, voice: str | None, spam: bool
 ) -> tuple[str, list]:
@@ -283,7 +311,7 @@ def _urgency(
         return "critical", why
     if "urg_cutoff" in c and "urg_vulnerable" in c:
         return "critical", why
-    if c & {"urg_money", "urg_cutoff", "urg_vulnerable", "urg_repeat"} or escalation or "emo_anger" in c:
+    if not c.isdisjoint(_URGENT) or escalation or "emo_anger" in c:
         return "high", why
     if voice in ("praise", "suggestion") or (sentiment == "positive" and voice != "complaint"):
         return "low", why
@@ -291,6 +319,18 @@ def _urgency(
 
 
 _EMO_NAMES = {f"emo_{e}": e for e in EMOTIONS}
+_EMO_ORDER = {f"emo_{e}": i for i, e in enumerate(EMOTIONS)}
+
+
+def _emotion_rank(item: tuple[str, int]) -> int:
+    return _EMO_ORDER[item[0]]
+
+
+def _emotion_score(cues: int) -> float:
+    """An emotion's score grows with the number of its cues: 0.6 for one, 0.8 for two, 1.0 from three on."""
+    return round(min(1.0, 0.6 + 0.2 * (cues - 1)), 2)
+
+
 _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"})
 
 
@@ -312,32 +352,37 @@ def _model_why(p: _Prepared, top: list[tuple[tuple[str, str, str], float]]) -> l
                 out.append({"feature": feat, "source": "model", "weight": w})
                 continue
             e = i + len(val)
-            if (i, e) not in seen:  # a word and its bigram often point at the same text
-                seen.append((i, e))
+            span = (i, e)
+            if span not in seen:  # a word and its bigram often point at the same text
+                seen.append(span)
                 out.append(
                     {"text": text[i:e], "start": i, "end": e, "source": "model", "feature": feat, "weight": w}
                 )
             continue
         if how == "k":
             spans = p.by_cat.get(val)
+            if spans is None:
+                out.append({"feature": feat, "source": "model", "weight": w})
+                continue
+            if len(spans) > 2:
+                spans = spans[:2]
         elif how == "n":
             i = low.find(val)
             if i < 0:
-                spans = None
-            else:  # a negated word: the span starts at its negator ("不满意", not "满意")
-                spans = [(i, i + len(val))]
-                for neg in _NEGS:
-                    if i >= len(neg) and low.startswith(neg, i - len(neg)):
-                        spans = [(i - len(neg), i + len(val))]
-                        break
+                out.append({"feature": feat, "source": "model", "weight": w})
+                continue
+            # a negated word: the span starts at its negator ("不满意", not "满意")
+            spans = [(i, i + len(val))]
+            for neg in _NEGS:
+                if i >= len(neg) and low.startswith(neg, i - len(neg)):
+                    spans = [(i - len(neg), i + len(val))]
+                    break
         elif how == "-":
-            spans = None
-        else:
-            continue  # channel and length priors are not evidence a person can check
-        if not spans:
             out.append({"feature": feat, "source": "model", "weight": w})
             continue
-        for span in spans[:2]:
+        else:
+            continue  # channel and length priors are not evidence a person can check
+        for span in spans:
             if span not in seen:
                 seen.append(span)
                 s, e = span
@@ -351,40 +396,69 @@ def _cues(text: str, hits: Iterable[tuple[str, int, int]]) -> list[dict[str, Any
     return [{"text": text[s:e], "start": s, "end": e, "source": "cue", "category": k} for k, s, e in hits]
 
 
-class _Scores:
-    """The model's output for a batch, as Python lists indexed by message: per head the decided class, its
-    probability (binary heads: of the positive class) and the strongest features behind the decision."""
+# One message's model output, as :class:`_Scores` lays it out: spam and escalation probabilities, the
+# sentiment, intent and voice labels with their rounded scores, then the top features of sentiment, intent,
+# voice, spam and escalation.
+_Row = tuple[Any, ...]
 
-    __slots__ = ("classes", "probs", "tops")
+
+class _Scores:
+    """The model's output for a batch: one :data:`_Row` per message (plain Python values, built with a few
+    calls per batch rather than many lookups per message)."""
+
+    __slots__ = ("rows",)
 
     def __init__(
         self, model: Model, gathered: np.ndarray, owner: np.ndarray, flat: np.ndarray, logits: np.ndarray
     ):
         n = logits.shape[0]
-        self.classes: dict[str, list[int]] = {}
-        self.probs: dict[str, list[float]] = {}
-        self.tops: dict[str, list[list[tuple[tuple[str, str, str], float]]]] = {}
+        probs: dict[str, list[float]] = {}
+        labels: dict[str, list[str]] = {}
+        tops: dict[str, list[list[tuple[tuple[str, str, str], float]]]] = {}
         shown = np.flatnonzero(
             model.explainable[flat]
         )  # function words (你们, 了, 吗) are never a reason alone
+        shown_owner, shown_flat = owner[shown], flat[shown]
         for name, arr in model.probabilities(logits).items():
             if arr.ndim == 1:
                 classes = (arr >= 0.5).astype(np.int64)
-                self.probs[name] = arr.tolist()
+                probs[name] = arr.tolist()
             else:
                 classes = arr.argmax(axis=1)
-                self.probs[name] = arr[np.arange(n), classes].tolist()
-            self.classes[name] = classes.tolist()
-            o, f, w = model.top_features(gathered, owner, flat, name, classes, shown=shown)
+                probs[name] = arr[np.arange(n), classes].tolist()
+                labels[name] = list(map(model.heads[name].labels.__getitem__, classes.tolist()))
+            o, f, w = model.top_features(
+                gathered, owner, flat, name, classes, shown=shown, shown_pairs=(shown_owner, shown_flat)
+            )
+            if not o.size:
+                tops[name] = [[]] * n  # never mutated: callers copy what they extend
+                continue
             pairs = list(zip(map(model.reasons.__getitem__, f.tolist()), w.tolist(), strict=True))
             bounds = np.searchsorted(o, np.arange(n + 1)).tolist()
-            self.tops[name] = [pairs[a:b] for a, b in pairwise(bounds)]
+            tops[name] = [pairs[a:b] for a, b in pairwise(bounds)]
+        self.rows: list[_Row] = list(
+            zip(
+                probs["spam"],
+                probs["escalation"],
+                labels["sentiment"],
+                map(round, probs["sentiment"], repeat(4)),
+                labels["intent"],
+                map(round, probs["intent"], repeat(4)),
+                labels["voice"],
+                map(round, probs["voice"], repeat(4)),
+                tops["sentiment"],
+                tops["intent"],
+                tops["voice"],
+                tops["spam"],
+                tops["escalation"],
+                strict=True,
+            )
+        )
 
 
-def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -> Analysis:
-    """Combine the model's scores for message *i* (if any) with cue evidence into an :class:`Analysis`."""
-    probs = scores.probs if scores is not None else None
-    tops = scores.tops if scores is not None else None
+def _finish(p: _Prepared, model: Model | None, r: _Row | None) -> Analysis:
+    """Combine the model's scores for one message (its :data:`_Row`, if any) with cue evidence into an
+    :class:`Analysis`."""
     why: dict[str, list[dict[str, Any]]] = {}
     c = p.cats
     text = p.text
@@ -392,7 +466,7 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
 
     # Spam first: spam gets no intent or voice.
     rule_spam, reason = _spam_rule(p) if p.url_spans or "spam" in groups or "gibberish" in c else (0.0, None)
-    spam_p = probs["spam"][i] if probs else 0.0
+    spam_p = r[0] if r is not None else 0.0
     spam_score = (
         max(rule_spam, spam_p) if rule_spam >= 0.8 else (rule_spam + spam_p) / 2 if rule_spam else spam_p
     )
@@ -413,30 +487,28 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
             {"text": text[s:e], "start": s, "end": e, "source": "cue", "category": "url"}
             for s, e, _ in p.url_spans
         ]
-    if is_spam and tops is not None:
-        spam_why += _model_why(p, tops["spam"][i])  # type: ignore[arg-type]
+    if is_spam and r is not None:
+        spam_why += _model_why(p, r[11])
     why["spam"] = spam_why
 
     # Escalation: curated cues are strong evidence; the model catches paraphrases.
     esc_cues = groups.get("esc", [])
-    esc_p = probs["escalation"][i] if probs else 0.0
     rule_esc = 0.85 if esc_cues else 0.0
-    esc_score = 1 - (1 - esc_p) * (1 - rule_esc) if probs else rule_esc
+    esc_score = 1 - (1 - r[1]) * (1 - rule_esc) if r is not None else rule_esc
     esc_risk = esc_score >= 0.5 and not is_spam
     why["escalation"] = _cues(text, esc_cues) if esc_cues else []
-    if esc_risk and not esc_cues and tops is not None:
-        why["escalation"] += _model_why(p, tops["escalation"][i])  # type: ignore[arg-type]
+    if esc_risk and not esc_cues and r is not None:
+        why["escalation"] += _model_why(p, r[12])
 
     # Sentiment.
-    if scores is not None:
-        si = scores.classes["sentiment"][i]
-        sentiment = {"label": model.heads["sentiment"].labels[si], "score": round(probs["sentiment"][i], 4)}  # type: ignore[union-attr,index]
-        why["sentiment"] = _model_why(p, scores.tops["sentiment"][i])  # type: ignore[arg-type]
+    if r is not None:
+        sentiment = {"label": r[2], "score": r[3]}
+        why["sentiment"] = _model_why(p, r[8])
     else:
         label = _rule_scores(p)["sentiment"]
         sentiment = {"label": label, "score": 0.6}
     emo_cues = groups.get("emo", [])
-    if not probs:
+    if r is None:
         why["sentiment"] = _cues(text, emo_cues)
     if is_spam:  # spam is not a customer speaking: it carries no customer sentiment
         sentiment = {
@@ -449,9 +521,11 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
     if emo_cues:
         counts: dict[str, int] = {}
         for k, _, _ in emo_cues:
-            counts[_EMO_NAMES[k]] = counts.get(_EMO_NAMES[k], 0) + 1
-        emotions = [{"label": e, "score": round(min(1.0, 0.6 + 0.2 * (n - 1)), 2)} for e, n in counts.items()]
-        emotions.sort(key=lambda d: EMOTIONS.index(d["label"]))
+            counts[k] = counts.get(k, 0) + 1
+        emotions = [
+            {"label": _EMO_NAMES[k], "score": _emotion_score(n)}
+            for k, n in sorted(counts.items(), key=_emotion_rank)
+        ]
         why["emotions"] = [
             {"text": text[s:e], "start": s, "end": e, "source": "cue", "category": _EMO_NAMES[k]}
             for k, s, e in emo_cues
@@ -463,12 +537,11 @@ def _finish(p: _Prepared, model: Model | None, scores: _Scores | None, i: int) -
     # Intent and voice.
     intent = voice = None
     if not is_spam:
-        if scores is not None:
-            ii, vi = scores.classes["intent"][i], scores.classes["voice"][i]
-            intent = {"label": model.heads["intent"].labels[ii], "score": round(scores.probs["intent"][i], 4)}  # type: ignore[union-attr]
-            voice = {"label": model.heads["voice"].labels[vi], "score": round(scores.probs["voice"][i], 4)}  # type: ignore[union-attr]
-            why["intent"] = _model_why(p, scores.tops["intent"][i])  # type: ignore[arg-type]
-            why["voice"] = _model_why(p, scores.tops["voice"][i])  # type: ignore[arg-type]
+        if r is not None:
+            intent = {"label": r[4], "score": r[5]}
+            voice = {"label": r[6], "score": r[7]}
+            why["intent"] = _model_why(p, r[9])
+            why["voice"] = _model_why(p, r[10])
         else:
             intent = {"label": "other", "score": 0.5}
             voice = {"label": _rule_voice(p.norm, sentiment["label"]), "score": 0.5}
@@ -635,9 +708,9 @@ def _analyse_many(
     norms = normalise_many(texts)
     prepared = _prepare_many(texts, norms, channels)
     if m is None:
-        return [_finish(p, None, None, i) for i, p in enumerate(prepared)]
+        return [_finish(p, None, None) for p in prepared]
     batch = extract_batch([p.low for p in prepared], channels, [p.cats for p in prepared], lowered=True)
     owner, flat = m.rows(batch)
     logits, gathered = m.gather(owner, flat, len(prepared))
     scores = _Scores(m, gathered, owner, flat, logits)
-    return [_finish(p, m, scores, i) for i, p in enumerate(prepared)]
+    return list(map(_finish, prepared, repeat(m), scores.rows))

@@ -64,19 +64,27 @@ ENTITY_RE = re.compile(
 # Every character an entity can start with (the alternatives above, products in both cases).  Matching only
 # where one of them occurs finds what ``ENTITY_RE.finditer`` finds, at a fraction of the cost: the big
 # alternation is not tried at every position of a Chinese sentence.
+# Common characters that start only date words (上 in 上周, not in 上午) are candidates only with the rest of
+# such a word: a Chinese sentence has many of them and almost none starts a date.
+_DATE_WORDS = (
+    "今天|昨天|前天|明天|后天|大前天|上周|下周|本周|周[一二三四五六日天]|星期[一二三四五六日天]"
+    "|礼拜[一二三四五六日天]|上个月|这个月|下个月|月底|月初|年底"
+)
 _FIRST = re.compile(
     "["
     + "".join(
         re.escape(c)
         for c in sorted(
-            set("¥￥$0123456789" + _CN_NUM + "今昨前明后大上下本周星礼这月年")
+            set("¥￥$0123456789" + _CN_NUM)
             | {p[0].lower() for p in PRODUCTS}
             | {p[0].upper() for p in PRODUCTS}
         )
     )
-    + "]",
+    + "]|"
+    + _DATE_WORDS,
     re.I,
 )
+assert not set("今昨前明后大上下本周星礼这月年") & (set(_CN_NUM) | {p[0] for p in PRODUCTS})
 
 
 # An entity that starts with a digit has a unit, a date mark or a separator as its first non-digit character:

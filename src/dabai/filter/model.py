@@ -143,7 +143,10 @@ class Model:
             pairs = pairs[first].astype(np.int64)
         else:
             pairs = pairs.astype(np.int64)
-        return pairs // size, pairs % size
+        # pairs are sorted by message: the owner from each message's run, not an integer division per pair
+        bounds = np.searchsorted(pairs, np.arange(n + 1, dtype=np.int64) * size)
+        owner = np.repeat(np.arange(n, dtype=np.int64), np.diff(bounds))
+        return owner, pairs - owner * size
 
     def logits(self, owner: np.ndarray, flat: np.ndarray, n: int) -> np.ndarray:
         """Summed weights of each message's feature indices plus bias, for the whole batch in one pass."""
@@ -171,28 +174,30 @@ class Model:
         classes: np.ndarray,
         k: int = 3,
         shown: np.ndarray | None = None,
+        shown_pairs: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For every message, the *k* features that pushed hardest towards its class *classes[i]* of *head*.
 
         Returns (message index, feature index, weight) arrays, by message and, within one, strongest first.
         Vectorised over the batch, because the "why" of every message is part of the output.  Equal weights
         are ordered words first, then negated words, cue flags, trigrams, bigrams, characters.  *shown* is
-        ``np.flatnonzero(self.explainable[flat])`` if the caller has it (the same for every head).
+        ``np.flatnonzero(self.explainable[flat])`` if the caller has it (the same for every head), and
+        *shown_pairs* ``(owner[shown], flat[shown])``.
         """
         h = self.heads[head]
         if h.binary and not classes.any():  # only a positive decision (spam, escalation) is explained
             return owner[:0], flat[:0], np.zeros(0, dtype=np.float32)
         if shown is None:  # function words (你们, 了, 吗) are never a reason alone
             shown = np.flatnonzero(self.explainable[flat])
-        owner, flat = owner[shown], flat[shown]
+        owner, flat = (owner[shown], flat[shown]) if shown_pairs is None else shown_pairs
         cls = classes[owner]
-        if h.binary:
-            keep = cls == 1
+        if h.binary:  # few positives: narrow to their features first
+            pos = np.flatnonzero(cls)
+            owner, flat, shown = owner[pos], flat[pos], shown[pos]
             vals = gathered[shown, h.start]
-            keep &= vals > 0
         else:
-            vals = gathered[shown, cls + h.start]
-            keep = vals > 0
+            vals = gathered.ravel()[shown * gathered.shape[1] + (cls + h.start)]
+        keep = vals > 0
         o, f, v = owner[keep], flat[keep], vals[keep].astype(np.float32)
         if not o.size:
             return o, f, v
