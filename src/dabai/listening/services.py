@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from dabai.accounts.models import Role, User
 from dabai.accounts.services import record_audit
-from dabai.conversations.services import Inbound, add_note, receive_messages
+from dabai.conversations.services import Inbound, add_notes, receive_messages
 from dabai.core.choices import Channel
 from dabai.customers.services import Handle
 from dabai.filter import analyse_many
@@ -237,16 +237,16 @@ def open_conversations(mentions: list[Mention]) -> int:
         for m in mentions
     ]
     bot = listening_bot()
-    opened = 0
+    notes = []
     with transaction.atomic():
         received = receive_messages(items)
         for mention, result in zip(mentions, received, strict=True):
             mention.conversation_id = result.message.conversation_id
             if result.created:
-                opened += 1
-                add_note(result.message.conversation, bot, reach_note(mention))
+                notes.append((result.message.conversation, reach_note(mention)))
+        add_notes(notes, bot)  # set-wise: one insert for the batch's reach notes
         Mention.objects.bulk_update(mentions, ["conversation"])
-    return opened
+    return len(notes)
 
 
 def reach_note(mention: Mention) -> str:

@@ -41,7 +41,7 @@ from dabai.conversations.services.merging import (
     undo_merge,
     undo_split,
 )
-from dabai.conversations.services.replies import add_note, post_reply, start_conversation
+from dabai.conversations.services.replies import add_note, add_notes, post_reply, start_conversation
 from dabai.conversations.services.snooze import (
     CannotSnooze,
     WakeReason,
@@ -70,6 +70,7 @@ __all__ = [
     "Received",
     "WakeReason",
     "add_note",
+    "add_notes",
     "analyse_many",
     "append_history",
     "assign",

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from dabai.accounts.models import User
 from dabai.conversations import signals
-from dabai.conversations.live import publish_conversation_event
+from dabai.conversations.live import publish_conversation_event, publish_conversation_events
 from dabai.conversations.models import (
     Conversation,
     DeliveryStatus,
@@ -71,3 +71,28 @@ def add_note(conversation: Conversation, author: User, body: str) -> Message:
     )
     publish_conversation_event(conversation.pk, "note.new", message_id=message.pk)
     return message
+
+
+def add_notes(notes: list[tuple[Conversation, str]], author: User) -> list[Message]:
+    """Internal notes on many conversations at once (a listening batch's reach notes): one insert and one
+    trip to the live layer, whatever their number. Like ``add_note``, nothing is sent to the customer."""
+    if not notes:
+        return []
+    now = timezone.now()
+    with transaction.atomic():
+        messages = Message.objects.bulk_create(
+            [
+                Message(
+                    conversation=conversation,
+                    direction=Direction.NOTE,
+                    channel=conversation.channel,
+                    author=author,
+                    body=body,
+                    sent_at=now,
+                )
+                for conversation, body in notes
+            ],
+            batch_size=500,
+        )
+        publish_conversation_events([(m.conversation_id, "note.new", {"message_id": m.pk}) for m in messages])
+    return messages

@@ -160,3 +160,29 @@ def test_a_usual_rate_is_no_burst(brand, settings):
     services.ingest(usual, now=now)
     recent = [Post(key=f"weibo:r{n}", origin="weibo", text="大白", published_at=now) for n in range(4)]
     assert services.ingest(recent, now=now).alerts == 0
+
+
+def _note_inserts(queries) -> int:
+    return sum(1 for q in queries if q["sql"].startswith('INSERT INTO "conversations_message"'))
+
+
+def test_a_batch_of_posts_gets_its_reach_notes_in_one_insert_whatever_its_size(brand):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for first, size in ((100, 2), (200, 6)):
+        posts = [
+            status(first + i, ANGRY, uid=str(7000 + first + i), followers=1000 * (i + 1)) for i in range(size)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            report = read_weibo(posts)
+        assert report.conversations == size
+        counts.append(_note_inserts(queries.captured_queries))
+    assert counts[0] == counts[1], "the reach notes are written set-wise, not one insert per conversation"
+    for mention in Mention.objects.select_related("conversation"):
+        (note,) = mention.conversation.messages.filter(direction=Direction.NOTE)
+        assert (
+            f"{mention.author_followers:,}" in note.body and f"/listening/mentions/{mention.pk}/" in note.body
+        )
+        assert note.author.username == services.BOT_USERNAME
