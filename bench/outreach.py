@@ -7,6 +7,9 @@
 2. A campaign to a 100,000-customer segment: resolving the segment (tag + SMS identity), consent, the
    frequency cap and one recipient row per customer, with the query count.
 3. At-risk scores for 100,000 customers (30,000 of them with recent conversations read by the filter).
+4. Customers of a product or an order: the 100,000-customer segment narrowed to those who named a product
+   in the last 90 days and to those who wrote one of 10,000 pasted order numbers (20,000 of them wrote about
+   a product and an order), with the query count.
 
 BENCH_OUTREACH_POSTS, BENCH_OUTREACH_CUSTOMERS override the 100,000s.
 """
@@ -211,6 +214,75 @@ def bench_scores(rng: random.Random) -> None:
     )
 
 
+def bench_mentions(rng: random.Random) -> None:
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from dabai.conversations.models import Conversation, Direction, Insight, Message
+    from dabai.customers.models import Customer
+    from dabai.outreach.services import campaigns
+
+    now = timezone.now()
+    ids = list(Customer.objects.order_by("-pk").values_list("pk", flat=True)[: CUSTOMERS // 5])
+    began = time.perf_counter()
+    products = ["路由器", "光猫", "机顶盒", "智能音箱"]
+    conversations = Conversation.objects.bulk_create(
+        [Conversation(customer_id=c, channel="sms", last_message_at=now, message_count=1) for c in ids],
+        batch_size=5000,
+    )
+    said = [(rng.choice(products), f"DD{n:010d}", rng.randint(0, 120)) for n in range(len(ids))]
+    messages = Message.objects.bulk_create(
+        [
+            Message(
+                conversation=c,
+                direction=Direction.INBOUND,
+                channel="sms",
+                body=f"我买的{product}坏了，订单号{order}怎么处理",
+                sent_at=now - timedelta(days=days),
+            )
+            for c, (product, order, days) in zip(conversations, said, strict=True)
+        ],
+        batch_size=5000,
+    )
+    Insight.objects.bulk_create(
+        [
+            Insight(
+                message=m,
+                sentiment="negative",
+                intent="product_quality",
+                urgency="normal",
+                model_version="bench",
+                analysis={
+                    "entities": [
+                        {"kind": "product", "text": product},
+                        {"kind": "order_number", "text": order},
+                    ]
+                },
+            )
+            for m, (product, order, _days) in zip(messages, said, strict=True)
+        ],
+        batch_size=5000,
+    )
+    setup = time.perf_counter() - began
+    print(f"mentions: {len(ids):,} customers wrote about a product and an order (set-up {setup:.1f} s)")
+    orders = [order for _product, order, _days in said[::2]]
+    for name, segment in (
+        ("named 路由器 in 90 days", {"tags": ["bench-segment"], "products": ["路由器"], "mention_days": 90}),
+        (f"wrote one of {len(orders):,} order numbers", {"tags": ["bench-segment"], "order_numbers": orders}),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            began = time.perf_counter()
+            found = campaigns.segment_customers(segment)
+            seconds = time.perf_counter() - began
+        print(
+            f"  {CUSTOMERS:,}-customer segment, {name}: {len(found):,} customers in {seconds:.1f} s "
+            f"with {len(queries.captured_queries)} queries"
+        )
+
+
 def main() -> None:
     fresh_postgres("h_outreach_bench")
     setup_django()
@@ -218,6 +290,7 @@ def main() -> None:
     bench_listening(rng)
     bench_segment(rng)
     bench_scores(rng)
+    bench_mentions(rng)
 
 
 if __name__ == "__main__":

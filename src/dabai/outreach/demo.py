@@ -8,7 +8,7 @@ from dabai.channels.services import set_delivery_status
 from dabai.conversations.models import DeliveryStatus
 from dabai.customers.models import CustomerTag
 from dabai.outreach.models import Campaign, CampaignKind
-from dabai.outreach.services import campaigns, consent, health, incidents, reaching
+from dabai.outreach.services import campaigns, consent, health, incidents, reaching, wechat
 
 
 def seed_demo(world) -> None:
@@ -36,7 +36,7 @@ def seed_demo(world) -> None:
         wechat_text="{name}您好，您的大白宽带可免费提速至千兆，点击菜单“我的宽带”办理。",
         email_subject="千兆宽带免费提速",
         email_text="尊敬的{name}：\n\n您的大白宽带可免费提速至千兆，回复本邮件即可办理。",
-        wechat_template=campaigns.add_wechat_template(
+        wechat_template=wechat.add_wechat_template(
             name="服务通知",
             template_id="demo-service-notice",
             fields={"first": "{name}您好", "keyword1": "{title}", "remark": "{message}"},

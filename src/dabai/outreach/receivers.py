@@ -1,4 +1,5 @@
-"""Outreach listens to the intake: 退订 / TD stops marketing everywhere; outage messages are answered."""
+"""Outreach listens to the intake (退订 / TD stops marketing everywhere; outage messages are answered) and
+tells the apps below about ongoing incidents (drafts, the bot, the portal) and WeChat template messages."""
 
 from django.dispatch import receiver
 
@@ -6,14 +7,16 @@ from dabai.channels.wechat import templates
 from dabai.conversations.signals import messages_received
 from dabai.core.signals import contained, worker_started
 from dabai.knowledge import instant
-from dabai.outreach.services import campaigns, consent, incidents
+from dabai.outreach.services import consent, incidents, wechat
+from dabai.portal import notices as portal_notices
 from dabai.replies import notices
 
 # The drafts and the bot know about ongoing incidents through the extension points of the apps below.
 notices.register("outreach.incidents", incidents.draft_notices)
 instant.register("outreach.incidents", incidents.bot_answer)
+portal_notices.register("outreach.incidents", incidents.portal_notices)
 # Campaign and incident messages to WeChat followers outside the 48-hour window go out as templates.
-templates.register("outreach.campaigns", campaigns.wechat_template_for)
+templates.register("outreach.campaigns", wechat.wechat_template_for)
 
 
 @receiver(messages_received, dispatch_uid="outreach.unsubscribe")
@@ -37,7 +40,10 @@ def answer_incident(sender, arrivals, **kwargs) -> None:
     pairs = incidents.match_arrivals(messages)
     if not pairs:
         return
-    by_bot = {m.conversation_id for m in messages if incidents.bot_will_answer(m)}
+    matched = {c.pk for _i, c in pairs}
+    by_bot = {
+        m.conversation_id for m in messages if m.conversation_id in matched and incidents.bot_will_answer(m)
+    }
     incidents.link([(i, c) for i, c in pairs if c.pk in by_bot])  # the bot answers them (bot_answer)
     incidents.link_and_answer([(i, c) for i, c in pairs if c.pk not in by_bot])
 

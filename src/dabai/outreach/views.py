@@ -20,7 +20,7 @@ from dabai.outreach import selectors
 from dabai.outreach.forms import CampaignForm, IncidentForm, ReminderImportForm, TestSendForm, UpdateForm
 from dabai.outreach.models import Campaign, CampaignStatus, Incident
 from dabai.outreach.services import campaigns as campaign_services
-from dabai.outreach.services import care, consent, incidents, reaching
+from dabai.outreach.services import care, consent, incidents, reaching, segments
 
 
 def _conversation_url(pk: int) -> str:
@@ -77,7 +77,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         customer_ids = None
         upload = form.cleaned_data.get("customers_csv")
         if upload:
-            customer_ids, errors = campaign_services.parse_customer_csv(upload.read())
+            customer_ids, errors = segments.parse_customer_csv(upload.read())
             for error in errors[:10]:
                 messages.warning(request, error)
             if not customer_ids:

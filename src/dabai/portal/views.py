@@ -18,6 +18,7 @@ from dabai.conversations.services import receive_message
 from dabai.core.files import RefusedFile
 from dabai.knowledge.selectors import help_categories, search_articles
 from dabai.portal import selectors, services
+from dabai.portal.notices import notices_for
 from dabai.portal.policy import is_portal_customer
 
 SESSION_ADDRESS = "portal_sign_in_address"
@@ -148,7 +149,11 @@ def _language() -> str:
 
 @customer_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"requests": selectors.own_requests(request.user)})
+    return render(
+        request,
+        "portal/home.html",
+        {"requests": selectors.own_requests(request.user), "notices": notices_for(request.user.customer)},
+    )
 
 
 @customer_required

@@ -19,10 +19,8 @@ from django.utils import timezone
 from dabai.accounts.models import Role, User
 from dabai.accounts.services import record_audit
 from dabai.channels.models import Delivery
-from dabai.channels.services import is_subscribed
 from dabai.channels.tasks import deliver_reply
-from dabai.channels.wechat.templates import SERVICE_WINDOW_HOURS, TemplateMessage
-from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Insight, Message
+from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Message
 from dabai.conversations.services import post_reply, start_conversation
 from dabai.core.choices import Channel
 from dabai.customers.models import ChannelIdentity, Customer
@@ -34,13 +32,12 @@ from dabai.outreach.models import (
     CampaignKind,
     CampaignStatus,
     ContactPreference,
-    HealthScore,
     Recipient,
     RecipientStatus,
-    WeChatTemplate,
 )
-from dabai.outreach.services import segments
-from dabai.outreach.services.consent import addressed, unsubscribe_token
+from dabai.outreach.services.consent import personalise, unsubscribe_token
+from dabai.outreach.services.segments import segment_customers
+from dabai.outreach.services.wechat import template_text, wechat_way
 
 logger = logging.getLogger(__name__)
 BOT_USERNAME = "dabai-outreach"
@@ -49,7 +46,6 @@ CHANNEL_ORDER = (Channel.WECHAT, Channel.SMS, Channel.EMAIL)
 CHUNK = 5000
 STRANDED_AFTER = timedelta(minutes=15)
 SMS_OPT_OUT = "回复TD退订"
-WECHAT_WINDOW = timedelta(hours=SERVICE_WINDOW_HOURS)
 
 
 class CampaignError(ValueError):
@@ -66,47 +62,6 @@ def outreach_bot() -> User:
 
 
 # ------------------------------------------------------------------------------------------------ segments
-
-
-def segment_customers(segment: dict, now: datetime | None = None) -> list[int]:
-    """The customer ids a segment names (every given criterion must hold), in id order."""
-    now = now or timezone.now()
-    rows = Customer.objects.filter(merged_into__isnull=True)
-    if segment.get("tiers"):
-        rows = rows.filter(tier__in=segment["tiers"])
-    if segment.get("tags"):
-        rows = rows.filter(tags__name__in=segment["tags"])
-    if segment.get("identity_channels"):
-        rows = rows.filter(identities__channel__in=segment["identity_channels"])
-    if segment.get("intents"):
-        since = now - timedelta(days=int(segment.get("intent_days") or 30))
-        rows = rows.filter(
-            pk__in=Insight.objects.filter(intent__in=segment["intents"], message__sent_at__gte=since).values(
-                "message__conversation__customer_id"
-            )
-        )
-    if segment.get("min_risk"):
-        rows = rows.filter(
-            pk__in=HealthScore.objects.filter(score__gte=int(segment["min_risk"])).values("customer_id")
-        )
-    if segment.get("customer_ids"):
-        rows = rows.filter(pk__in=[int(c) for c in segment["customer_ids"]])
-    if segment.get("care"):
-        rows = rows.filter(pk__in=ContactPreference.objects.filter(care_opt_in=True).values("customer_id"))
-    if segment.get("incident"):
-        from dabai.outreach.services.incidents import affected_customers
-
-        rows = rows.filter(pk__in=affected_customers(int(segment["incident"])))
-    ids = list(rows.order_by("pk").values_list("pk", flat=True).distinct())
-    # What customers wrote about (products, order numbers) is matched in memory: one query per rule.
-    if segment.get("products"):
-        days = int(segment.get("mention_days") or segments.DEFAULT_MENTION_DAYS)
-        named = segments.customers_mentioning_products(segment["products"], days, now)
-        ids = [c for c in ids if c in named]
-    if segment.get("order_numbers"):
-        ordered = segments.customers_with_orders(segment["order_numbers"], now)
-        ids = [c for c in ids if c in ordered]
-    return ids
 
 
 def campaign_channels(campaign: Campaign) -> list[str]:
@@ -194,15 +149,6 @@ def queue_recipients(campaign: Campaign, now: datetime | None = None) -> int:
 # ------------------------------------------------------------------------------------------------ lifecycle
 
 
-def add_wechat_template(
-    *, name: str, template_id: str, fields: dict[str, str], url: str = "", for_incidents: bool = False
-) -> WeChatTemplate:
-    """A template message approved for the Official Account (admins also edit them in the admin)."""
-    return WeChatTemplate.objects.create(
-        name=name, template_id=template_id, fields=fields, url=url, for_incidents=for_incidents
-    )
-
-
 def create_campaign(*, actor: User | None, **fields) -> Campaign:
     campaign = Campaign.objects.create(created_by=actor, **fields)
     if actor is not None:
@@ -259,16 +205,6 @@ def cancel(campaign: Campaign, actor: User) -> None:
 # ------------------------------------------------------------------------------------------------ sending
 
 
-def personalise(text: str, customer: Customer, form_of_address: str) -> str:
-    """``{name}`` (or ``{称呼}``) becomes how we address the customer (王先生); ``{full_name}`` their name."""
-    greeting = addressed(customer.display_name, form_of_address)
-    return (
-        text.replace("{name}", greeting)
-        .replace("{称呼}", greeting)
-        .replace("{full_name}", customer.display_name)
-    )
-
-
 def unsubscribe_link(customer_id: int) -> str:
     path = reverse("outreach:unsubscribe", args=[unsubscribe_token(customer_id)])
     return f"{conf.public_url()}{path}"
@@ -282,70 +218,6 @@ def compose(campaign: Campaign, channel: str, customer: Customer, form_of_addres
     elif channel == Channel.SMS and campaign.kind in CAPPED_KINDS and SMS_OPT_OUT not in text:
         text += SMS_OPT_OUT
     return text
-
-
-def fill_template(
-    template: WeChatTemplate, campaign: Campaign, customer: Customer, form_of_address: str, now: datetime
-) -> TemplateMessage:
-    """The template's fields for this customer: {name}, {full_name}, {message}, {title}, {date} filled."""
-    message = personalise(campaign.wechat_text, customer, form_of_address).strip()
-    day = timezone.localdate(now).strftime("%Y年%m月%d日")
-    data = {
-        str(key): personalise(str(text), customer, form_of_address)
-        .replace("{message}", message)
-        .replace("{title}", campaign.name)
-        .replace("{date}", day)
-        for key, text in (template.fields or {}).items()
-    }
-    return TemplateMessage(template_id=template.template_id, data=data, url=template.url)
-
-
-def template_text(template: TemplateMessage) -> str:
-    """What the thread shows of a template message: its fields' values, one a line."""
-    return "\n".join(value for value in template.data.values() if value.strip())
-
-
-def wechat_way(
-    campaign: Campaign, customer: Customer, form_of_address: str, now: datetime
-) -> tuple[str, TemplateMessage | None]:
-    """How a campaign reaches this follower: ("", None) a customer-service message inside the 48-hour
-    window; ("", template) the campaign's template message outside it; (reason, None) not at all."""
-    openid = (
-        ChannelIdentity.objects.filter(customer=customer, channel=Channel.WECHAT)
-        .order_by("-created_at")
-        .values_list("external_id", flat=True)
-        .first()
-    )
-    if openid is None:
-        return "no_address", None
-    if not is_subscribed(Channel.WECHAT, openid):
-        return "wechat_unfollowed", None
-    last_wrote = (
-        Message.objects.filter(
-            conversation__customer=customer, channel=Channel.WECHAT, direction=Direction.INBOUND
-        )
-        .order_by("-sent_at")
-        .values_list("sent_at", flat=True)
-        .first()
-    )
-    if last_wrote is not None and last_wrote >= now - WECHAT_WINDOW:
-        return "", None
-    if campaign.wechat_template_id is None:
-        return "outside_wechat_window", None
-    return "", fill_template(campaign.wechat_template, campaign, customer, form_of_address, now)
-
-
-def wechat_template_for(message: Message) -> TemplateMessage | None:
-    """The template message a campaign made of this outbound WeChat message (``channels.wechat.templates``
-    provider), or None for a customer-service message."""
-    if message.direction != Direction.OUTBOUND or message.channel != Channel.WECHAT:
-        return None
-    stored = Recipient.objects.filter(message_id=message.pk).values_list("wechat_template", flat=True).first()
-    if not stored:
-        return None
-    return TemplateMessage(
-        template_id=stored["template_id"], data=dict(stored.get("data") or {}), url=stored.get("url", "")
-    )
 
 
 def send_one(recipient_id: int, now: datetime | None = None) -> str:
@@ -534,52 +406,6 @@ def skip_reasons(campaign: Campaign) -> dict[str, int]:
         .values_list("skip_reason")
         .annotate(n=Count("id"))
     }
-
-
-def parse_customer_csv(data: bytes) -> tuple[list[int], list[str]]:
-    """Customer ids from a CSV (a ``customer_id`` column, or phone/email/handle in ``channel,handle``
-    columns); returns (ids, errors with line numbers). Unknown rows are errors, never silently dropped."""
-    import csv
-    import io
-
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], ["line 1: the file is not UTF-8 text"]
-    reader = csv.DictReader(io.StringIO(text))
-    fields = {f.strip() for f in (reader.fieldnames or [])}
-    if "customer_id" not in fields and not {"channel", "handle"} <= fields:
-        return [], ["line 1: expected a customer_id column, or channel and handle columns"]
-    ids: list[int] = []
-    errors: list[str] = []
-    lookups: list[tuple[int, str, str]] = []
-    for line, row in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        if row.get("customer_id"):
-            if row["customer_id"].isdigit():
-                ids.append(int(row["customer_id"]))
-            else:
-                errors.append(f"line {line}: customer_id {row['customer_id']!r} is not a number")
-        elif row.get("channel") and row.get("handle"):
-            lookups.append((line, row["channel"], row["handle"]))
-        else:
-            errors.append(f"line {line}: empty row")
-    known = set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    errors += [f"customer {c} does not exist" for c in ids if c not in known]
-    ids = [c for c in ids if c in known]
-    if lookups:
-        found = {
-            (ch, ext): c
-            for ch, ext, c in ChannelIdentity.objects.filter(
-                external_id__in=[h for _, _, h in lookups]
-            ).values_list("channel", "external_id", "customer_id")
-        }
-        for line, channel, handle in lookups:
-            if (channel, handle) in found:
-                ids.append(found[(channel, handle)])
-            else:
-                errors.append(f"line {line}: no customer with {channel} {handle}")
-    return list(dict.fromkeys(ids)), errors
 
 
 def due_campaigns(now: datetime) -> Iterable[Campaign]:

@@ -67,3 +67,13 @@ def addressed(display_name: str, form: str) -> str:
     if form and name:
         return f"{name[0]}{form}"
     return name or "客户"
+
+
+def personalise(text: str, customer: Customer, form_of_address: str) -> str:
+    """``{name}`` (or ``{称呼}``) becomes how we address the customer (王先生); ``{full_name}`` their name."""
+    greeting = addressed(customer.display_name, form_of_address)
+    return (
+        text.replace("{name}", greeting)
+        .replace("{称呼}", greeting)
+        .replace("{full_name}", customer.display_name)
+    )

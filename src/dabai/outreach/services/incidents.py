@@ -1,5 +1,9 @@
 """Incident broadcast: affected customers who write are answered at once; one update reaches every thread.
 
+While an incident is ongoing the apps below know it through their extension points: the desk's draft starts
+from its message (``replies.notices``), the bot answers with it before offering a person
+(``knowledge.instant``) and the portal shows it to customers in the area (``portal.notices``).
+
 Who is affected: customers tagged with one of the incident's areas (the service is a tag too when the
 centre tags customers by service), and anyone whose message names the service or a keyword.
 """
@@ -19,6 +23,7 @@ from dabai.conversations.services import post_reply
 from dabai.customers.models import Customer
 from dabai.knowledge.instant import InstantAnswer
 from dabai.outreach.models import Campaign, CampaignKind, Incident, IncidentLink, WeChatTemplate
+from dabai.portal.notices import CustomerNotice
 from dabai.replies.notices import Notice
 
 AUTO_PREFIX = "【故障通知】"
@@ -195,6 +200,20 @@ def draft_notices(conversation: Conversation) -> list[Notice]:
             url=reverse("outreach:incident", args=[incident.pk]),
         )
         for incident in incidents_about(conversation)
+    ]
+
+
+def portal_notices(customer: Customer) -> list[CustomerNotice]:
+    """What a signed-in customer reads on the portal (``portal.notices``): each ongoing incident in their
+    area (tagged with one of its areas, or an incident without areas), its status and expected recovery."""
+    ongoing = active_incidents()
+    if not ongoing:
+        return []
+    tags = set(customer.tags.values_list("name", flat=True))
+    return [
+        CustomerNotice(key=f"incident:{i.pk}", title=i.title, text=i.message)
+        for i in ongoing
+        if not split(i.areas) or tags & set(split(i.areas))
     ]
 
 

@@ -1,5 +1,8 @@
-"""Segment rules over what customers wrote: "mentioned product X in the last N days" and "mentioned one of
-these order numbers" (a pasted list or a CSV).
+"""Who a campaign is for: a segment's rules resolved set-wise into customer ids, and the customer CSV.
+
+Besides tier, tags, channel identities, recent topics, the at-risk score and a CSV of customers, there are
+rules over what customers wrote: "mentioned product X in the last N days" and "mentioned one of these order
+numbers" (a pasted list or a CSV).
 
 dabai has no order model: what it knows about orders and products is what the filter read in customers'
 messages (``Insight.analysis["entities"]``, kinds ``product`` and ``order_number``, whose text is part of the
@@ -15,9 +18,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db.models import Q
+from django.utils import timezone
 
 from dabai.conversations.models import Direction, Insight
-from dabai.customers.models import Customer
+from dabai.customers.models import ChannelIdentity, Customer
+from dabai.outreach.models import ContactPreference, HealthScore
 
 DEFAULT_MENTION_DAYS = 90
 ORDER_DAYS = 365
@@ -111,3 +116,87 @@ def parse_order_numbers(text: str) -> tuple[list[str], list[str]]:
         errors.append(f"more than {MAX_ORDER_NUMBERS} order numbers")
         numbers = numbers[:MAX_ORDER_NUMBERS]
     return numbers, errors
+
+
+def segment_customers(segment: dict, now: datetime | None = None) -> list[int]:
+    """The customer ids a segment names (every given criterion must hold), in id order."""
+    now = now or timezone.now()
+    rows = Customer.objects.filter(merged_into__isnull=True)
+    if segment.get("tiers"):
+        rows = rows.filter(tier__in=segment["tiers"])
+    if segment.get("tags"):
+        rows = rows.filter(tags__name__in=segment["tags"])
+    if segment.get("identity_channels"):
+        rows = rows.filter(identities__channel__in=segment["identity_channels"])
+    if segment.get("intents"):
+        since = now - timedelta(days=int(segment.get("intent_days") or 30))
+        rows = rows.filter(
+            pk__in=Insight.objects.filter(intent__in=segment["intents"], message__sent_at__gte=since).values(
+                "message__conversation__customer_id"
+            )
+        )
+    if segment.get("min_risk"):
+        rows = rows.filter(
+            pk__in=HealthScore.objects.filter(score__gte=int(segment["min_risk"])).values("customer_id")
+        )
+    if segment.get("customer_ids"):
+        rows = rows.filter(pk__in=[int(c) for c in segment["customer_ids"]])
+    if segment.get("care"):
+        rows = rows.filter(pk__in=ContactPreference.objects.filter(care_opt_in=True).values("customer_id"))
+    if segment.get("incident"):
+        from dabai.outreach.services.incidents import affected_customers
+
+        rows = rows.filter(pk__in=affected_customers(int(segment["incident"])))
+    ids = list(rows.order_by("pk").values_list("pk", flat=True).distinct())
+    # What customers wrote about (products, order numbers) is matched in memory: one query per rule.
+    if segment.get("products"):
+        days = int(segment.get("mention_days") or DEFAULT_MENTION_DAYS)
+        named = customers_mentioning_products(segment["products"], days, now)
+        ids = [c for c in ids if c in named]
+    if segment.get("order_numbers"):
+        ordered = customers_with_orders(segment["order_numbers"], now)
+        ids = [c for c in ids if c in ordered]
+    return ids
+
+
+def parse_customer_csv(data: bytes) -> tuple[list[int], list[str]]:
+    """Customer ids from a CSV (a ``customer_id`` column, or phone/email/handle in ``channel,handle``
+    columns); returns (ids, errors with line numbers). Unknown rows are errors, never silently dropped."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], ["line 1: the file is not UTF-8 text"]
+    reader = csv.DictReader(io.StringIO(text))
+    fields = {f.strip() for f in (reader.fieldnames or [])}
+    if "customer_id" not in fields and not {"channel", "handle"} <= fields:
+        return [], ["line 1: expected a customer_id column, or channel and handle columns"]
+    ids: list[int] = []
+    errors: list[str] = []
+    lookups: list[tuple[int, str, str]] = []
+    for line, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        if row.get("customer_id"):
+            if row["customer_id"].isdigit():
+                ids.append(int(row["customer_id"]))
+            else:
+                errors.append(f"line {line}: customer_id {row['customer_id']!r} is not a number")
+        elif row.get("channel") and row.get("handle"):
+            lookups.append((line, row["channel"], row["handle"]))
+        else:
+            errors.append(f"line {line}: empty row")
+    known = set(Customer.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    errors += [f"customer {c} does not exist" for c in ids if c not in known]
+    ids = [c for c in ids if c in known]
+    if lookups:
+        found = {
+            (ch, ext): c
+            for ch, ext, c in ChannelIdentity.objects.filter(
+                external_id__in=[h for _, _, h in lookups]
+            ).values_list("channel", "external_id", "customer_id")
+        }
+        for line, channel, handle in lookups:
+            if (channel, handle) in found:
+                ids.append(found[(channel, handle)])
+            else:
+                errors.append(f"line {line}: no customer with {channel} {handle}")
+    return list(dict.fromkeys(ids)), errors

@@ -12,7 +12,7 @@ from dabai.conversations.services import Inbound, receive_messages
 from dabai.core.choices import Channel
 from dabai.customers.services import Handle
 from dabai.outreach.models import Campaign, CampaignKind, CampaignStatus, ContactPreference, Recipient
-from dabai.outreach.services import campaigns, consent
+from dabai.outreach.services import campaigns, consent, segments
 from dabai.testing import ChannelIdentityFactory, CustomerFactory, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
@@ -188,7 +188,7 @@ def test_email_unsubscribe_link_works_and_bad_links_are_refused(client, people):
 
 def test_csv_of_customers_reports_bad_lines(people):
     data = b"channel,handle\nsms,13900000001\nsms,13999999999\n\n"
-    ids, errors = campaigns.parse_customer_csv(data)
+    ids, errors = segments.parse_customer_csv(data)
     assert ids == [people["wang"].pk] and errors == ["line 3: no customer with sms 13999999999"]
 
 

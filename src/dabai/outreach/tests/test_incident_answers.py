@@ -135,3 +135,21 @@ def test_a_conversation_from_before_the_declaration_gets_the_draft_too(commit, a
         actor=supervisor,
     )
     assert MESSAGE in draft_for(conversation, agent).text
+
+
+def test_the_portal_tells_customers_in_the_area_until_the_incident_is_resolved(outage, supervisor):
+    from django.test import Client
+
+    from dabai.portal.services import portal_user_for
+
+    def portal_page(customer) -> str:
+        client = Client()
+        client.force_login(portal_user_for(customer))
+        return client.get(reverse("portal:home")).content.decode()
+
+    affected, elsewhere = customer_in("朝阳区"), customer_in("海淀区", "李娜")
+    page = portal_page(affected)
+    assert 'data-testid="portal-notices"' in page and MESSAGE in page and "朝阳区宽带中断" in page
+    assert MESSAGE not in portal_page(elsewhere)
+    incidents.resolve(outage, supervisor)
+    assert MESSAGE not in portal_page(affected)
