@@ -543,7 +543,11 @@ def report(run: Run, rows: list[tuple[str, str, float | None]], wall: float) -> 
     """Per channel: stored and analysed latency, lost (acknowledged, not stored), duplicated, unanalysed."""
     p = percentile
     requests = sum(run.statuses.values())
-    print(f"-- {run.name}: {requests} requests answered in {wall:.1f} s = {requests / wall:.0f} req/s")
+    load_now = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(
+        f"-- {run.name}: {requests} requests answered in {wall:.1f} s = {requests / wall:.0f} req/s"
+        f" (load average now {load_now})"
+    )
     print(f"   HTTP statuses {dict(sorted(run.statuses.items()))}; not offered in time: {run.not_offered}")
     print(
         f"   {'channel':8} {'acked':>6} {'stored p50':>10} {'p99':>8} {'analysed p50':>12} {'p99':>8}"
@@ -600,9 +604,10 @@ def capacity(port: int, label: str, settle: Callable[[], None]) -> float:
         asyncio.run(load(port, run, rate, PROBE_SECONDS))
         p99 = percentile(run.all_stored_ms(), 99)
         held = run.errors == 0 and run.not_offered == 0 and p99 < TARGET_STORED_P99_MS
+        load_now = os.getloadavg()[0]
         print(
             f"   {label:8} {rate:>5} msg/s: stored p99 {p99:7.1f} ms, errors {run.errors}"
-            f" -> {'ok' if held else 'over'}"
+            f" -> {'ok' if held else 'over'} (load {load_now:.1f})"
         )
         if not held:
             break

@@ -18,6 +18,7 @@ from dabai.channels.adapter import Adapter, PayloadError
 from dabai.channels.drain import accept_payload
 from dabai.channels.services import store_rejected
 from dabai.channels.signing import signature_valid
+from dabai.core.asgi import door
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ def signed(adapter: Adapter) -> Callable:
     """A CSRF-exempt POST endpoint that only runs with a fresh HMAC signature over the exact body."""
 
     def decorator(view: Callable) -> Callable:
+        @door
         @csrf_exempt
         @require_POST
         @wraps(view)

@@ -9,15 +9,17 @@ last attempt it is a dead letter that admins can requeue.
 """
 
 import logging
+import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import DEFAULT_TASK_PRIORITY, TASK_MAX_PRIORITY, Task
 
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
@@ -49,11 +51,15 @@ def accept_payload(
     return payload
 
 
-def request_drain() -> bool:
+def request_drain(*, first: bool = True) -> bool:
     """Queue one drain task unless one is queued already (or the queued one is so old it must have been lost).
 
     One statement, whatever the burst: an upsert that only writes (and returns a row) when no fresh request
-    exists. The task is enqueued after commit, so it always finds the payload that asked for it.
+    exists. The task is enqueued after commit, so it always finds the payload that asked for it. A drain
+    asked for by new arrivals goes to the front of the queue (``first``): the worker's other jobs (the bot's
+    answers, notifications) can wait, the customer's message being stored and read cannot. A drain that
+    used up its time slice asks for its next turn at the back (``first=False``), so under a sustained burst
+    that other work still gets through.
     """
     now = timezone.now()
     table = connection.ops.quote_name(DrainRequest._meta.db_table)
@@ -66,8 +72,18 @@ def request_drain() -> bool:
         )
         queued = cursor.fetchone() is not None
     if queued:
-        enqueue_on_commit(drain_inbound)
+        enqueue_on_commit(_drain_task(first))
     return queued
+
+
+def _drain_task(first: bool) -> Task:
+    """The drain task, ahead of other queued work when asked for by arrivals and the backend can order.
+
+    (The RQ backend refuses priorities; there the worker's own drain loop keeps the drain ahead.)
+    """
+    if not drain_inbound.get_backend().supports_priority:
+        return drain_inbound
+    return drain_inbound.using(priority=TASK_MAX_PRIORITY if first else DEFAULT_TASK_PRIORITY)
 
 
 def drain_started() -> None:
@@ -182,6 +198,48 @@ def requeue_payloads(payloads: Iterable[InboundPayload], actor: User | None) -> 
     return requeued
 
 
+# The worker's drain loop: how long it waits when nothing is left, and after an error (the database away).
+LOOP_IDLE_SECONDS = 0.1
+LOOP_ERROR_SECONDS = 2.0
+
+
+def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS) -> int:
+    """The worker's own lane for the drain: claim and process batches as they arrive, until ``stop``.
+
+    The task queue is first come, first served, and most of what waits in it (the bot's answers, routing,
+    notifications) follows from messages already stored and read; a drain task queued behind a backlog of
+    such jobs would leave new messages unread for as long. This loop runs beside the queue in every
+    ``dabai worker``, so a message is read within a batch of arriving, whatever the queue holds. The drain
+    task (``drain_inbound``) stays: for the sweep, the retry chains and a worker started with ``--batch``.
+    Several workers drain side by side (claims skip locked rows); a killed worker's batch rolls back and is
+    claimed again. Returns how many payloads it processed.
+    """
+    drained = 0
+    while not stop.is_set():
+        try:
+            claimed = drain_batch(DRAIN_BATCH)
+        except Exception:
+            logger.exception("the drain loop failed; trying again in %.0f s", LOOP_ERROR_SECONDS)
+            connection.close()
+            stop.wait(LOOP_ERROR_SECONDS)
+            continue
+        finally:
+            close_old_connections()
+        drained += claimed
+        if claimed == 0:
+            stop.wait(idle_seconds)
+    connection.close()
+    return drained
+
+
+def start_drain_loop() -> tuple[threading.Thread, threading.Event]:
+    """Start ``drain_forever`` in a daemon thread (it dies with the worker); with its stop event."""
+    stop = threading.Event()
+    thread = threading.Thread(target=drain_forever, args=(stop,), name="dabai-drain", daemon=True)
+    thread.start()
+    return thread, stop
+
+
 @task()
 def drain_inbound() -> int:
     """Process accepted payloads in batches until none are left or this turn's time is up.
@@ -198,7 +256,7 @@ def drain_inbound() -> int:
         if claimed == 0 or (claimed < DRAIN_BATCH and not more_to_drain()):
             return drained
         if time.monotonic() > deadline:
-            request_drain()
+            request_drain(first=False)
             return drained
 
 

@@ -1,14 +1,17 @@
-"""Listening to conversations (replies go out through their channel) and to the worker's heartbeat."""
+"""Listening to conversations (replies go out through their channel) and to the worker (its drain lane, its
+heartbeat)."""
 
 from django.dispatch import receiver
 from django_tasks import TaskResult
 from django_tasks.signals import task_finished
 
 from dabai.channels.chat.visitors import push_live_reply
+from dabai.channels.drain import start_drain_loop
 from dabai.channels.tasks import deliver_reply, revive_periodic_tasks
 from dabai.conversations.models import Direction, Message
 from dabai.conversations.signals import reply_posted
 from dabai.core.choices import Channel
+from dabai.core.signals import worker_started
 
 
 @receiver(reply_posted, dispatch_uid="dabai.channels.deliver_reply")
@@ -30,3 +33,9 @@ def revive_on_heartbeat(sender: type, task_result: TaskResult, **kwargs: object)
     """Each worker heartbeat checks that the channel chains (IMAP poll, sweep) are alive."""
     if task_result.task.module_path == "dabai.core.tasks.heartbeat":
         revive_periodic_tasks()
+
+
+@receiver(worker_started, dispatch_uid="dabai.channels.drain_loop")
+def drain_beside_the_queue(sender: type, **kwargs: object) -> None:
+    """Every worker drains arrivals in its own lane, never behind the queue's backlog (``drain_forever``)."""
+    start_drain_loop()

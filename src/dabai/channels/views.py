@@ -22,6 +22,7 @@ from dabai.channels.forms import ImportForm, LogCallForm, WeiboExportForm
 from dabai.channels.models import ImportJob
 from dabai.channels.sanitise import load_json
 from dabai.channels.services import store_rejected
+from dabai.core.asgi import door
 from dabai.core.choices import Channel
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def weibo_inbound(request: HttpRequest, body: bytes) -> HttpResponse:
     return JsonResponse({"status": "accepted", "payload_id": payload.pk, **counts}, status=202)
 
 
+@door
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def wechat_callback(request: HttpRequest) -> HttpResponse:

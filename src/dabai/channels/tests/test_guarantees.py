@@ -1,8 +1,10 @@
 """What every inbound path promises: raw first, nothing lost when processing fails, one customer each."""
 
 import json
+import time
 from datetime import timedelta
 
+import pytest
 from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -66,6 +68,33 @@ def test_a_burst_of_webhooks_is_drained_by_one_task_and_read_in_one_pass(post_si
     assert Message.objects.filter(external_id__startswith="burst-").count() == 25
     assert Insight.objects.count() == 25
     assert not InboundPayload.objects.exclude(status=PayloadStatus.PROCESSED).exists()
+
+
+def test_new_arrivals_put_the_drain_ahead_of_queued_background_work(post_signed, db, commit, monkeypatch):
+    """The bot's answers and other jobs queued before must not keep a new message from being stored and read;
+    a drain that used up its time slice queues its next turn behind them, so they still get through."""
+    from django_tasks.base import DEFAULT_TASK_PRIORITY, TASK_MAX_PRIORITY
+
+    from dabai.channels import drain as drain_module
+
+    with commit():
+        sweep_inbound.enqueue()  # any job already waiting
+        post_signed(SMS_URL, sms_json("宽带断了", "first-1", sender="13900000001"))
+        post_signed(SMS_URL, sms_json("还是断的", "first-2", sender="13900000002"))
+    queued = DBTaskResult.objects.filter(task_path__endswith="drain_inbound").get()
+    assert queued.priority == TASK_MAX_PRIORITY
+    assert DBTaskResult.objects.ready().first() == queued, "the drain runs next"
+
+    DBTaskResult.objects.all().delete()
+    monkeypatch.setattr(drain_module, "DRAIN_BATCH", 1)
+    monkeypatch.setattr(drain_module, "DRAIN_SLICE_SECONDS", -1)
+    with commit():
+        assert drain() == 1
+    follow_up = DBTaskResult.objects.filter(task_path__endswith="drain_inbound").get()
+    assert follow_up.priority == DEFAULT_TASK_PRIORITY
+    with commit():
+        assert drain() == 1
+    assert set(Message.objects.values_list("external_id", flat=True)) == {"first-1", "first-2"}
 
 
 def test_a_drain_lost_with_its_worker_is_asked_for_again_by_the_sweep(post_signed, db, commit, settings):
@@ -161,3 +190,24 @@ def test_a_payload_that_breaks_in_a_drained_batch_is_rejected_and_the_rest_store
     ]
     assert set(Message.objects.values_list("external_id", flat=True)) == {"gw-a", "gw-c"}
     assert Insight.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_workers_drain_lane_reads_arrivals_without_a_queued_task(post_signed):
+    """A backlog in the task queue (here: a queue nobody runs) does not keep a new SMS from being stored and
+    read: the worker's drain loop takes it from the stored payloads by itself."""
+    from dabai.channels.drain import start_drain_loop
+
+    thread, stop = start_drain_loop()
+    try:
+        assert post_signed(SMS_URL, sms_json("宽带又断了", "lane-1")).status_code == 202
+        deadline = time.monotonic() + 30
+        while not Insight.objects.filter(message__external_id="lane-1").exists():
+            assert time.monotonic() < deadline, "the drain loop did not read the message"
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert InboundPayload.objects.get().status == PayloadStatus.PROCESSED
+    assert Message.objects.filter(external_id="lane-1").count() == 1
