@@ -55,15 +55,45 @@ def _read(folder: Path, name: str) -> list[dict[str, Any]]:
     return read_records(p) if p.exists() else []
 
 
-def training_records(folder: str | Path | None = None) -> list[dict[str, Any]]:
-    """Every record a model learns from, each with a ``weight`` (the template corpus counts for less)."""
+TEMPLATE_TEST = "test.jsonl"
+TEMPLATE_WEIGHT = 0.3  # the template corpus is a small supplement (chosen by grouped cross-validation)
+
+
+def squash(text: str) -> str:
+    """A text without its spaces and case: the same short message ("在吗 在吗") typed by two writers."""
+    return "".join(text.split()).lower()
+
+
+def held_out_texts(folder: str | Path | None = None) -> set[str]:
+    """Every text (squashed) of a held-out set: the real-turn test split, the free-written and template test
+    files.  A training record with one of these texts is never trained on."""
     base = corpus_dir(folder)
-    real = [r for r in _read(base, REAL_TURNS) if r.get("split") == "train"]
-    free = [r for p in sorted(base.glob(FREE_TRAIN)) for r in read_records(p)]
-    templates = _read(base, TEMPLATE_TRAIN)
+    rows = [r for r in _read(base, REAL_TURNS) if r.get("split") == "test"]
+    rows += _read(base, FREE_TEST) + _read(base, TEMPLATE_TEST)
+    return {squash(str(r.get("text") or "")) for r in rows}
+
+
+def training_records(
+    folder: str | Path | None = None, dropped: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """Every record a model learns from, each with a ``weight`` (the template corpus counts for less) and its
+    ``group`` (the file it comes from; real turns by labelling batch).  Records whose text is also in a
+    held-out set ("在吗", "谢谢" are written by every writer) are left out and counted in *dropped*."""
+    base = corpus_dir(folder)
+    held_out = held_out_texts(base)
+    sources: list[tuple[str, list[dict[str, Any]], float]] = [
+        ("real_turns", [r for r in _read(base, REAL_TURNS) if r.get("split") == "train"], 1.0)
+    ]
+    sources += [(p.stem, read_records(p), 1.0) for p in sorted(base.glob(FREE_TRAIN))]
+    sources.append(("templates", _read(base, TEMPLATE_TRAIN), TEMPLATE_WEIGHT))
     out = []
-    for rows, weight in ((real, 1.0), (free, 1.0), (templates, 0.3)):
-        out.extend({**r, "weight": r.get("weight", weight)} for r in rows)
+    for name, rows, weight in sources:
+        for r in rows:
+            if squash(str(r.get("text") or "")) in held_out:
+                if dropped is not None:
+                    dropped[name] = dropped.get(name, 0) + 1
+                continue
+            out.append({**r, "weight": r.get("weight", weight), "group": r.get("group", name)})
     return out
 
 

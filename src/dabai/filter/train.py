@@ -32,6 +32,17 @@ REVIEW_WEIGHT = 0.15
 PRUNE = 0.02  # features whose largest absolute weight is below this are dropped from the file
 DEFAULT_FLOOR = 0.5
 _DIGEST_KEYS = ("text", "channel", "sentiment", "intent", "voice", "escalation", "spam", "weight")
+SEED = 20241125
+# Regularisation per head (scikit-learn's C) and class balance, chosen by grouped cross-validation on the
+# training data (``python -m dabai.filter.crossval``), never on the held-out sets.
+HEAD_C = {"sentiment": 1.0, "intent": 2.0, "voice": 2.0, "escalation": 1.0, "spam": 1.0}
+CLASS_WEIGHT: dict[str, str | None] = {
+    "sentiment": "balanced",
+    "intent": "balanced",
+    "voice": "balanced",
+    "escalation": "balanced",
+    "spam": "balanced",
+}
 FLOOR_ACCURACY = 0.7  # labels in the confidence band just above the floor are right this often
 FLOOR_BAND = 0.15
 # Parts of speech (ICTCLAS tags, as rjieba gives them) that are never a reason alone: pronouns, auxiliaries,
@@ -108,7 +119,13 @@ def _matrix(chunks: list[FeatureBatch], vocab_list: list[str]):
 
 
 def _fit(
-    x, y: list[str], labels: tuple[str, ...], weights: np.ndarray | None, c: float, seed: int
+    x,
+    y: list[str],
+    labels: tuple[str, ...],
+    weights: np.ndarray | None,
+    c: float,
+    seed: int,
+    class_weight: str | None = "balanced",
 ) -> np.ndarray:
     """Fit one head; returns (n_features + 1, k) with the bias in the last row (k = 1 for binary heads)."""
     from sklearn.linear_model import LogisticRegression
@@ -122,7 +139,7 @@ def _fit(
             if y:
                 coef[-1, labels.index(y[0])] = 10.0
         return coef
-    clf = LogisticRegression(C=c, max_iter=2000, random_state=seed, class_weight="balanced")
+    clf = LogisticRegression(C=c, max_iter=2000, random_state=seed, class_weight=class_weight)
     clf.fit(x, y, sample_weight=weights)
     classes = list(clf.classes_)
     if len(labels) == 2:
@@ -142,7 +159,7 @@ def train(
     records: list[dict[str, Any]],
     *,
     reviews: bool = True,
-    seed: int = 20241125,
+    seed: int = SEED,
     progress: bool = True,
     calibrate: bool = True,
 ) -> Model:
@@ -161,16 +178,17 @@ def train(
     calib = np.array([_calibration_fold(t) for t in texts])
     fit_rows = ~calib if calibrate else np.ones(n, dtype=bool)
 
-    def fit_head(name: str, idx: list[int], y: list[str], labels: tuple[str, ...], w, c: float):
+    def fit_head(name: str, idx: list[int], y: list[str], labels: tuple[str, ...], w):
         """Fit on the fit rows, learn a temperature on the calibration rows, refit on all, scale."""
+        c, balance = HEAD_C[name], CLASS_WEIGHT[name]
         idx_arr = np.array(idx, dtype=np.int64)
         inner = [k for k, i in enumerate(idx) if i >= n or fit_rows[i]]
         held = [k for k, i in enumerate(idx) if i < n and not fit_rows[i]]
         temperature, floor = 1.0, DEFAULT_FLOOR
         if calibrate and held and len({y[k] for k in inner}) > 1:
-            coef = _fit(x_all[idx_arr[inner]], [y[k] for k in inner], labels, w[inner], c, seed)
+            coef = _fit(x_all[idx_arr[inner]], [y[k] for k in inner], labels, w[inner], c, seed, balance)
             temperature, floor = _temperature(x_all[idx_arr[held]], [y[k] for k in held], labels, coef)
-        coef = _fit(x_all[idx_arr], y, labels, w, c, seed) / temperature
+        coef = _fit(x_all[idx_arr], y, labels, w, c, seed, balance) / temperature
         calibration_meta[name] = {"temperature": round(temperature, 4), "floor": floor}
         return coef
 
@@ -179,16 +197,16 @@ def train(
     y = [records[i]["sentiment"] for i in sent_idx] + [label for _, label in review]
     w = np.concatenate([sample_w[sent_idx], np.full(len(review), REVIEW_WEIGHT)])
     idx = sent_idx + list(range(n, n + len(review)))
-    heads.append(("sentiment", SENTIMENTS, fit_head("sentiment", idx, y, SENTIMENTS, w, 1.0)))
+    heads.append(("sentiment", SENTIMENTS, fit_head("sentiment", idx, y, SENTIMENTS, w)))
 
     for name, labels in (("intent", INTENTS), ("voice", VOICES)):
         idx = [i for i, r in enumerate(records) if not spam[i] and r.get(name) in labels]
         y = [records[i][name] for i in idx]
-        heads.append((name, labels, fit_head(name, idx, y, labels, sample_w[idx], 2.0)))
+        heads.append((name, labels, fit_head(name, idx, y, labels, sample_w[idx])))
     for name in ("escalation", "spam"):
         idx = [i for i, r in enumerate(records) if _bool(r.get(name)) is not None]
         yb = ["true" if _bool(records[i][name]) else "false" for i in idx]
-        coef = fit_head(name, idx, yb, ("false", "true"), sample_w[idx], 1.0)
+        coef = fit_head(name, idx, yb, ("false", "true"), sample_w[idx])
         heads.append((name, ("false", "true"), coef))
 
     cols: list[np.ndarray] = []
