@@ -111,7 +111,9 @@ def index_cases(conversation_ids: Iterable[int]) -> int:
     written = 0
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        conversations = Conversation.objects.filter(pk__in=chunk).select_related("customer")
+        conversations = Conversation.objects.filter(  # channel probes are no customer voice: never a case
+            pk__in=chunk, customer__is_probe=False
+        ).select_related("customer")
         by_conversation: dict[int, list[Message]] = {pk: [] for pk in chunk}
         messages = (
             Message.objects.filter(conversation_id__in=chunk)

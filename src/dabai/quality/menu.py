@@ -10,4 +10,7 @@ def items(user) -> list[dict]:
     if not may_review(user):
         return []
     label = _("Reviews") if is_supervisor(user) else _("Reviews to do")
-    return [{"url": reverse("quality:reviews"), "label": label, "order": 52}]
+    entries = [{"url": reverse("quality:reviews"), "label": label, "order": 52}]
+    if is_supervisor(user):
+        entries.append({"url": reverse("quality:probes"), "label": _("Channel probes"), "order": 53})
+    return entries

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dabai.quality import review_views, views
+from dabai.quality import probe_views, review_views, views
 
 app_name = "quality"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("reviews/calibrations/<int:pk>/", review_views.calibration, name="calibration"),
     path("reviews/calibrations/items/<int:pk>/", review_views.calibration_review, name="calibration_review"),
     path("reviews/agents/<int:pk>/", review_views.agent_reviews, name="agent_reviews"),
+    path("probes/", probe_views.probes, name="probes"),
 ]

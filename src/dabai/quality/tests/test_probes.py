@@ -16,6 +16,7 @@ from dabai.accounts.models import Role
 from dabai.conversations.models import Conversation, Status
 from dabai.core.choices import Channel
 from dabai.core.tasks import start_heartbeat
+from dabai.insights.models import Case
 from dabai.quality.models import Outcome, ProbeAlert, ProbeRun, ProbeStatus, Survey
 from dabai.quality.probes import runs
 from dabai.routing.models import RoutingDecision
@@ -80,6 +81,7 @@ def test_an_sms_probe_through_the_signed_webhook_is_stored_analysed_and_kept_awa
     assert not RoutingDecision.objects.filter(conversation=conversation).exists(), "never routed to an agent"
     assert not Outcome.objects.filter(conversation=conversation).exists()
     assert not Survey.objects.filter(conversation=conversation).exists(), "a probe is never surveyed"
+    assert not Case.objects.filter(pk=conversation.pk).exists(), "not in the VoC case library"
 
     second = probe(site, Channel.SMS, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -158,3 +160,26 @@ def test_a_door_that_refuses_the_probe_fails_it_at_once(
         (run,) = runs.send_probes([Channel.SMS], transport=site)
     assert run.status == ProbeStatus.FAILED and "413" in run.error
     assert len(mail.outbox) == 1
+
+
+def test_supervisors_see_each_channels_runs_and_the_failing_one_first(
+    db, site, client, supervisors, agent, django_capture_on_commit_callbacks
+):
+    good = probe(site, Channel.PHONE, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queued_tasks()
+    bad = probe(site, Channel.SMS, django_capture_on_commit_callbacks)
+    ProbeRun.objects.filter(pk=bad.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        runs.fail_overdue()
+
+    client.force_login(agent)
+    assert client.get(reverse("quality:probes")).status_code == 403
+    client.force_login(supervisors[0])
+    page = client.get(reverse("quality:probes")).content.decode()
+    assert 'data-testid="probe-failing"' in page and "短信" in page
+    rows = page.split('data-channel="')
+    assert rows[1].startswith("sms") and "probe-failing" in rows[0][-40:], "the failing channel comes first"
+    (phone,) = [row for row in rows if row.startswith("phone")]
+    assert "probe-status ok" in phone and "probe-dot ok" in phone
+    assert good.token not in page and bad.token not in page
