@@ -14,15 +14,23 @@ Targets: pages and chart data p95 < 300 ms, emerging issues for a day < 60 s.
 
     make bench   # or: TEST_DATABASE_URL=postgres://… .venv/bin/python bench/voc.py
     BENCH_VOC_MESSAGES=200000 … (a smaller run)
+    … bench/voc.py --reuse            # keep the generated databases and measure them again next time
+    … bench/voc.py --reuse --pages    # the same, pages only (no topic discovery / emerging issues)
+
+Each size lives in a database of its own, ``<name>_<size>k`` (the larger one is a copy of the smaller one,
+grown): ``--reuse`` measures databases a previous run completed instead of generating them again (the 1 M
+build takes minutes), after applying any new migration.
 """
 
+import argparse
 import os
 import random
 import sys
 import time
 from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
 
-from _django import fresh_postgres, percentiles, setup_django, timed
+from _django import percentiles, setup_django, timed
 
 MESSAGES = int(os.environ.get("BENCH_VOC_MESSAGES", "1000000"))
 REPEAT = int(os.environ.get("BENCH_VOC_REPEAT", "30"))
@@ -266,53 +274,155 @@ def daily(label: str) -> None:
     )
 
 
+def _server() -> str:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        sys.exit("TEST_DATABASE_URL is not set: run `make bench`, which starts PostgreSQL on loopback.")
+    return base
+
+
+def _complete(name: str, conversations: int) -> bool:
+    """Whether database *name* exists and a previous run finished generating its *conversations* (the
+    marker of a smaller size comes along when a larger database is copied from a smaller one)."""
+    import psycopg
+
+    with psycopg.connect(_server(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+    url = urlunsplit(urlsplit(_server())._replace(path=f"/{name}"))
+    with psycopg.connect(url, autocommit=True) as conn:
+        if not conn.execute("SELECT to_regclass('bench_done') IS NOT NULL").fetchone()[0]:
+            return False
+        return bool(conn.execute("SELECT 1 FROM bench_done WHERE size = %s", [conversations]).fetchone())
+
+
+def _create(name: str, template: str = "") -> None:
+    """(Re)create database *name*, empty or as a copy of *template* (which nobody may be connected to)."""
+    import psycopg
+
+    with psycopg.connect(_server(), autocommit=True) as conn:
+        if template:  # only this benchmark uses its databases: leftover sessions of its own
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [template]
+            )
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def _use(name: str) -> None:
+    """Point Django (and DATABASE_URL, before set-up) at database *name*."""
+    os.environ["DATABASE_URL"] = urlunsplit(urlsplit(_server())._replace(path=f"/{name}"))
+    if "django" in sys.modules:
+        from django.db import connections
+
+        _release()
+        connections["default"].settings_dict["NAME"] = name
+
+
+def _release() -> None:
+    """Close Django's connections to the current database, its pool's idle ones included."""
+    from django.db import connections
+
+    connections["default"].close()
+    if hasattr(connections["default"], "close_pool"):
+        connections["default"].close_pool()
+
+
+def _mark_complete(conversations: int) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_done (size int, at timestamptz DEFAULT now())")
+        cursor.execute("INSERT INTO bench_done (size) VALUES (%s)", [conversations])
+
+
 def main() -> None:
-    fresh_postgres(os.environ.get("BENCH_VOC_DATABASE", "h_voc_bench"))
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_VOC_DATABASE", "h_voc_bench"),
+        help="prefix of the databases (one per size: <prefix>_<size>k); default %(default)s",
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the databases a previous run completed, if any"
+    )
+    parser.add_argument(
+        "--pages", action="store_true", help="measure the pages only (no topic discovery, no emerging issues)"
+    )
+    args = parser.parse_args()
+    conversations = MESSAGES // 2
+    sizes = (conversations // 10, conversations)
+    names = [f"{args.database}_{2 * size // 1000}k" for size in sizes]
+    reuse = [args.reuse and _complete(name, size) for name, size in zip(names, sizes, strict=True)]
+    if not reuse[0]:
+        _create(names[0])
+    _use(names[0])
     setup_django()
     from django.db import connection
     from django.test import Client
 
-    from dabai.accounts.models import Role
+    from dabai.accounts.models import Role, User
     from dabai.customers.models import Customer
     from dabai.insights import topics
     from dabai.insights.models import Case, Topic, TopicKind
     from dabai.testing import DepartmentFactory, UserFactory
 
-    conversations = MESSAGES // 2
     print(f"voice of the customer: {MESSAGES:,} messages ({conversations:,} conversations) on PostgreSQL")
     started = time.perf_counter()
-    editor = UserFactory(username="bench-editor", role=Role.SUPERVISOR)
-    member = UserFactory(
-        username="bench-pm", role=Role.DEPARTMENT, department=DepartmentFactory(slug="product")
-    )
-    customers = Customer.objects.bulk_create(
-        [Customer(display_name=f"客户{i}") for i in range(CUSTOMERS)], batch_size=5000
-    )
-    topics.define_topic(editor, "宽带断网", "宽带断网, 断网, 掉线\n上不了网")
-    topics.define_topic(editor, "退款到账慢", "退款没到账, 还没到账\n退款什么时候到")
-    steady, burst = templates()
-    prototypes(steady, burst)
-    print(
-        f"  {len(steady) + len(burst)} distinct texts read by the filter; "
-        f"set-up {time.perf_counter() - started:.1f} s"
-    )
-    customer_range = (customers[0].pk, customers[-1].pk)
-    client = Client()
-    client.force_login(member)
+    if reuse[0]:
+        steady, burst = [], []
+        customer_range = (0, 0)
+    else:
+        editor = UserFactory(username="bench-editor", role=Role.SUPERVISOR)
+        UserFactory(username="bench-pm", role=Role.DEPARTMENT, department=DepartmentFactory(slug="product"))
+        customers = Customer.objects.bulk_create(
+            [Customer(display_name=f"客户{i}") for i in range(CUSTOMERS)], batch_size=5000
+        )
+        customer_range = (customers[0].pk, customers[-1].pk)
+        topics.define_topic(editor, "宽带断网", "宽带断网, 断网, 掉线\n上不了网")
+        topics.define_topic(editor, "退款到账慢", "退款没到账, 还没到账\n退款什么时候到")
+        steady, burst = templates()
+        prototypes(steady, burst)
+        print(
+            f"  {len(steady) + len(burst)} distinct texts read by the filter; "
+            f"set-up {time.perf_counter() - started:.1f} s"
+        )
     figures = {}
     first = 0
-    for size in (conversations // 10, conversations):
-        started = time.perf_counter()
-        grow(first, size, len(steady), len(burst), customer_range)
-        first = size
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        print(
-            f"  generated up to {2 * size:,} messages in {time.perf_counter() - started:.1f} s "
-            f"({Case.objects.count():,} cases)"
-        )
+    for i, size in enumerate(sizes):
+        if i and reuse[i]:
+            _use(names[i])
+            setup_django()  # migrate
+        elif i:
+            _release()
+            _create(names[i], template=names[i - 1])
+            _use(names[i])
         label = f"{2 * size // 1000}k"
-        daily(label)
+        if reuse[i]:
+            print(f"  reusing {names[i]} ({Case.objects.count():,} cases)")
+        else:
+            if i and not steady:  # the smaller database was reused: its texts are known again
+                steady, burst = templates()
+                customer_range = tuple(
+                    Customer.objects.exclude(display_name="原型客户")
+                    .order_by(*order)
+                    .values_list("pk", flat=True)[0]
+                    for order in (("pk",), ("-pk",))
+                )
+            started = time.perf_counter()
+            grow(first, size, len(steady), len(burst), customer_range)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            _mark_complete(size)
+            print(
+                f"  generated up to {2 * size:,} messages in {time.perf_counter() - started:.1f} s "
+                f"({Case.objects.count():,} cases) into {names[i]}"
+            )
+        first = size
+        if not args.pages:
+            daily(label)
         crash = Topic.objects.filter(kind=TopicKind.DISCOVERED, name__contains="闪退").first()
         topic = crash or Topic.objects.filter(kind=TopicKind.INTENT).first()
         urls = {
@@ -322,6 +432,8 @@ def main() -> None:
             ),
             "topic trend chart data": f"/voc/charts/topics.json?topic={topic.pk}",
         }
+        client = Client()
+        client.force_login(User.objects.get(username="bench-pm"))
         figures[label] = measure(label, client, urls)
     small, large = figures.values()
     same = small == large

@@ -12,8 +12,10 @@ counts, trend counts and exports are of the same set. Ranking scores the ``RANK_
 (a query matching more than that is ranked among its most recent cases).
 """
 
+import time
+
 from django.db import connection
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, BooleanField, Count, QuerySet
 from django.db.models.expressions import RawSQL
 
 from dabai.insights.models import Case
@@ -56,6 +58,22 @@ def _tsquery(terms: list[Term]) -> str:
     )
 
 
+def match_condition(terms: list[Term]) -> RawSQL:
+    """The match as a condition on the case row itself, for a query whose ``FROM`` is ``insights_case``
+    unaliased (never a subquery): PostgreSQL tests the row's own ``tsv`` (no second pass over the table to
+    join the matches back), SQLite looks the row up in FTS5."""
+    if connection.vendor == "postgresql":
+        sql = '"insights_case"."tsv" @@ to_tsquery(\'simple\', %s)'
+        params = [_tsquery(terms)]
+    else:
+        sql = (
+            '"insights_case"."conversation_id" IN '
+            "(SELECT rowid FROM insights_case_fts WHERE insights_case_fts MATCH %s)"
+        )
+        params = [_fts5_query(terms)]
+    return RawSQL(sql, params, output_field=BooleanField())
+
+
 def matching(queryset: QuerySet[Case], terms: list[Term]) -> QuerySet[Case]:
     """*queryset* narrowed to the cases holding every term (one SQL subquery on the full-text index)."""
     if not terms:
@@ -80,6 +98,27 @@ def _term_df(term: Term, dfs: dict[str, int], n: int) -> int:
     return min(sum(min(dfs.get(t, 0) for t in alt) for alt in term.alternatives), n)
 
 
+_stats: dict[str, tuple[float, int, float]] = {}
+STATS_TTL_SECONDS = 60.0
+
+
+def forget_statistics() -> None:
+    """Called after case index writes so this process ranks with fresh figures at once."""
+    _stats.clear()
+
+
+def statistics() -> tuple[int, float]:
+    """Cases indexed and their average length, for BM25: a scan of the whole index, so kept for
+    ``STATS_TTL_SECONDS`` (a minute-old average ranks the same; index writes in this process reset it)."""
+    cached = _stats.get("all")
+    if cached and time.monotonic() - cached[0] < STATS_TTL_SECONDS:
+        return cached[1], cached[2]
+    figures = Case.objects.aggregate(n=Count("pk"), avg=Avg("length"))
+    n, avgdl = figures["n"] or 1, float(figures["avg"] or 1.0)
+    _stats["all"] = (time.monotonic(), n, avgdl)
+    return n, avgdl
+
+
 def rank(matches: QuerySet[Case], terms: list[Term]) -> list[int]:
     """Primary keys of the (newest ``RANK_LIMIT``) matches, best first by BM25; ties newest first."""
     rows = list(
@@ -87,10 +126,25 @@ def rank(matches: QuerySet[Case], terms: list[Term]) -> list[int]:
             :RANK_LIMIT
         ]
     )
+    return rank_rows(rows, terms)
+
+
+def rank_newest(newest: list[int], terms: list[Term]) -> list[int]:
+    """``rank`` of matches already chosen (*newest*: their keys, newest first): only their tokens are read."""
+    by_pk = {
+        row[0]: row
+        for row in Case.objects.filter(pk__in=newest).values_list(
+            "pk", "title_tokens", "body_tokens", "length"
+        )
+    }
+    return rank_rows([by_pk[pk] for pk in newest if pk in by_pk], terms)
+
+
+def rank_rows(rows: list[tuple[int, str, str, int]], terms: list[Term]) -> list[int]:
+    """Rows (pk, title tokens, body tokens, length), newest first, ordered best first by BM25."""
     if not rows or not terms:
         return [row[0] for row in rows]
-    figures = Case.objects.aggregate(n=Count("pk"), avg=Avg("length"))
-    n, avgdl = figures["n"] or 1, float(figures["avg"] or 1.0)
+    n, avgdl = statistics()
     dfs = document_frequencies({t for term in terms for alt in term.alternatives for t in alt})
     weights = [term_weight(term, _term_df(term, dfs, n), n) for term in terms]
     scored = []

@@ -17,7 +17,7 @@ from django.utils import timezone
 from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation, Direction, Message
-from dabai.insights import masking, topics
+from dabai.insights import masking, search, topics
 from dabai.insights.models import (
     Case,
     CaseShare,
@@ -137,6 +137,7 @@ def index_cases(conversation_ids: Iterable[int]) -> int:
                 CaseTopic.objects.filter(case_id__in=gone).delete()
             topics.assign_cases([c.pk for c in cases])
         written += len(cases)
+    search.forget_statistics()
     return written
 
 

@@ -16,8 +16,9 @@ from dabai.insights.views.access import require_voc_reader as _require_voc_reade
 def cases(request: HttpRequest) -> HttpResponse:
     _require_voc_reader(request.user)
     filters = selectors.CaseFilters.from_query(request.GET)
-    page, rows, total = selectors.results(filters, request.GET.get("page", 1))
-    counts, rise = selectors.trend(filters)
+    counted = selectors.count(filters)  # facets, total and trend: the matching cases are selected once
+    page, rows, total = selectors.results(filters, request.GET.get("page", 1), counted=counted)
+    rise = selectors.weekly_rise(counted.weekly)
     return render(
         request,
         "insights/cases.html",
@@ -27,8 +28,8 @@ def cases(request: HttpRequest) -> HttpResponse:
             "page": page,
             "cases": rows,
             "total": total,
-            "facets": selectors.facets(filters),
-            "chart": selectors.chart_payload(counts),
+            "facets": counted.facets,
+            "chart": selectors.chart_payload(counted.weekly),
             "rise": rise,
             "rise_p": selectors.p_value_text(rise),
             "saved": selectors.saved_searches(request.user),
