@@ -152,8 +152,14 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/home.html",
-        {"requests": selectors.own_requests(request.user), "notices": notices_for(request.user.customer)},
+        {"requests": selectors.own_requests(request.user), "notices": _notices(request)},
     )
+
+
+def _notices(request: HttpRequest) -> list:
+    """What applies to this customer now (an outage in their area), from the apps above the portal."""
+    customer = getattr(request.user, "customer", None)
+    return notices_for(customer) if customer is not None else []
 
 
 @customer_required
