@@ -126,7 +126,7 @@ def test_a_probe_the_drain_never_stores_fails_alerts_supervisors_once_an_hour_an
     with django_capture_on_commit_callbacks(execute=True):
         assert runs.fail_overdue(later) == [first]  # the drain did not run within the two minutes
     first.refresh_from_db()
-    assert first.status == ProbeStatus.FAILED and "Not stored" in first.error
+    assert first.status == ProbeStatus.FAILED and first.error.startswith("未能按时入库")
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == ["banzhang@dabai.example", "zuzhang@dabai.example"]
     assert "短信" in mail.outbox[0].subject
@@ -183,3 +183,32 @@ def test_supervisors_see_each_channels_runs_and_the_failing_one_first(
     (phone,) = [row for row in rows if row.startswith("phone")]
     assert "probe-status ok" in phone and "probe-dot ok" in phone
     assert good.token not in page and bad.token not in page
+
+
+def test_a_starting_worker_starts_the_probe_chain_which_fails_probes_the_site_cannot_take(
+    db, settings, supervisors, django_capture_on_commit_callbacks
+):
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from dabai.core.signals import worker_started
+    from dabai.quality import tasks
+
+    settings.DABAI_PUBLIC_URL = "http://127.0.0.1:9"  # nothing listens: the site's public address is wrong
+    settings.DABAI_PROBE_CHANNELS = "sms"
+    worker_started.send(sender=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queued_tasks()
+    run = ProbeRun.objects.get()
+    assert run.channel == Channel.SMS and run.status == ProbeStatus.FAILED
+    assert "拒收" in run.error and "Connection refused" in run.error
+    assert len(mail.outbox) == 1
+    cycles = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=tasks.probe_cycle.module_path
+    )
+    assert cycles.count() == 1 and cycles.get().run_after > timezone.now() + timedelta(minutes=9)
+
+    tasks.start_probes()  # another worker starts: the older chain retires at its next run
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queued_tasks(include_future=True)
+    assert ProbeRun.objects.count() == 2, "one probe per cycle of the live chain only"
