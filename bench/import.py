@@ -80,8 +80,9 @@ def write_csv(path: Path, rows: list[dict | str]) -> None:
         writer.writerows(rows)
 
 
-def run(path: Path) -> tuple[object, float, int]:
-    """Import one file as the command does; (job, seconds, queries in the first chunk)."""
+def run(path: Path) -> tuple[object, float, int, float]:
+    """Import one file as the command does; (job, seconds, queries in the first chunk, CPU seconds of this
+    process — what the importer itself costs, whatever else the machine is doing)."""
     from django.core.files import File
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -94,13 +95,45 @@ def run(path: Path) -> tuple[object, float, int]:
         job.source.save(path.name, File(handle), save=False)
     job.total_lines = sum(1 for _ in rows(job))
     job.save()
-    started = time.perf_counter()
+    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
     with CaptureQueriesContext(connection) as first:
         import_chunks(job.pk, max_chunks=1)
     import_chunks(job.pk)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"  {path.name}: importer CPU {cpu:.1f} s, PostgreSQL backend CPU {_server_cpu() - server:.1f} s")
     job.refresh_from_db()
-    return job, seconds, len(first.captured_queries)
+    return job, seconds, len(first.captured_queries), cpu
+
+
+def _server_cpu() -> float:
+    """CPU seconds the connection's PostgreSQL backend has used (it runs on this machine in the bench)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def bare_copy(path: Path) -> float:
+    """The same-run baseline: the least any importer does with this file — read and parse every row and COPY
+    it raw into an unlogged table of the same PostgreSQL. Seconds."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with path.open(encoding="utf-8", newline="") as handle:
+        parsed = list(csv.DictReader(handle)) if path.suffix == ".csv" else [json.loads(x) for x in handle]
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE UNLOGGED TABLE IF NOT EXISTS bench_bare (row jsonb)")
+        with cursor.cursor.copy("COPY bench_bare (row) FROM STDIN") as copy:
+            for row in parsed:
+                copy.write_row([json.dumps(row, ensure_ascii=False)])
+        cursor.execute("DROP TABLE bench_bare")
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -116,27 +149,33 @@ def main() -> None:
     write_csv(files["csv"], history(ROWS - half, seed=2))
     print(f"files: {ROWS:,} rows written in {time.perf_counter() - began:.0f} s ({folder})")
 
-    total_rows = total_seconds = 0.0
+    total_rows = total_seconds = total_cpu = total_bare = 0.0
     for kind, path in files.items():
-        job, seconds, queries = run(path)
+        bare = bare_copy(path)
+        job, seconds, queries, cpu = run(path)
         lines = job.total_lines
         expected_bad = lines // BAD_EVERY
         print(
-            f"{kind}: {lines:,} rows in {seconds:.1f} s = {lines / seconds:,.0f} rows/s including analysis; "
-            f"{job.imported:,} imported, {len(job.errors)} bad rows reported by line "
-            f"(expected {expected_bad}), {queries} queries for the first chunk of 1,000"
+            f"{kind}: {lines:,} rows in {seconds:.1f} s = {lines / seconds:,.0f} rows/s including analysis "
+            f"({lines / cpu:,.0f} rows per CPU-second of the importer); {job.imported:,} imported, "
+            f"{len(job.errors)} bad rows reported by line (expected {expected_bad}), {queries} queries for "
+            f"the first chunk of 1,000; bare parse + COPY of the same file {lines / bare:,.0f} rows/s"
         )
         total_rows += lines
         total_seconds += seconds
+        total_cpu += cpu
+        total_bare += bare
     print(
         f"total: {total_rows:,.0f} rows in {total_seconds:.1f} s = {total_rows / total_seconds:,.0f} rows/s "
-        f"(target ≥ 5,000): {Conversation.objects.count():,} conversations, {Message.objects.count():,} "
-        f"messages, {Insight.objects.count():,} customer messages read"
+        f"(target ≥ 5,000; {total_rows / total_cpu:,.0f} rows per importer CPU-second; "
+        f"{total_bare / total_seconds:.2f}x the bare parse + COPY measured in the same run, load average "
+        f"{os.getloadavg()[0]:.1f}): {Conversation.objects.count():,} conversations, "
+        f"{Message.objects.count():,} messages, {Insight.objects.count():,} customer messages read"
     )
     before = Message.objects.count()
     sample = folder / "again.jsonl"
     sample.write_text("".join(files["jsonl"].open(encoding="utf-8").readlines()[:20_000]), encoding="utf-8")
-    job, seconds, _ = run(sample)
+    job, seconds, _, _ = run(sample)
     print(
         f"re-running 20,000 rows already imported: {seconds:.1f} s, {job.imported} stored again, "
         f"{job.duplicates:,} recognised as duplicates, messages {before:,} -> {Message.objects.count():,}"

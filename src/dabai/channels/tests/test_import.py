@@ -95,11 +95,11 @@ def test_crashed_import_resumes_where_it_stopped(db, tmp_path, monkeypatch):
     real = importer.parse_row
     calls = {"n": 0}
 
-    def crash_at_row_300(line, row):
+    def crash_at_row_300(line, row, **kwargs):
         calls["n"] += 1
         if calls["n"] == 300:
             raise KeyboardInterrupt("power cut")
-        return real(line, row)
+        return real(line, row, **kwargs)
 
     monkeypatch.setattr(importer, "parse_row", crash_at_row_300)
     with pytest.raises(KeyboardInterrupt):

@@ -94,13 +94,16 @@ INSIGHT_FIELDS = [
 ]
 
 
-def _write_insights(readings: list[tuple[Message, dict[str, Any]]]) -> list[Insight]:
-    earlier = Insight.objects.in_bulk([m.pk for m, _ in readings], field_name="message_id")
-    corrections = _latest_corrections([m.pk for m, _ in readings])
+def _write_insights(readings: list[tuple[Message, dict[str, Any]]], *, fresh: bool = False) -> list[Insight]:
+    """Insert or replace the readings' insights, keeping agents' corrections. ``fresh`` messages were stored
+    in this transaction (history), so they have neither an earlier reading nor a correction to look up."""
+    ids = [m.pk for m, _ in readings]
+    earlier = {} if fresh else Insight.objects.in_bulk(ids, field_name="message_id")
+    corrections = {} if fresh else _latest_corrections(ids)
     insights = []
     for message, analysis in readings:
-        insight = earlier.get(message.pk) or Insight(message=message)
-        insight.message = message
+        insight = earlier.get(message.pk) or Insight(message_id=message.pk)
+        insight._state.fields_cache["message"] = message
         _read_into(insight, analysis)
         for correction in corrections.get(message.pk, []):
             _apply_correction(insight, correction)
