@@ -9,6 +9,9 @@ last attempt it is a dead letter that admins can requeue.
 """
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterable
@@ -232,12 +235,11 @@ def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS
     return drained
 
 
-def start_drain_loop() -> tuple[threading.Thread, threading.Event]:
-    """Start ``drain_forever`` in a daemon thread (it dies with the worker); with its stop event."""
-    stop = threading.Event()
-    thread = threading.Thread(target=drain_forever, args=(stop,), name="dabai-drain", daemon=True)
-    thread.start()
-    return thread, stop
+def start_drain_process() -> subprocess.Popen:
+    """``dabai drain`` as a child of this worker: its own process, so the queue's jobs (the bot, Python code
+    that holds the interpreter lock for a fifth of a second per answer) never share a lock with the drain.
+    It inherits the worker's lower CPU priority and stops when the worker is gone."""
+    return subprocess.Popen([sys.executable, "-m", "dabai.cli", "drain", "--parent", str(os.getpid())])
 
 
 @task()

@@ -6,7 +6,7 @@ from django_tasks import TaskResult
 from django_tasks.signals import task_finished
 
 from dabai.channels.chat.visitors import push_live_reply
-from dabai.channels.drain import start_drain_loop
+from dabai.channels.drain import start_drain_process
 from dabai.channels.tasks import deliver_reply, revive_periodic_tasks
 from dabai.conversations.models import Direction, Message
 from dabai.conversations.signals import reply_posted
@@ -36,6 +36,10 @@ def revive_on_heartbeat(sender: type, task_result: TaskResult, **kwargs: object)
 
 
 @receiver(worker_started, dispatch_uid="dabai.channels.drain_loop")
-def drain_beside_the_queue(sender: type, **kwargs: object) -> None:
-    """Every worker drains arrivals in its own lane, never behind the queue's backlog (``drain_forever``)."""
-    start_drain_loop()
+def drain_beside_the_queue(sender: type, long_running: bool = False, **kwargs: object) -> None:
+    """Every worker drains arrivals in its own lane, never behind the queue's backlog (``drain_forever``).
+
+    Only a worker that keeps running (``dabai worker``, not ``--batch``) starts one.
+    """
+    if long_running:
+        start_drain_process()

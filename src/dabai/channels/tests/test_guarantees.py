@@ -196,9 +196,13 @@ def test_a_payload_that_breaks_in_a_drained_batch_is_rejected_and_the_rest_store
 def test_the_workers_drain_lane_reads_arrivals_without_a_queued_task(post_signed):
     """A backlog in the task queue (here: a queue nobody runs) does not keep a new SMS from being stored and
     read: the worker's drain loop takes it from the stored payloads by itself."""
-    from dabai.channels.drain import start_drain_loop
+    import threading
 
-    thread, stop = start_drain_loop()
+    from dabai.channels.drain import drain_forever
+
+    stop = threading.Event()
+    thread = threading.Thread(target=drain_forever, args=(stop,), daemon=True)  # as `dabai drain` runs it
+    thread.start()
     try:
         assert post_signed(SMS_URL, sms_json("宽带又断了", "lane-1")).status_code == 202
         deadline = time.monotonic() + 30

@@ -49,7 +49,8 @@ class Command(BaseCommand):
         logger.info("worker running at nice %d (DABAI_WORKER_NICE)", nice)
         if not batch:
             start_heartbeat()
-            worker_started.send(sender=self.__class__)
+            # long_running: apps may start their own lanes beside the queue (the channels' drain does).
+            worker_started.send(sender=self.__class__, long_running=True)
         if settings.REDIS_URL:
             # In-process jobs (the filter model loads once) and upkeep every 30 s (see dabai.core.rqworker).
             call_command(
