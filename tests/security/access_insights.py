@@ -1,6 +1,7 @@
 """The voice-of-the-customer portal's newer pages (dabai.insights): dashboards and their chart data, topics,
-news. Reading is for portal readers (department members, supervisors, admins); curating topics and news is
-for VoC editors (supervisors and admins). The older case-library entries stay in test_access.py."""
+news, social-media rises. Reading is for portal readers (department members, supervisors, admins); curating
+topics and news is for VoC editors (supervisors and admins). The older case-library entries stay in
+test_access.py."""
 
 from dabai.insights.dashboards import CHARTS
 from dabai.insights.models import NewsItem, Topic, TopicKind
@@ -24,6 +25,7 @@ OBJECT_URLS = {
     "insights:news_item": [("voc_news", NOT_VOC)],
     "insights:news_edit": [("voc_news", NOT_EDITOR)],
     "insights:news_delete": [("voc_news", NOT_EDITOR)],
+    "insights:burst": [("voc_burst", NOT_VOC)],
 }
 
 
@@ -36,4 +38,9 @@ def extend_world(world: dict, people: dict) -> None:
         body="下月起宽带资费调整",
         author=people["supervisor"],
         published_at="2026-01-05T08:00:00Z",
+    )
+    from dabai.listening.models import BurstAlert
+
+    world["voc_burst"] = BurstAlert.objects.create(
+        topic="宽带断网", window_start="2026-01-05T08:00:00Z", count=40, usual=0.5, negative=30
     )

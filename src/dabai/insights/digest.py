@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dabai.accounts.models import Department, Role, User
-from dabai.insights import emerging
+from dabai.insights import bursts, emerging
 from dabai.insights.models import Case, CaseTopic, DigestSent, Topic, TopicFollow
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,7 @@ class Digest:
     quotes: list[tuple[str, str]]
     portal_url: str
     subject: str = ""
+    bursts: list[bursts.SocialRise] = field(default_factory=list)
 
 
 def build(department: Department, now: datetime) -> Digest | None:
@@ -109,6 +110,10 @@ def build(department: Department, now: datetime) -> Digest | None:
         .values_list("pk", "summary")[:QUOTES]
     )
     quotes = [(summary, public_url(reverse("insights:case", args=[pk]))) for pk, summary in quoted]
+    # the week's public outcries about what the department follows (see bursts.py for why only those)
+    social = bursts.for_topics(bursts.recent(now, days=7, limit=50), followed)[:5]
+    for rise in social:
+        rise.url = public_url(rise.url)
     return Digest(
         department,
         week_of(now),
@@ -117,6 +122,7 @@ def build(department: Department, now: datetime) -> Digest | None:
         followed_rises,
         quotes,
         public_url(reverse("insights:front")),
+        bursts=social,
     )
 
 

@@ -6,6 +6,7 @@ from dabai.insights.views import cases, news, portal, topics
 app_name = "insights"
 urlpatterns = [
     path("", portal.front, name="front"),
+    path("bursts/<int:pk>/", portal.burst, name="burst"),
     path("dashboards/", portal.dashboard_page, name="dashboards"),
     *[
         path(f"charts/{name}.json", portal.chart_data, {"chart": name}, name=f"chart_{name}")

@@ -1,15 +1,20 @@
-"""No page, chart, export, share link or digest of the portal shows a department member an unmasked phone
-number, ID number, bank card, e-mail address or customer name."""
+"""No page, chart, export, share link, social-media rise or digest of the portal shows a department member an
+unmasked phone number, ID number, bank card, e-mail address or customer name."""
 
 import re
+from datetime import timedelta
 
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from dabai.insights import digest, emerging, services, topics
 from dabai.insights.dashboards import CHARTS
 from dabai.insights.models import CaseShare, NewsItem, Topic, TopicFollow
 from dabai.insights.tests.history import history
+from dabai.listening import services as listening
+from dabai.listening.models import BurstAlert, WatchKind, Watchlist, WatchTerm
+from dabai.listening.sources import Post
 
 SECRETS = {
     "phone": "13812345678",
@@ -26,6 +31,27 @@ TEXT = (
 
 def _leaks(content: str) -> list[str]:
     return [kind for kind, value in SECRETS.items() if value in content]
+
+
+def _public_outcry(settings) -> BurstAlert:
+    """The same words posted publicly by the customer six times within the hour: a burst alert."""
+    settings.DABAI_LISTENING_BURST_MIN = 5
+    watched = Watchlist.objects.create(name="投诉用语", kind=WatchKind.COMPLAINT)
+    WatchTerm.objects.create(watchlist=watched, term="闪退")
+    now = timezone.now()
+    posts = [
+        Post(
+            key=f"weibo:leak{i}",
+            origin="weibo",
+            text=TEXT,
+            published_at=now - timedelta(minutes=i),
+            author_id="7001",
+            author_name=SECRETS["name"],
+        )
+        for i in range(6)
+    ]
+    listening.ingest(posts, now=now)
+    return BurstAlert.objects.get(topic="闪退")
 
 
 def test_no_portal_page_chart_export_link_or_digest_leaks_personal_data(
@@ -46,6 +72,7 @@ def test_no_portal_page_chart_export_link_or_digest_leaks_personal_data(
     )
     TopicFollow.objects.create(department=department_member.department, topic=crash)
     share = services.share_case(supervisor, conversations[0], note=f"看看 {SECRETS['name']} 的案例")
+    alert = _public_outcry(settings)
     client = client_for(department_member)
     urls = [
         reverse("insights:front"),
@@ -62,6 +89,7 @@ def test_no_portal_page_chart_export_link_or_digest_leaks_personal_data(
         *(reverse(f"insights:chart_{c}") for c in CHARTS),
         *(reverse(f"insights:chart_{c}") + f"?topic={crash.pk}" for c in CHARTS),
         *(reverse("insights:topic", args=[t.pk]) for t in Topic.objects.all()),
+        reverse("insights:burst", args=[alert.pk]),
     ]
     pages = 0
     for url in urls:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from dabai.accounts.permissions import is_voc_editor
-from dabai.insights import dashboards, emerging, selectors
+from dabai.insights import bursts, dashboards, emerging, selectors
 from dabai.insights.models import NewsItem, NewsRead, Topic
 from dabai.insights.views.access import require_voc_reader
 
@@ -41,12 +41,23 @@ def front(request: HttpRequest) -> HttpResponse:
         {
             "run": run,
             "rises": emerging.shown_rises(run, limit=10),
+            "bursts": bursts.recent(),
             "news": news_with_reads(request.user, FRONT_NEWS),
             "followed": followed_topics(request.user),
             "is_editor": is_voc_editor(request.user),
             "section": "front",
         },
     )
+
+
+@login_required
+def burst(request: HttpRequest, pk: int) -> HttpResponse:
+    """A social-media rise: the public posts it counted, masked, and the cases they opened."""
+    require_voc_reader(request.user)
+    rise, posts = bursts.mentions(pk)
+    if rise is None:
+        raise Http404
+    return render(request, "insights/burst.html", {"rise": rise, "posts": posts, "section": "front"})
 
 
 @login_required
