@@ -108,6 +108,8 @@ def test_the_campaign_form_takes_products_and_an_order_csv(shop, supervisor, cli
         "order_numbers": ["DD20261130123", "JD1234567890"],
     }
     assert names(campaigns.segment_customers(campaign.segment)) == {"甲"}
+    rules = client_for(supervisor).get(reverse("outreach:campaign", args=[campaign.pk])).content.decode()
+    assert "最近 90 天内提到过 路由器" in rules and "提到过所列 2 个订单号之一" in rules
 
 
 def test_a_bad_order_number_is_refused_with_the_line_and_nothing_is_created(shop, supervisor, client_for):
