@@ -66,11 +66,33 @@ CONVERSATION_TYPE = Conversation._meta.label_lower
 # ------------------------------------------------------------------------------------------------ outcomes
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """The filter's reading of a message, as far as an outcome needs it."""
+
+    intent: str
+    sentiment: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """One message as far as an outcome needs it: read as plain tuples, since building a million model
+    instances (with their author and insight) was most of a full recomputation's time."""
+
+    pk: int
+    conversation_id: int
+    direction: str
+    sent_at: datetime
+    author_id: int | None
+    by_automation: bool
+    insight: _Reading | None
+
+
 @dataclass
 class _Facts:
     """What one conversation's outcome is derived from, gathered for a whole batch at once."""
 
-    messages: list[Message] = field(default_factory=list)
+    messages: list[_Said] = field(default_factory=list)
     reopened_by_status: bool = False
     resolved_times: list[datetime] = field(default_factory=list)
     handlers: list[tuple[datetime, int]] = field(default_factory=list)  # (when, agent id)
@@ -131,22 +153,24 @@ def _gather(conversations: list[Conversation]) -> dict[int, _Facts]:
     rows = (
         Message.objects.filter(conversation_id__in=ids)
         .exclude(direction=Direction.NOTE)
-        .select_related("insight", "author")
-        # only what an outcome reads: the bodies, raw payloads and the filter's JSON would cost more than
-        # all the rest together at 100,000 conversations
-        .only(
+        .order_by("sent_at", "id")
+        .values_list(
+            "pk",
             "conversation_id",
             "direction",
             "sent_at",
+            "author_id",
             "author__is_automated",
+            "insight__id",
             "insight__intent",
             "insight__sentiment",
         )
-        .order_by("sent_at", "id")
     )
-    for message in rows:
-        if message.pk not in ours:
-            facts[message.conversation_id].messages.append(message)
+    for pk, conversation_id, direction, sent_at, author_id, automated, insight_id, intent, mood in rows:
+        if pk not in ours:
+            reading = _Reading(intent or "", mood or "") if insight_id is not None else None
+            said = _Said(pk, conversation_id, direction, sent_at, author_id, bool(automated), reading)
+            facts[conversation_id].messages.append(said)
     trail = AuditEntry.objects.filter(
         object_type=CONVERSATION_TYPE,
         object_id__in=[str(pk) for pk in ids],
@@ -182,9 +206,9 @@ def _derive(
 ) -> None:
     inbound = [m for m in fact.messages if m.direction == Direction.INBOUND]
     outbound = [m for m in fact.messages if m.direction == Direction.OUTBOUND]
-    human_replies = [m for m in outbound if m.author is not None and not m.author.is_automated]
-    bot_replies = [m for m in outbound if m.author is not None and m.author.is_automated]
-    insights = [m.insight for m in inbound if _insight(m) is not None]
+    human_replies = [m for m in outbound if m.author_id is not None and not m.by_automation]
+    bot_replies = [m for m in outbound if m.author_id is not None and m.by_automation]
+    insights = [m.insight for m in inbound if m.insight is not None]
 
     outcome.customer_id = conversation.customer_id
     outcome.channel = conversation.channel
@@ -223,13 +247,6 @@ def _derive(
     answered = fact.survey if fact.survey and fact.survey.status == SurveyStatus.ANSWERED else None
     outcome.csat = answered.rating if answered else None
     outcome.effort = answered.effort if answered else None
-
-
-def _insight(message: Message):
-    try:
-        return message.insight
-    except Message.insight.RelatedObjectDoesNotExist:
-        return None
 
 
 def _topic(insights: list) -> str:
