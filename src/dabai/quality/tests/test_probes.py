@@ -212,3 +212,22 @@ def test_a_starting_worker_starts_the_probe_chain_which_fails_probes_the_site_ca
     with django_capture_on_commit_callbacks(execute=True):
         run_queued_tasks(include_future=True)
     assert ProbeRun.objects.count() == 2, "one probe per cycle of the live chain only"
+
+
+def test_the_banner_names_failing_channels_to_supervisors_only(db, supervisors, agent, rf):
+    from django.template import Context, Template
+
+    now = timezone.now()
+    ProbeRun.objects.create(
+        channel=Channel.EMAIL, token="a" * 32, sent_at=now, deadline=now, status=ProbeStatus.FAILED
+    )
+    ProbeRun.objects.create(
+        channel=Channel.SMS, token="b" * 32, sent_at=now, deadline=now, status=ProbeStatus.OK
+    )
+    template = Template("{% load quality_probes %}{% probe_banner %}")
+    request = rf.get("/quality/")
+    request.user = supervisors[0]
+    banner = template.render(Context({"request": request}))
+    assert 'data-testid="probe-banner"' in banner and "邮件" in banner and "短信" not in banner
+    request.user = agent
+    assert template.render(Context({"request": request})).strip() == ""
