@@ -13,6 +13,7 @@ from dabai.conversations import signals as conversation_signals
 from dabai.conversations.models import Conversation, DeliveryStatus, Direction, Insight, Message
 from dabai.core.signals import contained as contained_receiver
 from dabai.core.signals import worker_started
+from dabai.customers.models import Customer
 from dabai.followups.models import EventKind as FollowUpEventKind
 from dabai.followups.models import FollowUpEvent
 from dabai.routing import signals as routing_signals
@@ -29,8 +30,11 @@ contained = contained_receiver("webhooks", "the change stands, its event is lost
 @contained
 def messages_received(sender, arrivals, **kwargs) -> None:
     announcements = []
+    probes = _probe_customers({arrival.conversation.customer_id for arrival in arrivals})
     for arrival in arrivals:
         conversation, message = arrival.conversation, arrival.message
+        if conversation.customer_id in probes:
+            continue  # quality's channel probes are synthetic: an integrator's CRM must never hear of them
         if arrival.new_conversation:
             announcements.append(
                 Announcement(
@@ -51,6 +55,12 @@ def messages_received(sender, arrivals, **kwargs) -> None:
             )
         )
     emit(announcements)
+
+
+def _probe_customers(customer_ids: set[int]) -> set[int]:
+    if not customer_ids:
+        return set()
+    return set(Customer.objects.filter(pk__in=customer_ids, is_probe=True).values_list("pk", flat=True))
 
 
 @receiver(conversation_signals.insights_stored, sender=Insight, dispatch_uid="webhooks.insights")

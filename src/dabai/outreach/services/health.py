@@ -110,6 +110,9 @@ def gather(now: datetime, customer_ids: list[int] | None = None) -> dict[int, li
     )
     for customer, n in surveys.items():
         factors[customer].append(Factor("bad_satisfaction", 15, {"answers": n}))
+    # Channel probes (quality's 智能拨测) write as customers of their own: they are never at risk.
+    for probe in Customer.objects.filter(pk__in=list(factors), is_probe=True).values_list("pk", flat=True):
+        del factors[probe]
     return factors
 
 

@@ -121,7 +121,7 @@ def parse_order_numbers(text: str) -> tuple[list[str], list[str]]:
 def segment_customers(segment: dict, now: datetime | None = None) -> list[int]:
     """The customer ids a segment names (every given criterion must hold), in id order."""
     now = now or timezone.now()
-    rows = Customer.objects.filter(merged_into__isnull=True)
+    rows = Customer.objects.filter(merged_into__isnull=True, is_probe=False)  # channel probes are nobody
     if segment.get("tiers"):
         rows = rows.filter(tier__in=segment["tiers"])
     if segment.get("tags"):

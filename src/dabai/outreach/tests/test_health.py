@@ -101,3 +101,14 @@ def test_reach_out_opens_an_outbound_conversation_for_a_senior_agent(angry, supe
     note = conversation.messages.get(direction=Direction.NOTE)
     assert "销" in note.body or "cancel" in note.body.lower()
     assert ReachOut.objects.get().score == HealthScore.objects.get(customer=angry).score
+
+
+def test_a_channel_probe_is_never_at_risk(angry):
+    """Quality's channel probes write every ten minutes as customers of their own; a supervisor's at-risk list
+    must not fill with them."""
+    probe = CustomerFactory(display_name="拨测", is_probe=True)
+    write(probe, "又断网了")
+    write(probe, "再不修我就投诉到工信部", escalation=True)
+    health.compute_scores()
+    assert HealthScore.objects.filter(customer=angry).exists()
+    assert not HealthScore.objects.filter(customer=probe).exists()

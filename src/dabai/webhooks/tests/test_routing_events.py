@@ -7,9 +7,10 @@ from standardwebhooks import Webhook
 from dabai.accounts.models import Role
 from dabai.conversations import services as conversation_services
 from dabai.conversations.models import Conversation
+from dabai.conversations.services import receive_message
 from dabai.routing import services as routing_services
 from dabai.routing.models import AgentRouting
-from dabai.testing import ConversationFactory, TeamFactory, UserFactory
+from dabai.testing import ConversationFactory, CustomerFactory, TeamFactory, UserFactory
 from dabai.webhooks import services
 from dabai.webhooks.models import EventType
 
@@ -59,3 +60,15 @@ def test_a_person_assigning_is_announced_as_a_person(receiver, assigned_endpoint
 
     [call] = receiver.calls
     assert call["json"]["data"]["by"] == "person" and call["json"]["data"]["assignee_id"] == agent.pk
+
+
+def test_a_channel_probe_message_is_never_announced(receiver, admin_user, commit, deliver_all):
+    """Quality's channel probes are synthetic messages through the real doors: an integrator's CRM must
+    hear of real customers only."""
+    services.create_endpoint("CRM", receiver.url, [EventType.MESSAGE_RECEIVED], actor=admin_user)
+    with commit():
+        receive_message(customer=CustomerFactory(is_probe=True), channel="sms", body="拨测", external_id="p")
+        receive_message(customer=CustomerFactory(), channel="sms", body="在吗", external_id="k")
+    deliver_all()
+    assert [call["json"]["data"]["channel"] for call in receiver.calls] == ["sms"]
+    assert len(receiver.calls) == 1
