@@ -21,7 +21,7 @@ from dabai.core.choices import Channel
 from dabai.customers.models import ChannelIdentity, Customer, CustomerTag, Tier
 from dabai.insights.services import rebuild_case_index
 from dabai.knowledge.demo import load_help_centre
-from dabai.routing.demo import seed_routing_demo
+from dabai.routing.demo import Targets, demo_targets, seed_routing_demo
 
 SEED = 20261125
 SURNAMES = (
@@ -178,6 +178,8 @@ class DemoBuilder:
     ) -> None:
         self.app_parts = app_parts  # each app's own demo part (programmes, follow-ups, VoC history, …)
         self.rng = random.Random(seed)
+        # Timing against the SLA targets has its own stream, so the words, channels and people stay the same.
+        self.clock_rng = random.Random(f"{seed}:sla")
         self.n_customers = customers
         self.n_conversations = conversations
         self.now = timezone.now().replace(second=0, microsecond=0)
@@ -188,7 +190,7 @@ class DemoBuilder:
             staff = self._staff(teams)
             customers = self._customers()
             self._conversations(customers, teams, staff)
-            seed_routing_demo()
+            seed_routing_demo(self.now)
             load_help_centre()
             rebuild_case_index()  # the voice-of-the-customer portal's masked, searchable cases
             world = DemoWorld(now=self.now, seed=SEED, users=staff, teams=teams, customers=customers)
@@ -311,26 +313,33 @@ class DemoBuilder:
             for team in teams.values()
         }
         channels = [c for c in Channel.values if c in channel_team]  # channels the demo centre staffs
+        targets = demo_targets()
         past = []
         for i in range(self.n_conversations):
             channel = self.rng.choice(channels)
             customer = customers[0] if i < 5 else self.rng.choice(customers)
             status = self.rng.choices(list(Status.values), weights=[35, 10, 40, 15])[0]
-            # Work still open arrived in the last two days; the history reaches back a month.
+            # The history reaches back a month; what was drawn as still open arrived in the last two days.
             age_limit = 60 * 48 if status in {Status.OPEN, Status.PENDING} else 60 * 24 * 30
-            started = self.now - timedelta(minutes=self.rng.randint(5, age_limit))
+            drawn_minutes = self.rng.randint(5, age_limit)
             team = channel_team[channel]
             assignee = (
                 self.rng.choice(agents_by_team[team.pk])
                 if status != Status.OPEN or self.rng.random() < 0.5
                 else None
             )
+            drawn_open = status == Status.OPEN
+            status, assignee = self._backlog(status, assignee, agents_by_team[team.pk])
+            answered = status != Status.OPEN or assignee is not None
+            started = self.now - self._age(status, answered, drawn_minutes, targets[channel])
             _, first = self._text(channel)
             past.append(
                 PastConversation(
                     customer=customer,
                     channel=channel,
-                    messages=self._thread(i, channel, status, first, started, assignee),
+                    messages=self._thread(
+                        i, channel, status, first, started, assignee, answered, targets[channel], drawn_open
+                    ),
                     subject=first[:30] if channel == Channel.EMAIL else "",
                     status=status,
                     is_public=channel == Channel.WEIBO and self.rng.random() < 0.6,
@@ -340,20 +349,66 @@ class DemoBuilder:
             )
         record_history(past)
 
+    def _backlog(self, status: str, assignee: User | None, agents: list[User]) -> tuple[str, User | None]:
+        """A floor of eight agents has a few dozen conversations open at a time, not a third of the month's:
+        four in five of those drawn as open (and half of those waiting on the customer) were settled since."""
+        if status == Status.OPEN and self.clock_rng.random() < 0.8:
+            return Status.RESOLVED, assignee or self.clock_rng.choice(agents)
+        if status == Status.PENDING and self.clock_rng.random() < 0.5:
+            return Status.CLOSED, assignee
+        return status, assignee
+
+    def _share_of_target(self) -> float:
+        """Where a clock stands against its target: most well within, some near the end, a few past it."""
+        roll = self.clock_rng.random()
+        if roll < 0.76:
+            return self.clock_rng.uniform(0.05, 0.75)
+        if roll < 0.87:
+            return self.clock_rng.uniform(0.8, 0.97)
+        return self.clock_rng.uniform(1.1, 2.5)
+
+    def _age(self, status: str, answered: bool, drawn_minutes: int, targets: Targets) -> timedelta:
+        """How long ago the conversation began. History keeps its drawn age; open work is as old as its SLA
+        allows: unanswered customers against the first-response target, answered ones against resolution."""
+        if status in {Status.RESOLVED, Status.CLOSED}:
+            return timedelta(minutes=drawn_minutes)
+        target = targets.resolution if answered else targets.first_response
+        return timedelta(minutes=target * self._share_of_target())
+
     def _thread(
-        self, index: int, channel: str, status: str, first: str, started: datetime, assignee: User | None
+        self,
+        index: int,
+        channel: str,
+        status: str,
+        first: str,
+        started: datetime,
+        assignee: User | None,
+        answered: bool,
+        targets: Targets,
+        drawn_open: bool,
     ) -> list[PastMessage]:
-        """The customer's first message; an answer unless the conversation is still open; sometimes thanks or
-        a follow-up."""
+        """The customer's first message; an answer unless nobody has taken it yet (the first one mostly within
+        the channel's first-response target); sometimes thanks or a follow-up. What was drawn as open and has
+        been settled since takes its words from the timing stream, so the rest of the demo stays the same."""
+        rng = self.clock_rng if drawn_open else self.rng
         thread = [(Direction.INBOUND, first)]
         if status != Status.OPEN:
-            thread.append((Direction.OUTBOUND, self.rng.choice(REPLIES)))
-            if self.rng.random() < 0.4:
-                follow_up = self.rng.choice(PRAISE) if self.rng.random() < 0.5 else self._text(channel)[1]
+            thread.append((Direction.OUTBOUND, rng.choice(REPLIES)))
+            if rng.random() < 0.4:
+                if drawn_open:
+                    follow_up = rng.choice(PRAISE)
+                else:
+                    follow_up = self.rng.choice(PRAISE) if self.rng.random() < 0.5 else self._text(channel)[1]
                 thread.append((Direction.INBOUND, follow_up))
+        elif answered:
+            thread.append((Direction.OUTBOUND, rng.choice(REPLIES)))
         messages, at = [], started
+        latest = self.now - timedelta(seconds=30)
         for n, (direction, body) in enumerate(thread):
-            at = at + timedelta(minutes=self.rng.randint(1, 90)) if n else at
+            gap = timedelta(minutes=rng.randint(1, 90)) if n else None
+            if n == 1:
+                gap = timedelta(minutes=targets.first_response * self._share_of_target())
+            at = min(at + gap, max(latest, at)) if gap is not None else at
             inbound = direction == Direction.INBOUND
             messages.append(
                 PastMessage(

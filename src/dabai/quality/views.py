@@ -1,4 +1,5 @@
-"""Quality pages: the supervisors' outcome report (+ CSV), an agent's own outcomes, the public survey page.
+"""Quality pages: the supervisors' outcome report (+ CSV), the conversations behind any report figure, the
+floor's wall display, an agent's own outcomes, the public survey page.
 
 Thin by design: permissions from ``dabai.quality.policy``, figures from selectors, changes through services.
 """
@@ -9,14 +10,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 
+from dabai.accounts.permissions import visible_conversations
 from dabai.accounts.services import record_audit
+from dabai.conversations.models import Conversation
 from dabai.core import csvsafe
 from dabai.core.csvsafe import csv_response
 from dabai.filter import mask
-from dabai.quality import selectors, services
+from dabai.quality import figures, selectors, services
 from dabai.quality.forms import RangeForm, SurveyForm
 from dabai.quality.models import SurveyStatus
 from dabai.quality.policy import require_own_outcomes_reader, require_report_reader
@@ -59,8 +64,31 @@ def report(request: HttpRequest) -> HttpResponse:
             "rows": selectors.report(group, outcomes),
             "overall": selectors.overall(outcomes),
             "comments": comments,
+            "chart": _outcome_chart(outcomes),
+            "drill_base": _drill(group=group, start=start, end=end),
+            "drill_all": _drill(group="", start=start, end=end),
         },
     )
+
+
+def _drill(**params) -> str:
+    """The conversations behind an outcome figure: this base plus the figure's key and metric."""
+    return reverse("quality:conversations") + "?" + urlencode({"source": "outcome", **params})
+
+
+def _outcome_chart(outcomes) -> dict:
+    daily = selectors.by_day(outcomes)
+    return {
+        "labels": [day.isoformat() for day in daily["days"]],
+        "series": [
+            {
+                "name": line["name"],
+                "data": line["points"],
+                "drill": [_drill(group="", start=d, end=d, metric=line["metric"]) for d in daily["days"]],
+            }
+            for line in daily["series"]
+        ],
+    }
 
 
 @login_required
@@ -164,3 +192,33 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "quality/survey_done.html", {"already": True}, status=410)
         return render(request, "quality/survey_done.html", {"already": False})
     return render(request, "quality/survey.html", {"form": form})
+
+
+@login_required
+def conversations(request: HttpRequest) -> HttpResponse:
+    """The conversations behind a report figure (an SLA rate, a breach count, a satisfaction average…), only
+    those this reader may open; names masked as the desk shows them."""
+    require_report_reader(request.user)
+    drill = figures.read_drill(request.GET)
+    rows, total = figures.listed(visible_conversations(request.user, Conversation.objects.all()), drill)
+    record_audit(
+        request.user, "quality.report_drill", request.user, {"query": drill.query[:500]}, request=request
+    )
+    return render(
+        request,
+        "quality/conversations.html",
+        {"drill": drill, "rows": rows, "total": total, "until": drill.until - timedelta(days=1)},
+    )
+
+
+@login_required
+def wall(request: HttpRequest) -> HttpResponse:
+    """The floor's wall display: a few large figures, dark, refreshed by htmx polling (no inline script)."""
+    require_report_reader(request.user)
+    return render(request, "quality/wall.html", {"wall": figures.wall()})
+
+
+@login_required
+def wall_figures(request: HttpRequest) -> HttpResponse:
+    require_report_reader(request.user)
+    return render(request, "quality/_wall_figures.html", {"wall": figures.wall()})

@@ -1,13 +1,17 @@
 """Routing pages: the supervisor's dashboard, complaint cases, SLA reports and CSV export. Thin by design."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from dabai.accounts.models import User
@@ -17,9 +21,18 @@ from dabai.core import csvsafe
 from dabai.core.csvsafe import csv_response
 from dabai.core.params import query_int
 from dabai.filter import mask
+from dabai.replies.labels import INTENT
 from dabai.routing import selectors, services
-from dabai.routing.models import AgentState, ComplaintCase, ComplaintStage
+from dabai.routing.models import AgentState, ClockKind, ComplaintCase, ComplaintStage
 from dabai.routing.policy import may_set_state_of, may_work_on_complaint, require_routing_manager
+from dabai.routing.selectors import reports as rs
+
+GROUP_LABELS = [
+    ("channel", _lazy("By channel")),
+    ("team", _lazy("By team")),
+    ("agent", _lazy("By agent")),
+    ("tier", _lazy("By tier")),
+]
 
 
 def _days(request: HttpRequest) -> int:
@@ -128,62 +141,143 @@ def tiers(request: HttpRequest) -> HttpResponse:
     return render(request, "routing/tiers.html", {"policies": selectors.tier_policies(), "result": result})
 
 
+def _kind(request: HttpRequest) -> str:
+    kind = request.GET.get("kind", "")
+    return kind if kind in ClockKind.values else ""
+
+
+def _report_group(request: HttpRequest) -> str:
+    group = request.GET.get("group", "channel")
+    return group if group in rs.REPORT_GROUPS else "channel"
+
+
+def _drill(**params) -> str:
+    """The list of conversations behind a figure (quality's drill-down page)."""
+    return reverse("quality:conversations") + "?" + urlencode({"source": "sla", **params})
+
+
+def _chart(group: str, kind: str, days: int, clocks) -> dict:
+    """The attainment chart's data for ECharts: a line per group, a point per day, each point's drill URL."""
+    by_day = rs.attainment_by_day(group, clocks)
+    return {
+        "labels": [day.isoformat() for day in by_day["days"]],
+        "series": [
+            {
+                "name": line["name"],
+                "data": [round(100 * p[0] / p[1], 1) if p else None for p in line["points"]],
+                "counts": [p[1] if p else 0 for p in line["points"]],
+                "drill": [
+                    _drill(group=group, key=_key(line["key"]), kind=kind, days=days, day=day.isoformat())
+                    for day in by_day["days"]
+                ],
+            }
+            for line in by_day["series"]
+        ],
+    }
+
+
+def _key(value) -> str:
+    return "" if value is None else str(value)
+
+
 @login_required
 def reports(request: HttpRequest) -> HttpResponse:
+    """The SLA report: attainment per channel, team, agent or tier and per day (chart), breaches with the
+    customer, channel, agent and reason in words, routing decisions explained; every figure drills down."""
     require_routing_manager(request.user)
-    group = _group(request)
-    days = _days(request)
-    since = selectors.report_since(days)
+    group, kind, days = _report_group(request), _kind(request), _days(request)
+    since, until = rs.period(days)
+    clocks = rs.ended_clocks(since, until, kind)
+    rows = rs.attainment_by(group, clocks)
+    topics = {key: str(label) for key, label in INTENT.items()}
+    decisions = [(d, rs.explain_decision(d, topics)) for d in rs.decisions_between(since, until)]
     return render(
         request,
         "routing/reports.html",
         {
             "group": group,
+            "kind": kind,
             "days": days,
-            "rows": selectors.attainment(group, since),
-            "breaches": selectors.recent_breaches(100),
-            "decisions": selectors.recent_decisions(100),
+            "since": since,
+            "until": until - timedelta(days=1),
+            "groups": GROUP_LABELS,
+            "kinds": ClockKind.choices,
+            "rows": [(row, _drill(group=group, key=_key(row.key), kind=kind, days=days)) for row in rows],
+            "overall": rs.attainment_overall(clocks),
+            "overall_drill": _drill(group="", kind=kind, days=days),
+            "chart": _chart(group, kind, days, clocks),
+            "breaches": rs.breaches_between(since, until),
+            "decisions": decisions,
         },
     )
 
 
 @login_required
 def report_csv(request: HttpRequest, kind: str) -> HttpResponse:
-    """CSV export: free text is masked leniently because the file leaves the agent's desk, and every cell goes
-    through the formula-safe writer."""
+    """CSV export of what the report shows: names, not codes; free text masked leniently because the file
+    leaves the agent's desk; every cell through the formula-safe writer; audited."""
     require_routing_manager(request.user)
-    if kind not in {"attainment", "breaches", "decisions"}:
+    if kind not in {"attainment", "sla", "breaches", "decisions"}:
         raise Http404
     response = csv_response(f"dabai-{kind}")
     writer = csvsafe.writer(response)
+    days = _days(request)
+    since, until = rs.period(days)
     if kind == "attainment":
-        group, since = _group(request), selectors.report_since(_days(request))
+        group = _group(request)
         writer.writerow(["day", group, "met", "total", "rate_percent"])
-        for row in selectors.attainment(group, since):
+        for row in rs.attainment(group, rs.report_since(days)):
             writer.writerow([row["day"], row["group"], row["met"], row["total"], row["rate"]])
+    elif kind == "sla":
+        group, clock_kind = _report_group(request), _kind(request)
+        clocks = rs.ended_clocks(since, until, clock_kind)
+        writer.writerow([group, "met", "breached", "conversations", "rate_percent"])
+        for row in [
+            *rs.attainment_by(group, clocks),
+            rs.attainment_overall(clocks),
+        ]:
+            writer.writerow([row.label, row.met, row.breached, row.total, row.rate])
     elif kind == "breaches":
-        writer.writerow(["at", "conversation", "channel", "kind", "reason", "escalated_to"])
-        for b in selectors.recent_breaches(10_000):
+        writer.writerow(
+            [
+                "at",
+                "conversation",
+                "customer",
+                "channel",
+                "agent",
+                "reason",
+                "escalated_to",
+                "recorded_reason",
+            ]
+        )
+        for line in rs.breaches_between(since, until, 10_000):
+            clock, breach = line.clock, line.breach
             writer.writerow(
                 [
-                    b.at.isoformat(),
-                    b.conversation_id,
-                    b.clock.channel,
-                    b.clock.kind,
-                    mask(b.reason, lenient=True),
-                    str(b.escalated_to or ""),
+                    timezone.localtime(clock.due_at).isoformat() if clock.due_at else "",
+                    clock.conversation_id,
+                    rs.customer_label(clock.conversation.customer.display_name),
+                    clock.get_channel_display(),
+                    str(clock.conversation.assignee or ""),
+                    line.reason,
+                    str(breach.escalated_to or "") if breach else "",
+                    mask(breach.reason, lenient=True) if breach else "",
                 ]
             )
     elif kind == "decisions":
-        writer.writerow(["at", "conversation", "agent", "rule", "reason"])
-        for d in selectors.recent_decisions(10_000):
+        topics = {key: str(label) for key, label in INTENT.items()}
+        writer.writerow(["at", "conversation", "agent", "rule", "reason", "explained"])
+        for d in rs.decisions_between(since, until, 10_000):
             row = [
-                d.at.isoformat(),
+                timezone.localtime(d.at).isoformat(),
                 d.conversation_id,
                 str(d.agent or ""),
-                d.rule,
+                d.get_rule_display(),
                 mask(d.reason, lenient=True),
+                mask(rs.explain_decision(d, topics), lenient=True),
             ]
             writer.writerow(row)
-    record_audit(request.user, "routing.report_export", request.user, {"kind": kind}, request=request)
+    record_audit(
+        request.user, "routing.report_export", request.user, {"kind": kind, "days": days}, request=request
+    )
     return response

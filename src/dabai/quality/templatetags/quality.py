@@ -2,28 +2,20 @@
 
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import gettext as _
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from dabai.routing.selectors.reports import customer_label
+from dabai.routing.timewords import span
 
 register = template.Library()
 
 
 @register.filter
 def duration(seconds: float | None) -> str:
-    """Business seconds as people say them, in the user's language."""
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    if seconds < 60:
-        return _("%(n)d s") % {"n": int(seconds)}
-    if minutes < 60:
-        return _("%(n)d min") % {"n": minutes}
-    hours, minutes = divmod(minutes, 60)
-    if hours < 24:
-        if minutes == 0:
-            return _("%(h)d h") % {"h": hours}
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    days, hours = divmod(hours, 24)
-    return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    """Business seconds as people say them, in the user's language ("3分钟", "2小时15分")."""
+    return span(seconds)
 
 
 @register.filter
@@ -49,3 +41,37 @@ def conversation_url(pk: int) -> str:
         except NoReverseMatch:
             continue
     return ""
+
+
+OUTCOME_METRICS = {
+    "all": _("all resolved"),
+    "fcr": _("resolved on first contact"),
+    "not_fcr": _("not resolved on first contact"),
+    "reopened": _("reopened"),
+    "contained": _("solved without an agent"),
+    "csat": _("rated by the customer"),
+    "csat_good": _("rated 4–5★"),
+    "csat_low": _("rated 1–2★"),
+    "effort": _("ease rated"),
+}
+
+
+@register.filter
+def outcome_metric(key: str) -> str:
+    """What an outcome figure counts, in words."""
+    return str(OUTCOME_METRICS.get(key, key))
+
+
+@register.simple_tag
+def drilled(text: str, base: str, key: object, metric: str) -> str:
+    """A figure as a link to the conversations behind it (plain text where there is no drill-down)."""
+    if not base:
+        return format_html("{}", text)
+    query = urlencode({"key": "" if key is None else key, "metric": metric})
+    return format_html('<a href="{}&amp;{}" data-testid="drill-{}">{}</a>', base, query, metric, text)
+
+
+@register.filter
+def report_customer(customer) -> str:
+    """A customer's name as reports show it: masked (see ``customer_label``)."""
+    return customer_label(getattr(customer, "display_name", "") if customer is not None else "")

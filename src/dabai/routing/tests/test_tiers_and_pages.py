@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from dabai.accounts.models import AuditEntry
 from dabai.conversations.services import receive_message
@@ -100,7 +100,9 @@ def test_attainment_report_exports_csv(client_for, supervisor, agent, django_cap
     response = client_for(supervisor).get("/routing/reports/attainment.csv?group=channel")
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "day,channel,met,total,rate_percent"
-    assert lines[1].endswith("wechat,1,1,100.0")
+    with translation.override("zh-hans"):
+        wechat = str(Channel.WECHAT.label)
+    assert wechat != "wechat" and lines[1].endswith(f"{wechat},1,1,100.0")  # the channel by name, not code
     assert AuditEntry.objects.filter(action="routing.report_export").exists()
 
 

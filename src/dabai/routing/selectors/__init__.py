@@ -1,4 +1,4 @@
-"""Reads for the routing dashboard and the SLA reports."""
+"""Reads for the routing dashboard, the waiting customer's estimate and the SLA reports (``reports``)."""
 
 import math
 from collections.abc import Iterable
@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from dabai.accounts.models import Role, User
@@ -105,32 +104,6 @@ def recent_breaches(limit: int = 50) -> QuerySet[SlaBreach]:
 
 def recent_decisions(limit: int = 50) -> QuerySet[RoutingDecision]:
     return RoutingDecision.objects.select_related("agent", "conversation")[:limit]
-
-
-def attainment(group: str, since: datetime) -> list[dict]:
-    """Share of ended clocks that met their target, per day and per channel, team or tier."""
-    field = GROUPS.get(group, "channel")
-    rows = (
-        SlaClock.objects.filter(stopped_at__gte=since, state__in=[ClockState.MET, ClockState.BREACHED])
-        .annotate(day=TruncDate("stopped_at"))
-        .values("day", field)
-        .annotate(met=Count("id", filter=Q(state=ClockState.MET)), total=Count("id"))
-        .order_by("day", field)
-    )
-    return [
-        {
-            "day": row["day"],
-            "group": row[field] or "—",
-            "met": row["met"],
-            "total": row["total"],
-            "rate": round(100 * row["met"] / row["total"], 1) if row["total"] else None,
-        }
-        for row in rows
-    ]
-
-
-def report_since(days: int) -> datetime:
-    return timezone.now() - timedelta(days=max(1, min(days, 366)))
 
 
 def tier_policies() -> QuerySet[TierPolicy]:
