@@ -1,10 +1,13 @@
 """One HTTP attempt of one delivery with httpx: the SSRF guard first, no redirects followed, a bounded
 timeout, and at most a small snippet of the answer read."""
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -13,6 +16,7 @@ from dabai.webhooks.guard import UnsafeUrl, check_url, pinned
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 SNIPPET_BYTES = 2048
 MAX_RETRY_AFTER = 24 * 3600
+KEPT_CLIENTS = 64  # receivers whose connections a worker keeps open between deliveries
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,11 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool)
         return Outcome(None, 0, error=f"refused: {refused}")
     url, host, extensions = pinned(url, address)
     started = time.monotonic()
+    client = _client(url, host["Host"])
     try:
-        with (
-            httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client,
-            client.stream(
-                "POST", url, content=body, headers={**headers, **host}, extensions=extensions
-            ) as response,
-        ):
+        with client.stream(
+            "POST", url, content=body, headers={**headers, **host}, extensions=extensions
+        ) as response:
             read = bytearray()
             for chunk in response.iter_bytes():
                 read += chunk
@@ -78,3 +80,29 @@ def post(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool)
     except httpx.HTTPError as exc:
         latency = int((time.monotonic() - started) * 1000)
         return Outcome(None, latency, error=f"{type(exc).__name__}: {exc}"[:500])
+
+
+_clients: OrderedDict[tuple[str, str], httpx.Client] = OrderedDict()
+_clients_lock = threading.Lock()
+
+
+def _client(pinned_url: str, host: str) -> httpx.Client:
+    """A kept-alive client per receiver: a worker delivering thousands of events to one endpoint reuses its
+    connections instead of a TCP (and TLS) handshake per event.
+
+    Keyed by the checked address *and* the original host, so a connection opened for one host (its TLS server
+    name and certificate) never carries another host's events, and an address that changes after the guard's
+    next check gets a connection of its own. The least recently used client is closed beyond ``KEPT_CLIENTS``.
+    """
+    parts = urlsplit(pinned_url)
+    key = (f"{parts.scheme}://{parts.netloc}", host)
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is not None:
+            _clients.move_to_end(key)
+            return client
+        client = httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False)
+        _clients[key] = client
+        while len(_clients) > KEPT_CLIENTS:
+            _clients.popitem(last=False)[1].close()
+        return client

@@ -1,6 +1,9 @@
 """The SSRF guard and the delivery's limits: no private addresses (unless the admin allows them), no
 redirects followed, only a snippet of the answer read."""
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 from werkzeug import Response
 
@@ -106,3 +109,39 @@ def test_https_keeps_the_host_name_for_the_certificate_check():
     assert headers == {"Host": "hooks.example.com"}
     assert extensions == {"sni_hostname": "hooks.example.com"}
     assert guard.pinned("http://h.example:8080/", "2001:db8::1")[0] == "http://[2001:db8::1]:8080/"
+
+
+@pytest.fixture
+def keep_alive_receiver():
+    """A loopback HTTP/1.1 receiver that keeps connections open and notes each POST's client port."""
+    ports: list[tuple[str, int]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            ports.append((self.headers["Host"].split(":")[0], self.client_address[1]))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], ports
+    server.shutdown()
+
+
+def test_deliveries_to_one_receiver_reuse_its_connection_and_other_hosts_get_their_own(keep_alive_receiver):
+    port, ports = keep_alive_receiver
+    for _ in range(3):
+        assert post(f"http://127.0.0.1:{port}/hook", b"{}", {}, allow_private=True).delivered
+    assert post(f"http://localhost:{port}/hook", b"{}", {}, allow_private=True).delivered
+    same_host = {p for host, p in ports if host == "127.0.0.1"}
+    other_host = {p for host, p in ports if host == "localhost"}
+    assert len(same_host) == 1, "three events, one connection"
+    assert other_host and not other_host & same_host, "a connection for one host never carries another's"
