@@ -246,13 +246,18 @@ def measure(label: str, client, urls: dict[str, str]) -> dict[str, int]:
 
     counts = {}
     for name, url in urls.items():
+        started = time.perf_counter()
         response = client.get(url)
+        first = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (url, response.status_code)
         with CaptureQueriesContext(connection) as queries:
             client.get(url)
         counts[name] = len(queries)
         p50, p95 = percentiles(timed(lambda url=url: client.get(url), REPEAT))
-        print(f"  {label:>9} {name:<28} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {counts[name]:3d} queries")
+        print(
+            f"  {label:>9} {name:<28} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {counts[name]:3d} queries  "
+            f"(first {first:.0f} ms)"
+        )
     return counts
 
 
@@ -427,6 +432,8 @@ def main() -> None:
         topic = crash or Topic.objects.filter(kind=TopicKind.INTENT).first()
         urls = {
             "front page": "/voc/",
+            "case library, unfiltered": "/voc/cases/",
+            "case library, channel=phone": "/voc/cases/?channel=phone",
             "faceted search (3 facets + q)": (
                 f"/voc/cases/?q=宽带断网&channel=phone&sentiment=negative&topic={topic.pk}"
             ),

@@ -21,6 +21,7 @@ from dabai.insights.selectors.facets import (
     FacetValue,
     count,
     facets,
+    forget_counts,
 )
 from dabai.insights.selectors.filters import (
     FILTER_PARAMS,
@@ -85,6 +86,7 @@ __all__ = [
     "export_rows",
     "facets",
     "filtered",
+    "forget_counts",
     "masked_thread",
     "p_value_text",
     "results",

@@ -98,6 +98,13 @@ def test_facet_counts_equal_a_case_by_case_count_with_a_query_and_several_facets
             chosen={"channel": ["email", "wechat", "phone"], "topic": [str(outage.pk)]},
             since=timezone.localdate() - timedelta(days=40),
         ),
+        # the page as first opened (nothing narrows the cases) and with one facet and no query: their
+        # counts are kept a minute; counted twice, the second time from what was kept
+        selectors.CaseFilters(),
+        selectors.CaseFilters(),
+        selectors.CaseFilters(chosen={"channel": ["phone"]}),
+        selectors.CaseFilters(chosen={"channel": ["phone"]}),
+        selectors.CaseFilters(flags={"escalation": "1"}),
     ]
     for filters in combinations:
         matching = set(
@@ -158,3 +165,62 @@ def test_the_library_page_counts_with_the_same_queries_whatever_is_chosen(
         total = selectors.filtered(selectors.CaseFilters.from_query(_query(url, params))).count()
         assert total > 0 and f'data-testid="voc-total">{total}' in page
     assert len(set(queries)) == 1, queries
+
+
+def _check_unfiltered(filters: selectors.CaseFilters) -> None:
+    matching = set(selectors.filtered(selectors.CaseFilters()).values_list("pk", flat=True))
+    expected = _brute_force(filters, matching)
+    counted = selectors.count(filters)
+    for facet in counted.facets:
+        if facet.key != "product":
+            assert {v.value: v.count for v in facet.values} == dict(expected["facets"][facet.key]), facet.key
+    assert counted.total == expected["total"] == selectors.filtered(filters).count()
+    assert counted.weekly[-1]["count"] == expected["this_week"]
+
+
+def test_kept_unfiltered_counts_follow_new_cases_and_new_topics(
+    db, supervisor, department_member, client_for
+):
+    """The unfiltered library's counts are kept a minute, but never show a library older than its cases
+    and topics: new cases indexed and a topic defined afterwards are counted on the next page."""
+    _library(supervisor)
+    client = client_for(department_member)
+    url = reverse("insights:cases")
+    for filters in (selectors.CaseFilters(), selectors.CaseFilters(chosen={"channel": ["phone"]})):
+        _check_unfiltered(filters)
+    before = selectors.filtered(selectors.CaseFilters()).count()
+    assert f'data-testid="voc-total">{before}' in client.get(url).content.decode()
+
+    history([(0, "phone", "宽带断网了，今天第三次了"), (1, "chat", "App闪退，打不开")])
+    assert f'data-testid="voc-total">{before + 2}' in client.get(url).content.decode()
+    crash = topics.define_topic(supervisor, "App闪退", keywords="闪退")
+    topics.match_topic_history(crash)
+    for filters in (selectors.CaseFilters(), selectors.CaseFilters(chosen={"channel": ["phone"]})):
+        _check_unfiltered(filters)
+    topic = next(f for f in selectors.count(selectors.CaseFilters()).facets if f.key == "topic")
+    crashes = Case.objects.filter(text__contains="闪退").count()
+    assert {v.value: v.count for v in topic.values}.get(str(crash.pk)) == crashes > 0
+
+
+def test_the_unfiltered_library_page_skips_its_counting_query_when_kept(
+    db, supervisor, department_member, client_for
+):
+    """The first page every department member sees: kept counts spare the counting query (one query less,
+    never more) and show the same total."""
+    _library(supervisor)
+    client = client_for(department_member)
+    url = reverse("insights:cases")
+    total = selectors.filtered(selectors.CaseFilters()).count()
+    for params in ({}, {"channel": "phone"}):
+        selectors.forget_counts()
+        with CaptureQueriesContext(connection) as fresh:
+            page = client.get(url, params).content.decode()
+        with CaptureQueriesContext(connection) as kept:
+            again = client.get(url, params).content.decode()
+        assert len(fresh) - len(kept) == 1, (params, len(fresh), len(kept))
+        shown = (
+            total
+            if not params
+            else selectors.filtered(selectors.CaseFilters(chosen={"channel": ["phone"]})).count()
+        )
+        assert f'data-testid="voc-total">{shown}' in page and f'data-testid="voc-total">{shown}' in again
