@@ -30,6 +30,8 @@ def receiver(status: int, delay: float = 0.0) -> tuple[ThreadingHTTPServer, list
     hits: list[int] = []
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps connections open, as real receivers do
+
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             if delay:
