@@ -58,3 +58,29 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
         fn()
         samples.append((time.perf_counter() - start) * 1000)
     return samples
+
+
+def table_columns(table: str) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            [table],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(table: str, source: str, join: str, overrides: dict[str, str], order: str = "") -> int:
+    """INSERT INTO table SELECT …: every column copied from the row's prototype ``p`` (written by the
+    application) unless overridden by an SQL expression over ``s``; ids come from the table's sequence."""
+    from django.db import connection
+
+    columns = [c for c in table_columns(table) if c != "id"]
+    exprs = [overrides.get(c, f"p.{c}") for c in columns]
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} "
+    sql += f"FROM {source} JOIN {table} p ON {join}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql + (f" ORDER BY {order}" if order else ""))
+        return cursor.rowcount

@@ -24,7 +24,7 @@ import time
 from datetime import timedelta
 from io import StringIO
 
-from _django import fresh_postgres, percentiles, setup_django, timed
+from _django import copy_rows, fresh_postgres, percentiles, setup_django, table_columns, timed
 
 CONVERSATIONS = int(os.environ.get("BENCH_QUALITY_CONVERSATIONS", "100000"))
 REPEAT = int(os.environ.get("BENCH_QUALITY_REPEAT", "30"))
@@ -37,32 +37,6 @@ INTENTS = ["logistics", "refund", "billing", "account", "product", "complaint", 
 SENTIMENTS = ["negative", "neutral", "positive"]
 CHATWOOT_SECONDS = 200.0
 TURNS = 5  # customer messages per conversation, each answered: 10 messages
-
-
-def _columns(table: str) -> list[str]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
-            [table],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def copy_rows(table: str, source: str, join: str, overrides: dict[str, str], order: str = "") -> int:
-    """INSERT INTO table SELECT …: every column copied from the prototype row ``p`` unless overridden by an
-    SQL expression over the plan; ids come from the table's sequence (in ``order``)."""
-    from django.db import connection
-
-    columns = [c for c in _columns(table) if c != "id"]
-    exprs = [overrides.get(c, f"p.{c}") for c in columns]
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} "
-    sql += f"FROM {source} JOIN {table} p ON {join}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql + (f" ORDER BY {order}" if order else ""))
-        return cursor.rowcount
 
 
 def people() -> tuple[list[int], list[int], object]:
@@ -209,7 +183,7 @@ def grow(
             [proto],
         )
         (proto_insight,) = cursor.fetchone()
-        columns = ", ".join(c for c in _columns("conversations_insight") if c != "id")
+        columns = ", ".join(c for c in table_columns("conversations_insight") if c != "id")
         cursor.execute(
             f"""INSERT INTO conversations_insight ({columns})
             SELECT {", ".join(_insight_exprs())}
@@ -236,7 +210,7 @@ def _insight_exprs() -> list[str]:
         "intent": "s.intent",
         "sentiment": f"({sentiments})[1 + ((s.g + (extract(epoch FROM m.sent_at - s.at)::int / 360)) %% 3)]",
     }
-    return [overrides.get(c, f"p.{c}") for c in _columns("conversations_insight") if c != "id"]
+    return [overrides.get(c, f"p.{c}") for c in table_columns("conversations_insight") if c != "id"]
 
 
 def recompute(*args: str) -> tuple[float, str]:

