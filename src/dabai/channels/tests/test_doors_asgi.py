@@ -19,7 +19,7 @@ from dabai.core.choices import Channel
 
 from .conftest import drain, signed_headers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 DOORS = {
     "channels:email_inbound",

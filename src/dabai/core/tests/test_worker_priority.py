@@ -51,7 +51,7 @@ def test_lowering_the_priority_moves_the_process_down_only() -> None:
     assert now() == before
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_worker_command_runs_at_the_configured_lower_priority(monkeypatch, settings) -> None:
     settings.REDIS_URL = ""
     monkeypatch.setenv("DABAI_WORKER_NICE", "4")
