@@ -7,6 +7,15 @@ from dabai.accounts.models import Role
 from dabai.testing import PASSWORD, DepartmentFactory, TeamFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def no_drain_process(monkeypatch):
+    """A test that runs ``dabai worker`` in-process must not leave a real ``dabai drain`` behind for the rest
+    of the session (it would poll the non-test database); the drain process's tests start one themselves."""
+    from dabai.channels import receivers
+
+    monkeypatch.setattr(receivers, "start_drain_process", lambda: None)
+
+
 @pytest.fixture
 def hotline(db):
     return TeamFactory(slug="hotline", name="热线组")
