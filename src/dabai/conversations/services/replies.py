@@ -75,7 +75,8 @@ def add_note(conversation: Conversation, author: User, body: str) -> Message:
 
 def add_notes(notes: list[tuple[Conversation, str]], author: User) -> list[Message]:
     """Internal notes on many conversations at once (a listening batch's reach notes): one insert and one
-    trip to the live layer, whatever their number. Like ``add_note``, nothing is sent to the customer."""
+    trip to the live layer, whatever their number. Like ``add_note``, nothing is sent to the customer; unlike
+    it, no ``post_save`` fires, so @-mentions in these notes are not read (system notes carry none)."""
     if not notes:
         return []
     now = timezone.now()
