@@ -29,6 +29,7 @@ from dabai.insights.models import (
     TopicFollow,
 )
 from dabai.insights.search import document_fields
+from dabai.insights.selectors.facets import forget_counts
 
 BATCH = 500
 SUMMARY_LENGTH = 200
@@ -138,6 +139,7 @@ def index_cases(conversation_ids: Iterable[int]) -> int:
             topics.assign_cases([c.pk for c in cases])
         written += len(cases)
     search.forget_statistics()
+    forget_counts()
     return written
 
 

@@ -40,9 +40,8 @@ TOTAL, WEEK, NEWEST = "_total", "_week", "_newest"
 TREND_WEEKS = 12
 COUNTS_TTL_SECONDS = 60.0
 COUNTS_KEPT = 64  # distinct facet choices kept (least recently used dropped)
-_GENERATION = "facet-counts"  # marker kept among search's corpus figures: an index write clears both
 
-_kept: OrderedDict[tuple, tuple[float, object, list[tuple[str, str, int]]]] = OrderedDict()
+_kept: OrderedDict[tuple, tuple[float, list[tuple[str, str, int]]]] = OrderedDict()
 _kept_lock = threading.Lock()  # the server's threads share the kept counts
 
 
@@ -259,17 +258,9 @@ def _fingerprint() -> tuple:
         return tuple(cursor.fetchone())
 
 
-def _generation() -> object:
-    """This process's case-index generation: ``search.forget_statistics`` (called after every index write)
-    clears the corpus figures and with them this marker, so counts kept before the write are stale."""
-    marker = search._stats.get(_GENERATION)
-    if marker is None:
-        marker = search._stats[_GENERATION] = (time.monotonic(), 0, 0.0)
-    return marker
-
-
 def forget_counts() -> None:
-    """Drop the kept counts (tests, or after a bulk change that bypasses the index services)."""
+    """Drop the kept counts: called after every case index write (``insights.services``), so this process
+    never shows counts from before it; other processes' counts age out within ``COUNTS_TTL_SECONDS``."""
     with _kept_lock:
         _kept.clear()
 
@@ -291,15 +282,14 @@ def _counted_rows(
         len(windows),
         _fingerprint(),
     )
-    generation = _generation()
     with _kept_lock:
         kept = _kept.get(key)
-        if kept and kept[1] is generation and time.monotonic() - kept[0] < COUNTS_TTL_SECONDS:
+        if kept and time.monotonic() - kept[0] < COUNTS_TTL_SECONDS:
             _kept.move_to_end(key)
-            return kept[2]
+            return kept[1]
     rows = _rows(filters, windows)
     with _kept_lock:
-        _kept[key] = (time.monotonic(), generation, rows)
+        _kept[key] = (time.monotonic(), rows)
         while len(_kept) > COUNTS_KEPT:
             _kept.popitem(last=False)
     return rows

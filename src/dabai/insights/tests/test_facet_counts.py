@@ -10,8 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from dabai.conversations.models import Conversation
+from dabai.customers.models import Customer, Tier
 from dabai.insights import selectors, topics
 from dabai.insights.models import Case, CaseTopic
+from dabai.insights.services import index_cases
 from dabai.insights.tests.history import history
 
 TEXTS = [
@@ -224,3 +227,20 @@ def test_the_unfiltered_library_page_skips_its_counting_query_when_kept(
             else selectors.filtered(selectors.CaseFilters(chosen={"channel": ["phone"]})).count()
         )
         assert f'data-testid="voc-total">{shown}' in page and f'data-testid="voc-total">{shown}' in again
+
+
+def test_kept_counts_follow_a_case_indexed_again(db, supervisor, department_member, client_for):
+    """A case indexed again (its customer moved to another tier) changes no newest case and no topic, yet
+    the next page counts it under its new tier: every index write drops the counts kept in this process."""
+    _library(supervisor)
+    regular = selectors.CaseFilters(chosen={"tier": ["regular"]})
+    before = selectors.count(regular).total
+    case = Case.objects.filter(tier="regular").order_by("pk").first()
+    conversation = Conversation.objects.select_related("customer").get(pk=case.pk)
+    Customer.objects.filter(pk=conversation.customer_id).update(tier=Tier.VIP)
+    index_cases(
+        Conversation.objects.filter(customer_id=conversation.customer_id).values_list("pk", flat=True)
+    )
+    moved = Case.objects.filter(pk=case.pk, tier="vip").exists()
+    assert moved and selectors.count(regular).total < before
+    assert selectors.count(regular).total == Case.objects.filter(tier="regular").count()
