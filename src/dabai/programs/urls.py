@@ -43,7 +43,8 @@ urlpatterns = [
     path("organise/sessions/<int:pk>/questions/", organise.staff_questions, name="staff_questions"),
     path(
         "organise/sessions/<int:pk>/questions/list/",
-        organise.staff_questions_list,
+        organise.staff_questions,
+        {"partial": True},
         name="staff_questions_list",
     ),
     path("organise/sessions/<int:pk>/answered/", organise.answered, name="answered"),

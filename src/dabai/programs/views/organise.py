@@ -353,23 +353,11 @@ def checkin_token(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def staff_questions(request: HttpRequest, pk: int) -> HttpResponse:
+def staff_questions(request: HttpRequest, pk: int, partial: bool = False) -> HttpResponse:
+    """The session's questions: the whole page, or (``partial``) the list the page polls every 5 s."""
     found = organised_session(request.user, pk)
-    return render(
-        request,
-        "programs/organise/questions.html",
-        {"session": found, "questions": selectors.questions(found)},
-    )
-
-
-@login_required
-def staff_questions_list(request: HttpRequest, pk: int) -> HttpResponse:
-    found = organised_session(request.user, pk)
-    return render(
-        request,
-        "programs/organise/_questions.html",
-        {"session": found, "questions": selectors.questions(found)},
-    )
+    template = "programs/organise/_questions.html" if partial else "programs/organise/questions.html"
+    return render(request, template, {"session": found, "questions": selectors.questions(found)})
 
 
 @login_required
@@ -381,7 +369,7 @@ def answered(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     meetup.mark_answered(question, actor=request.user)
     if request.headers.get("HX-Request"):
-        return staff_questions_list(request, pk)
+        return staff_questions(request, pk, partial=True)
     return redirect("programs:staff_questions", pk)
 
 

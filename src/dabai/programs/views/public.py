@@ -170,9 +170,7 @@ def questions(request: HttpRequest, token: str) -> HttpResponse:
     wait = throttle(request, "write" if writing else "read", write=writing)
     if wait:
         return too_many(request, wait)
-    registration = registration_by_token(token)
-    if registration.session.programme.kind != Kind.MEETUP:
-        raise Http404
+    registration = _meetup_registration(token)
     form = QuestionForm(request.POST or None)
     if writing and form.is_valid():
         try:
@@ -193,16 +191,25 @@ def _qa(registration) -> dict:
     return {"questions": selectors.questions(registration.session), "voted": voted}
 
 
+def _meetup_registration(token: str):
+    registration = registration_by_token(token)
+    if registration.session.programme.kind != Kind.MEETUP:
+        raise Http404
+    return registration
+
+
+def _question_list(request: HttpRequest, registration) -> HttpResponse:
+    """The list of questions the Q&A page polls (and swaps in after an upvote)."""
+    return render(
+        request, "programs/public/_questions.html", {"registration": registration, **_qa(registration)}
+    )
+
+
 def questions_list(request: HttpRequest, token: str) -> HttpResponse:
     wait = throttle(request, "read", write=False)
     if wait:
         return too_many(request, wait)
-    registration = registration_by_token(token)
-    if registration.session.programme.kind != Kind.MEETUP:
-        raise Http404
-    return render(
-        request, "programs/public/_questions.html", {"registration": registration, **_qa(registration)}
-    )
+    return _question_list(request, _meetup_registration(token))
 
 
 @require_POST
@@ -218,9 +225,7 @@ def upvote(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     meetup.upvote(registration, question)
     if request.headers.get("HX-Request"):
-        return render(
-            request, "programs/public/_questions.html", {"registration": registration, **_qa(registration)}
-        )
+        return _question_list(request, registration)
     return redirect("programs:questions", token)
 
 
