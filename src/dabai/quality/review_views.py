@@ -4,7 +4,9 @@ Thin by design: permissions from ``dabai.quality.policy``, changes through ``dab
 from selectors; every change and every supervisor's look at an agent's reviews goes to the audit log.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -185,38 +187,62 @@ def _apply_errors(form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, problem)
 
 
+def _filled_review(
+    request: HttpRequest, existing: Review | None, save: Callable[[list, str], Review]
+) -> tuple[Any, list, Review | None]:
+    """The review form (the reviewer's earlier answers filled in) and, on a valid POST, the saved review;
+    the service's refusals become the form's errors."""
+    asked = reviews.active_questions()
+    form = review_form(asked, request.POST or None, initial=_initial(existing))
+    if request.method == "POST" and form.is_valid():
+        try:
+            return form, asked, save(_answers_from(form, asked), form.cleaned_data["coaching_note"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+    return form, asked, None
+
+
+def _review_page(
+    request: HttpRequest,
+    template: str,
+    form,
+    asked: list,
+    existing: Review | None,
+    conversation_id: int,
+    **more,
+) -> HttpResponse:
+    context = {
+        "existing": existing,
+        "form": form,
+        "questions": asked,
+        "transcript": _transcript(conversation_id),
+        **more,
+    }
+    return render(request, template, context, status=400 if form.errors else 200)
+
+
 @login_required
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """Review one sampled conversation: the transcript, the centre's questions, a coaching note."""
     require_reviewer(request.user)
     item = get_object_or_404(SampleItem.objects.select_related("cycle", "agent", "conversation"), pk=pk)
     existing = Review.objects.filter(item=item).prefetch_related("answers").first()
-    asked = reviews.active_questions()
-    form = review_form(asked, request.POST or None, initial=_initial(existing))
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = reviews.review_item(
-                item,
-                reviewer=request.user,
-                answers=_answers_from(form, asked),
-                coaching_note=form.cleaned_data["coaching_note"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            record_audit(
-                request.user, "quality.review", done, {"conversation": item.conversation_id}, request=request
-            )
-            messages.success(request, _("Review saved; %(agent)s can read it now.") % {"agent": item.agent})
-            return redirect("quality:cycle", pk=item.cycle_id)
-    context = {
-        "item": item,
-        "existing": existing,
-        "form": form,
-        "questions": asked,
-        "transcript": _transcript(item.conversation_id),
-    }
-    return render(request, "quality/reviews/review.html", context, status=400 if form.errors else 200)
+    form, asked, done = _filled_review(
+        request,
+        existing,
+        lambda answers, note: reviews.review_item(
+            item, reviewer=request.user, answers=answers, coaching_note=note
+        ),
+    )
+    if done is not None:
+        record_audit(
+            request.user, "quality.review", done, {"conversation": item.conversation_id}, request=request
+        )
+        messages.success(request, _("Review saved; %(agent)s can read it now.") % {"agent": item.agent})
+        return redirect("quality:cycle", pk=item.cycle_id)
+    return _review_page(
+        request, "quality/reviews/review.html", form, asked, existing, item.conversation_id, item=item
+    )
 
 
 @login_required
@@ -292,30 +318,24 @@ def calibration_review(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("answers")
         .first()
     )
-    asked = reviews.active_questions()
-    form = review_form(asked, request.POST or None, initial=_initial(existing))
-    if request.method == "POST" and form.is_valid():
-        try:
-            done = reviews.review_calibration_item(
-                item,
-                reviewer=request.user,
-                answers=_answers_from(form, asked),
-                coaching_note=form.cleaned_data["coaching_note"],
-            )
-        except ValidationError as error:
-            _apply_errors(form, error)
-        else:
-            record_audit(request.user, "quality.calibration_review", done, request=request)
-            return redirect("quality:calibration", pk=item.round_id)
-    context = {
-        "calibration_item": item,
-        "existing": existing,
-        "form": form,
-        "questions": asked,
-        "transcript": _transcript(item.conversation_id),
-    }
-    return render(
-        request, "quality/reviews/calibration_review.html", context, status=400 if form.errors else 200
+    form, asked, done = _filled_review(
+        request,
+        existing,
+        lambda answers, note: reviews.review_calibration_item(
+            item, reviewer=request.user, answers=answers, coaching_note=note
+        ),
+    )
+    if done is not None:
+        record_audit(request.user, "quality.calibration_review", done, request=request)
+        return redirect("quality:calibration", pk=item.round_id)
+    return _review_page(
+        request,
+        "quality/reviews/calibration_review.html",
+        form,
+        asked,
+        existing,
+        item.conversation_id,
+        calibration_item=item,
     )
 
 
