@@ -243,7 +243,25 @@ class LabelCorrection(models.Model):
         return f"{self.signal}={self.value} #{self.message_id}"
 
 
-class ConversationMerge(models.Model):
+class UndoableMove(models.Model):
+    """What a merge and a split share: the messages they moved, and who undid the move and when."""
+
+    moved_message_ids = models.JSONField(default=list)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Undone by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField(_("Undone at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ConversationMerge(UndoableMove):
     """One merge of two conversations of a customer, kept so a supervisor can undo it exactly.
 
     ``moved_message_ids`` are the absorbed conversation's messages that moved to the surviving one;
@@ -256,22 +274,12 @@ class ConversationMerge(models.Model):
     absorbed = models.ForeignKey(
         Conversation, verbose_name=_("Absorbed"), on_delete=models.CASCADE, related_name="merges_out"
     )
-    moved_message_ids = models.JSONField(default=list)
     absorbed_state = models.JSONField(default=dict)
     surviving_state = models.JSONField(default=dict)
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("By"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     merged_at = models.DateTimeField(_("Merged at"), auto_now_add=True, db_index=True)
-    undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Undone by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    undone_at = models.DateTimeField(_("Undone at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Conversation merge")
@@ -282,7 +290,7 @@ class ConversationMerge(models.Model):
         return f"#{self.absorbed_id} → #{self.surviving_id}"
 
 
-class ConversationSplit(models.Model):
+class ConversationSplit(UndoableMove):
     """Messages split off one conversation into a new one of the same customer and channel, kept for undo."""
 
     source = models.ForeignKey(
@@ -291,21 +299,11 @@ class ConversationSplit(models.Model):
     created = models.ForeignKey(
         Conversation, verbose_name=_("New conversation"), on_delete=models.CASCADE, related_name="splits_in"
     )
-    moved_message_ids = models.JSONField(default=list)
     source_state = models.JSONField(default=dict)
     split_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("By"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     split_at = models.DateTimeField(_("Split at"), auto_now_add=True, db_index=True)
-    undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("Undone by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    undone_at = models.DateTimeField(_("Undone at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("Conversation split")
