@@ -5,6 +5,7 @@ The template a message became is kept on its recipient row; the WeChat adapter a
 the message (``channels.wechat.templates``, to which ``receivers`` registers ``wechat_template_for``).
 """
 
+import re
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -18,6 +19,21 @@ from dabai.outreach.models import Campaign, Recipient, WeChatTemplate
 from dabai.outreach.services.consent import personalise
 
 WECHAT_WINDOW = timedelta(hours=SERVICE_WINDOW_HOURS)
+# WeChat's typed template fields (the key's prefix: thing1, character_string2…) and the most characters each
+# accepts; a longer value makes WeChat refuse the whole message (errcode 47003). Untyped keys (first,
+# keyword1, remark) of older templates have no per-field limit.
+FIELD_LIMITS = {
+    "thing": 20,
+    "character_string": 32,
+    "number": 32,
+    "letter": 32,
+    "symbol": 5,
+    "phone_number": 17,
+    "car_number": 8,
+    "name": 10,
+    "phrase": 5,
+}
+_TYPED_KEY = re.compile(r"^([a-z_]+?)\d*$")
 
 
 def add_wechat_template(
@@ -42,7 +58,20 @@ def fill_template(
         .replace("{date}", day)
         for key, text in (template.fields or {}).items()
     }
-    return TemplateMessage(template_id=template.template_id, data=data, url=template.url)
+    return TemplateMessage(
+        template_id=template.template_id, data={k: fit_field(k, v) for k, v in data.items()}, url=template.url
+    )
+
+
+def fit_field(key: str, value: str) -> str:
+    """The value as WeChat accepts it in a typed field: one line, cut to the field's limit with "…" (a
+    campaign text written for SMS must not make WeChat refuse the whole notice)."""
+    typed = _TYPED_KEY.match(key)
+    limit = FIELD_LIMITS.get(typed.group(1)) if typed else None
+    if limit is None:
+        return value
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 def template_text(template: TemplateMessage) -> str:

@@ -188,3 +188,27 @@ def test_an_incident_notice_uses_the_incident_template_outside_the_window(commit
     assert sent["template_id"] == "TPL-outage" and sent["touser"] == "openid-li"
     assert sent["data"]["remark"]["value"] == f"{incidents.AUTO_PREFIX}预计今晚20点前恢复"
     assert "url" not in sent
+
+
+def test_typed_template_fields_are_cut_to_what_wechat_accepts(commit, wechat, people):
+    """WeChat refuses a whole template message whose ``thing`` field is over 20 characters: the campaign's
+    long text is cut to fit (one line, ending "…"), untyped and short fields go out as written."""
+    typed = WeChatTemplate.objects.create(
+        name="服务进度",
+        template_id="TPL-typed",
+        fields={
+            "thing1": "{message}",
+            "phrase2": "已完成处理",
+            "character_string3": "KD-2026-001",
+            "remark": "{message}",
+        },
+    )
+    li_wrote(commit, hours_ago=50)
+    text = "{name}您好，您所在小区的宽带线路已于今天下午完成升级改造，\n速率免费提速到千兆，如有问题请回复。"
+    launch(commit, wechat_template=typed, sms_text="", email_text="", wechat_text=text)
+    run(commit)
+    data = wechat.template[0]["data"]
+    assert len(data["thing1"]["value"]) == 20 and data["thing1"]["value"].endswith("…")
+    assert "\n" not in data["thing1"]["value"] and data["thing1"]["value"].startswith("李娜您好")
+    assert data["phrase2"]["value"] == "已完成处理" and data["character_string3"]["value"] == "KD-2026-001"
+    assert data["remark"]["value"].endswith("如有问题请回复。")
