@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dabai.accounts.models import Role, User
+from dabai.accounts.selectors import desk_people
 from dabai.conversations.models import Status
 
 
@@ -24,7 +24,7 @@ class StatusForm(forms.Form):
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        queryset=User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True),
+        queryset=desk_people(),
         required=False,
         empty_label=_("(unassigned)"),
     )

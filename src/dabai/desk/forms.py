@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dabai.accounts.models import Role, User
+from dabai.accounts.models import User
+from dabai.accounts.selectors import desk_people
 from dabai.conversations.models import Status
 from dabai.desk.services import BULK_ACTIONS
 
@@ -52,12 +53,6 @@ class SnoozeForm(forms.Form):
         return data
 
 
-def desk_users():
-    return User.objects.filter(role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN], is_active=True).order_by(
-        "first_name", "username"
-    )
-
-
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=[(a, a) for a in BULK_ACTIONS])
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
@@ -67,7 +62,7 @@ class BulkForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = desk_users()
+        self.fields["assignee"].queryset = desk_people()
         # ids are checked against what the agent may open by the service, not against a choice list
         self.fields["ids"].valid_value = _is_id
 

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
-from dabai.accounts.models import Role, Team, User
+from dabai.accounts.models import Team
+from dabai.accounts.selectors import desk_people
 from dabai.api import selectors, services
 from dabai.api.auth import need
 from dabai.api.errors import ApiError, field_error
@@ -99,9 +100,7 @@ def assign_conversation(request: HttpRequest, conversation_id: PathId, payload: 
     conversation = found(selectors.conversation_for(token, conversation_id))
     assignee = None
     if payload.assignee_id is not None:
-        assignee = User.objects.filter(
-            pk=payload.assignee_id, is_active=True, role__in=[Role.AGENT, Role.SUPERVISOR, Role.ADMIN]
-        ).first()
+        assignee = desk_people().filter(pk=payload.assignee_id).first()
         if assignee is None:
             raise ApiError("validation_error", fields=[field_error("assignee_id", "invalid_choice")])
     team = None

@@ -61,3 +61,23 @@ def test_bulk_without_a_selection_says_so(three, agent, client_for):
     html = client_for(agent).post(BULK, {"action": "close"}, HTTP_HX_REQUEST="true").content.decode()
     assert "bulk-notice error" in html
     assert all(c.status == Status.OPEN for c in type(three[0]).objects.filter(pk__in=[c.pk for c in three]))
+
+
+def test_work_goes_only_to_people_never_to_automated_accounts(three, agent, supervisor, client_for):
+    """The bot, an API token's service user and the survey sender are users too, but no one can work a
+    conversation handed to them: the desk offers only people, and its bulk form refuses an automated account
+    (the API's refusal is in ``api/tests/test_writes.py``)."""
+    from dabai.api.services import create_token
+    from dabai.knowledge.bot import bot_user
+
+    bot = bot_user()
+    token, _ = create_token(name="CRM sync", scopes=["write:conversations"], actor=supervisor)
+    inbox = client_for(supervisor).get(reverse("desk:inbox")).content.decode()
+    assert f'<option value="{agent.pk}">' in inbox
+    for automated in (bot, token.service_user):
+        assert f'<option value="{automated.pk}">' not in inbox
+    response = client_for(supervisor).post(
+        BULK, {"ids": [three[0].pk], "action": "assign", "assignee": bot.pk}, HTTP_HX_REQUEST="true"
+    )
+    three[0].refresh_from_db()
+    assert three[0].assignee is None and response.status_code in (200, 400)

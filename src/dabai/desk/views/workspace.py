@@ -12,10 +12,10 @@ from django.shortcuts import render
 
 from dabai.accounts.models import User
 from dabai.accounts.permissions import require_desk_user
+from dabai.accounts.selectors import desk_people
 from dabai.conversations.models import Conversation, Status
 from dabai.core.choices import Channel
 from dabai.desk import selectors
-from dabai.desk.forms import desk_users
 
 LIST_MEMORY = "desk.list"  # the session key of the list's last querystring
 
@@ -39,7 +39,7 @@ def list_context(request: HttpRequest, filters: selectors.DeskFilters, current_i
         "statuses": [("active", None), *Status.choices],
         "status_choices": Status.choices,
         "channels": Channel.choices,
-        "assignees": desk_users(),
+        "assignees": desk_people(),
         "current_id": current_id,
     }
 
