@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from .analysis import analyse_many
 from .evaluate import evaluate, read_records, review_sentiment
 from .model import Model
+from .release import Comparison, Judged, compare, outcomes_of, review_outcome
 
 REAL_TURNS = "real_turns.jsonl"
 FREE_TRAIN = "free_train*.jsonl"  # free-written training files, each by its own writer
@@ -110,12 +112,25 @@ def heldout_sets(folder: str | Path | None = None) -> dict[str, list[dict[str, A
     return {name: rows for name, rows in sets.items() if rows}
 
 
+def judge(model: Model | None, sets: dict[str, list[dict[str, Any]]]) -> Judged:
+    """*model* on every held-out set, each set predicted once: the full metrics and, for the release rule,
+    what the model did message by message on every headline figure."""
+    judged = Judged({})
+    for name, rows in sets.items():
+        if name == "reviews":
+            labels = [a.sentiment["label"] for a in analyse_many([r["text"] for r in rows], model=model)]
+            judged.metrics[name] = review_sentiment(rows, labels=labels)
+            judged.outcomes[f"{name}.sentiment_binary"] = review_outcome(rows, labels)
+            continue
+        results = [a.to_dict() for a in analyse_many(rows, model=model)]
+        judged.metrics[name] = evaluate(rows, results=results)
+        judged.outcomes.update(outcomes_of(name, rows, results))
+    return judged
+
+
 def evaluate_sets(model: Model | None, sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Full metrics per held-out set (reviews: binary sentiment only)."""
-    out: dict[str, Any] = {}
-    for name, rows in sets.items():
-        out[name] = review_sentiment(rows, model) if name == "reviews" else evaluate(rows, model)
-    return out
+    return judge(model, sets).metrics
 
 
 def headline(metrics: dict[str, Any]) -> dict[str, float]:
@@ -136,15 +151,22 @@ def headline(metrics: dict[str, Any]) -> dict[str, float]:
     return flat
 
 
-def regressions(
-    candidate: dict[str, float], active: dict[str, float], tolerance: float = 0.0
-) -> list[tuple[str, float, float]]:
-    """Headline figures where *candidate* is worse than *active* by more than *tolerance*."""
-    return [
-        (key, candidate.get(key, 0.0), value)
-        for key, value in sorted(active.items())
-        if candidate.get(key, 0.0) < value - tolerance
-    ]
+def targets() -> dict[str, float]:
+    """The issue's target per figure name (``intent``, ``sentiment_binary``…)."""
+    return {**HEADLINE_TARGETS, "sentiment_binary": REVIEW_TARGET}
+
+
+def comparisons(candidate: Judged, active: Judged) -> list[Comparison]:
+    """Every headline figure of the candidate against the active model on the same messages (the release
+    rule of :mod:`.release`: a significant paired drop, or a fall below the target, on a figure resting on
+    enough positives)."""
+    return compare(candidate, active, targets())
+
+
+def regressions(candidate: Judged, active: Judged) -> list[Comparison]:
+    """The headline figures on which *candidate* is worse than *active* by the release rule; none: it may
+    replace the active model ("no worse on every headline figure", judged as a statistician would)."""
+    return [c for c in comparisons(candidate, active) if c.decides]
 
 
 def target_table(flat: dict[str, float]) -> list[tuple[str, float, float | None]]:

@@ -99,14 +99,20 @@ def scores(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     }
 
 
-def evaluate(records: Iterable[dict[str, Any]], model: Model | None = None) -> dict[str, Any]:
-    """Run the filter over *records* and score every labelled signal.
+def evaluate(
+    records: Iterable[dict[str, Any]],
+    model: Model | None = None,
+    results: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Run the filter over *records* (or take its *results*, ``Analysis.to_dict()`` each, already computed)
+    and score every labelled signal.
 
     Besides per-label scores: the share of plain questions read as neutral (the badge that cries wolf when it
     is low), and a calibration table per multi-class signal (is a 0.9 label right nine times in ten?).
     """
     records = list(records)
-    results = [a.to_dict() for a in analyse_many(records, model=model)]
+    if results is None:
+        results = [a.to_dict() for a in analyse_many(records, model=model)]
     out: dict[str, Any] = {}
     for signal in SIGNALS:
         pairs = [
@@ -164,15 +170,19 @@ def calibration(points: list[tuple[float, bool]], edges: tuple[float, ...] = CAL
     return {"bins": bins, "ece": round(ece, 4)}
 
 
-def review_sentiment(records: list[dict[str, Any]], model: Model | None = None) -> dict[str, Any]:
+def review_sentiment(
+    records: list[dict[str, Any]], model: Model | None = None, labels: list[str] | None = None
+) -> dict[str, Any]:
     """Binary review sentiment, "positive vs not": a review read neutral counts as not positive.
 
-    Reviews have no neutral label; the same definition has been reported since the first model.
+    Reviews have no neutral label; the same definition has been reported since the first model.  *labels*:
+    the predicted sentiment labels, if already computed.
     """
-    results = analyse_many([r["text"] for r in records], model=model)
+    if labels is None:
+        labels = [a.sentiment["label"] for a in analyse_many([r["text"] for r in records], model=model)]
     correct = 0
-    for rec, a in zip(records, results, strict=True):
-        correct += (a.sentiment["label"] == "positive") == (rec["sentiment"] == "positive")
+    for rec, label in zip(records, labels, strict=True):
+        correct += (label == "positive") == (rec["sentiment"] == "positive")
     return {"n": len(records), "accuracy": round(correct / len(records), 4) if records else 0.0}
 
 

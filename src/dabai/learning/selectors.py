@@ -109,6 +109,7 @@ def correction_count() -> int:
 class VersionRow:
     version: FilterModelVersion
     figures: list[tuple[float | None, bool]]  # per headline column: value, made worse than its baseline
+    undecided: list[dict]  # figures lower than the baseline's, but by too little or on too few to decide
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,12 @@ def versions_page(shipped_version: str) -> VersionsPage:
     table = []
     for v in rows:
         worse = {figure for figure, *_ in v.regressions or []}
-        table.append(VersionRow(v, [((v.headline or {}).get(c), c in worse) for c in columns]))
+        undecided = [
+            c
+            for c in (v.metrics or {}).get("release_rule", [])
+            if c.get("verdict") in ("too few to decide", "worse, not significant")
+        ]
+        table.append(VersionRow(v, [((v.headline or {}).get(c), c in worse) for c in columns], undecided))
     return VersionsPage(
         active=active,
         rollback_to=active.previous if active is not None else None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from typing import Any
 
 from django.db import transaction
@@ -63,8 +64,10 @@ def train_version(
     """Train a candidate from the corpus plus every correction, judge it, and activate it if no worse.
 
     The candidate and the model active now (or the shipped default when none is) are evaluated on all
-    held-out sets; the candidate becomes active only if ``corpus.regressions`` finds no headline figure it
-    makes worse.  Otherwise it is kept as "rejected" with the figures it made worse.
+    held-out sets, message by message; the candidate becomes active only if the release rule
+    (``corpus.regressions``: a significant paired drop, or a fall below a target, on a figure resting on at
+    least ten positives) finds no headline figure it makes worse.  Otherwise it is kept as "rejected" with
+    the figures it made worse, by how much and why.
     """
     from dabai.filter.train import compact_metrics, train
 
@@ -78,7 +81,8 @@ def train_version(
         records = corpus.training_records() + corrections
         model = train(records, reviews=reviews, progress=progress)
         sets = corpus.heldout_sets()
-        metrics = _plain(compact_metrics(corpus.evaluate_sets(model, sets)))
+        judged = corpus.judge(model, sets)  # each set predicted once per model, kept per message
+        metrics = _plain(compact_metrics(judged.metrics))
         figures = corpus.headline(metrics)
         model.meta["metrics"], model.meta["headline"] = metrics, figures
         directory = models_dir()
@@ -87,14 +91,18 @@ def train_version(
         model.save(directory / name)
         baseline = FilterModelVersion.objects.filter(status=VersionStatus.ACTIVE).first()
         baseline_model = load_model(model_path(baseline)) if baseline is not None else load_model()
-        baseline_figures = corpus.headline(corpus.evaluate_sets(baseline_model, sets))
+        baseline_judged = corpus.judge(baseline_model, sets)
+        baseline_figures = corpus.headline(baseline_judged.metrics)
+        compared = corpus.comparisons(judged, baseline_judged)
     except Exception as exc:
         logger.exception("training filter model version %s failed", version.pk)
         version.status, version.error = VersionStatus.FAILED, f"{type(exc).__name__}: {exc}"
         version.save(update_fields=["status", "error"])
         record_audit(actor, "filter_model.training_failed", version, {"error": version.error})
         raise
-    worse = corpus.regressions(figures, baseline_figures)
+    worse = [c for c in compared if c.decides]
+    # Every figure's verdict (p-values, drops too small or on too few positives to decide) for the page.
+    metrics["release_rule"] = _plain([{**asdict(c), "detail": c.detail or c.verdict} for c in compared])
     version.version = model.version
     version.file = name
     version.trained_at = timezone.now()
@@ -103,7 +111,7 @@ def train_version(
     version.headline, version.metrics = figures, metrics
     version.baseline_version = _version_name(baseline, baseline_model)
     version.baseline_headline = baseline_figures
-    version.regressions = [list(r) for r in worse]
+    version.regressions = [c.as_row() for c in worse]  # figure, candidate, active, why
     version.status = VersionStatus.REJECTED if worse else VersionStatus.CANDIDATE
     version.save()
     record_audit(
@@ -114,7 +122,7 @@ def train_version(
             "version": version.version,
             "compared_with": version.baseline_version,
             "corrections": version.corrections,
-            "made_worse": [figure for figure, *_ in worse],
+            "made_worse": [c.figure for c in worse],
         },
     )
     if not worse and activate:

@@ -79,6 +79,15 @@ def test_a_candidate_worse_than_the_shipped_model_is_rejected_with_the_figures_i
     assert version.baseline_version == f"shipped {load_model().version}"
     worse = {figure for figure, *_ in version.regressions}
     assert "reviews.sentiment_binary" in worse  # trained without the reviews: clearly worse there
+    # which figure, by how much and why: a significant paired drop (3,513 reviews) or a fall below the target
+    _, after, before, why, verdict, p, target = next(
+        r for r in version.regressions if r[0] == "reviews.sentiment_binary"
+    )
+    assert after < before and verdict in ("worse", "below target") and f"{after:.3f} < {before:.3f}" in why
+    assert verdict == "below target" or p < 0.05
+    assert target == corpus.REVIEW_TARGET
+    judged = {c["figure"]: c for c in version.metrics["release_rule"]}
+    assert set(judged) == set(version.headline)  # every figure judged, the undecided ones too
     assert set(version.headline) == set(version.baseline_headline)
     assert not FilterModelVersion.objects.filter(status=VersionStatus.ACTIVE).exists()
     assert selectors.active_model_path() is None  # the shipped model still reads

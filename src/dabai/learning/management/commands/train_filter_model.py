@@ -8,7 +8,8 @@ from dabai.learning.services import train_version
 class Command(BaseCommand):
     help = (
         "Train a filter model from the corpus plus the agents' corrections, evaluate it against the active "
-        "model on every held-out set, and activate it only if it is no worse on every headline figure."
+        "model on every held-out set, and activate it only if it is no worse on every headline figure (no "
+        "significant paired drop and no fall below a target)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -30,5 +31,6 @@ class Command(BaseCommand):
             before = baseline.get(figure)
             shown = f"{before:.3f}" if isinstance(before, int | float) else "—"
             out.write(f"  {figure:<40}{value:>7.3f}   was {shown}")
-        for figure, candidate, active in version.regressions:
-            out.write(self.style.WARNING(f"  worse: {figure} {candidate:.3f} < {active:.3f}"))
+        for figure, candidate, active, *why in version.regressions:
+            reason = f" ({why[0]})" if why else ""
+            out.write(self.style.WARNING(f"  worse: {figure} {candidate:.3f} < {active:.3f}{reason}"))
