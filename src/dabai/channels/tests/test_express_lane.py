@@ -1,0 +1,271 @@
+"""The webhook doors' express lane (PostgreSQL): it answers a genuine delivery alone only while a drain is
+queued, writes nothing when it hands a delivery to Django's door, and never waits on the drain's lock.
+
+Called as uvicorn calls it, with Django's door replaced by a stand-in that records each hand-over, so each
+test shows which of the two answered. The doors' answers through the whole application (refusals, 413,
+stale timestamps, replayed nonces) are in ``test_doors_asgi`` and the channels' own tests.
+"""
+
+import asyncio
+import base64
+import json
+import threading
+import time
+import urllib.parse
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from dabai.channels import wechat
+from dabai.channels.adapter import PayloadError
+from dabai.channels.email import adapter as email_adapter
+from dabai.channels.express import ExpressDoors, check_email
+from dabai.channels.models import DrainRequest, InboundPayload, PayloadStatus, SeenNonce
+from dabai.channels.signing import sign
+from dabai.core.choices import Channel
+
+from .conftest import SECRET
+
+
+def on_postgresql(test):
+    """A test of the lane itself: PostgreSQL only (on SQLite every delivery goes through Django's door)."""
+    in_db = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    postgresql = "postgresql" in settings.DATABASES["default"]["ENGINE"]
+    return pytest.mark.skipif(not postgresql, reason="the lane runs on PostgreSQL")(in_db(test))
+
+
+HANDED_OVER = 299  # the stand-in door's status
+
+
+def post(path: str, body: bytes, headers: dict[str, str], query: str = "") -> tuple[int, bytes]:
+    """One POST through a fresh lane: (status, body); HANDED_OVER when Django's door would have answered."""
+
+    async def door(scope, receive, send) -> None:
+        await receive()
+        await send({"type": "http.response.start", "status": HANDED_OVER, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    lane = ExpressDoors(door)
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": path,
+        "query_string": query.encode(),
+        "headers": [(b"host", b"testserver")]
+        + [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    sent: list[dict] = []
+
+    async def run() -> None:
+        async def receive() -> dict:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        try:
+            await asyncio.wait_for(lane(scope, receive, send), timeout=10)
+        finally:
+            await lane.close()
+
+    asyncio.run(run())
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def sms(sms_id: str) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(
+        {"from": "13900001111", "text": "宽带又断了", "id": sms_id}, ensure_ascii=False
+    ).encode()
+    timestamp = str(int(time.time()))
+    headers = {"X-Timestamp": timestamp, "X-Signature": sign(SECRET, timestamp, body)}
+    return body, headers | {"Content-Type": "application/json"}
+
+
+def drain_queued(ago: timedelta = timedelta(0)) -> None:
+    DrainRequest.objects.update_or_create(pk=1, defaults={"queued_at": timezone.now() - ago})
+
+
+@on_postgresql
+def test_with_a_drain_queued_the_lane_stores_and_answers_alone() -> None:
+    drain_queued()
+    status, content = post("/channels/sms/inbound/", *sms("lane-1"))
+    payload = InboundPayload.objects.get()
+    assert status == 202 and json.loads(content) == {"status": "accepted", "payload_id": payload.pk}
+    assert (payload.channel, payload.source, payload.status) == (
+        Channel.SMS,
+        "webhook",
+        PayloadStatus.RECEIVED,
+    )
+    assert bytes(payload.raw) == sms("lane-1")[0]
+
+
+@on_postgresql
+@pytest.mark.parametrize("ago", [None, timedelta(minutes=5)], ids=["no drain queued", "a stale request"])
+def test_without_a_fresh_drain_request_django_takes_it_and_nothing_is_written(ago) -> None:
+    """Django's door asks for the drain (its task enqueued on commit): the lane must not store it first."""
+    if ago is not None:
+        drain_queued(ago)
+    status, _ = post("/channels/sms/inbound/", *sms("lane-2"))
+    assert status == HANDED_OVER
+    assert not InboundPayload.objects.exists()
+
+
+@on_postgresql
+def test_deliveries_are_not_queued_behind_a_drain_request_in_flight() -> None:
+    """Django's door asking for the drain holds the request row until its commit; the lane only reads the
+    row (it used to upsert it too, which locks it even when nothing changes: every delivery waited for the
+    one before it to commit, about 1,000 a second at most)."""
+    drain_queued()
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        cursor.execute(
+            "INSERT INTO customer_channels_drainrequest (id, queued_at) VALUES (1, now()) ON CONFLICT (id) "
+            "DO UPDATE SET queued_at = excluded.queued_at "
+            "WHERE customer_channels_drainrequest.queued_at < now() - interval '60 seconds'"
+        )
+        try:
+            status, _ = post("/channels/sms/inbound/", *sms("lane-3"))
+        finally:
+            cursor.execute("ROLLBACK")
+    assert status == 202 and InboundPayload.objects.count() == 1
+
+
+@on_postgresql
+def test_a_delivery_racing_the_drain_start_is_not_left_behind() -> None:
+    """The drain deletes the request when it starts, then claims what is stored. A delivery that read the
+    request before that delete commits would be stored after the drain looked, with no drain asked for: the
+    lane waits for the delete instead, then sees no request and hands the delivery to Django's door."""
+    drain_queued()
+    answers: list[tuple[int, bytes]] = []
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        cursor.execute("DELETE FROM customer_channels_drainrequest WHERE id = 1")
+        racing = threading.Thread(target=lambda: answers.append(post("/channels/sms/inbound/", *sms("r"))))
+        try:
+            racing.start()
+            racing.join(timeout=1)
+            assert racing.is_alive(), "the lane answered while the drain was starting"
+        finally:
+            cursor.execute("COMMIT")
+    racing.join(timeout=10)
+    assert answers and answers[0][0] == HANDED_OVER
+    assert not InboundPayload.objects.exists()
+
+
+def wechat_post(text: str, msg_id: str, nonce: str) -> tuple[bytes, dict[str, str], str]:
+    plain = (
+        "<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[oUpF8uMuAJO_M2pxb1Q9zNjWeS6o]]>"
+        f"</FromUserName><CreateTime>1764034200</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+    )
+    encrypted = wechat.encrypt(plain, settings.DABAI_WECHAT_AES_KEY, settings.DABAI_WECHAT_APP_ID)
+    envelope = (
+        "<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
+        f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    )
+    token, timestamp = settings.DABAI_WECHAT_TOKEN, str(int(time.time()))
+    query = {
+        "signature": wechat.signature(token, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": wechat.signature(token, timestamp, nonce, encrypted),
+    }
+    return envelope.encode(), {"Content-Type": "text/xml"}, urllib.parse.urlencode(query)
+
+
+@pytest.fixture
+def wechat_account(settings):
+    settings.DABAI_WECHAT_TOKEN, settings.DABAI_WECHAT_APP_ID = "lanetoken", "wx1234567890abcdef"
+    settings.DABAI_WECHAT_AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
+
+
+@on_postgresql
+def test_a_wechat_nonce_is_claimed_with_its_payload_or_not_at_all(wechat_account) -> None:
+    """A new pair is claimed and the callback stored in the same statement; a pair seen before (a retry or a
+    replay, which Django's door tells apart) writes nothing; without a drain queued, the pair stays free."""
+    body, headers, query = wechat_post("快递三天没动了", "6054768590064713001", "lane-nonce-1")
+    status, _ = post("/channels/wechat/", body, headers, query)
+    assert status == HANDED_OVER and not SeenNonce.objects.exists() and not InboundPayload.objects.exists()
+
+    drain_queued()
+    assert post("/channels/wechat/", body, headers, query) == (200, b"success")
+    assert SeenNonce.objects.count() == 1 and InboundPayload.objects.get().channel == Channel.WECHAT
+    assert InboundPayload.objects.get().meta["query"]["nonce"] == "lane-nonce-1"
+
+    status, _ = post("/channels/wechat/", body, headers, query)
+    assert status == HANDED_OVER, "the same pair again goes to Django's door (retry or replay)"
+    assert SeenNonce.objects.count() == 1 and InboundPayload.objects.count() == 1
+
+
+@on_postgresql
+def test_what_the_door_refuses_goes_to_django_unstored(wechat_account) -> None:
+    """Bad signatures, malformed bodies and stale WeChat timestamps: Django's door answers (and keeps what it
+    keeps); the lane writes nothing."""
+    drain_queued()
+    body, headers = sms("lane-4")
+    assert post("/channels/sms/inbound/", body, headers | {"X-Signature": "0" * 64})[0] == HANDED_OVER
+    malformed = b'{"from": "13900001111"}'
+    timestamp = str(int(time.time()))
+    signed = {"X-Timestamp": timestamp, "X-Signature": sign(SECRET, timestamp, malformed)}
+    assert post("/channels/sms/inbound/", malformed, signed)[0] == HANDED_OVER
+    envelope, wechat_headers, query = wechat_post("你好", "6054768590064713002", "lane-nonce-2")
+    stale = urllib.parse.parse_qs(query)
+    old = str(int(time.time()) - 3600)
+    stale_query = urllib.parse.urlencode({k: v[0] for k, v in stale.items()} | {"timestamp": old})
+    assert post("/channels/wechat/", envelope, wechat_headers, stale_query)[0] == HANDED_OVER
+    assert not InboundPayload.objects.exists() and not SeenNonce.objects.exists()
+
+
+def mail(headers: str, body: str = "您好，发票怎么开？") -> bytes:
+    return f"{headers}\r\n\r\n{body}\r\n".encode()
+
+
+NESTED = "Content-Type: multipart/mixed; boundary=b0\r\n\r\n" + "".join(
+    f"--b{i}\r\nContent-Type: multipart/mixed; boundary=b{i + 1}\r\n\r\n" for i in range(2000)
+)
+MAILS = {
+    "plain": mail("From: 王小姐 <wang@mail.example.cn>\r\nSubject: 发票\r\nMessage-ID: <m1@example.cn>"),
+    "encoded name": mail("From: =?utf-8?b?546L5bCP5aeQ?= <wang@mail.example.cn>"),
+    "bare address": mail("From: wang@mail.example.cn"),
+    "no From": mail("Subject: 发票"),
+    "From without an address": mail("From: 王小姐"),
+    "encoded word hiding the address": mail("From: =?utf-8?q?v@evil.test?="),
+    "quoted-printable": mail(
+        "From: a@b.cn\r\nContent-Type: text/plain; charset=gb2312\r\n"
+        "Content-Transfer-Encoding: quoted-printable",
+        "=C4=FA=BA=C3",
+    ),
+    "multipart": mail(
+        "From: a@b.cn\r\nContent-Type: multipart/alternative; boundary=x",
+        "--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--",
+    ),
+    "multipart without From": mail(
+        "Content-Type: multipart/alternative; boundary=x",
+        "--x\r\nContent-Type: text/plain\r\n\r\nhi\r\n--x--",
+    ),
+    "nested too deeply": ("From: a@b.cn\r\n" + NESTED).encode(),
+    "forwarded message/rfc822": mail(
+        "From: a@b.cn\r\nContent-Type: message/rfc822", "From: c@d.cn\r\nSubject: fwd\r\n\r\nhello"
+    ),
+    "not mail at all": b"\x00\xff{}",
+}
+
+
+@pytest.mark.parametrize("name", list(MAILS))
+def test_the_lanes_email_check_refuses_exactly_what_the_adapter_refuses(name: str) -> None:
+    """The lane reads only the headers of a single-part message; it must accept and refuse the same mail
+    as the adapter's full parse (a refusal then goes to Django's door, which answers with its reason)."""
+
+    def refused(check) -> bool:
+        try:
+            check(MAILS[name])
+        except PayloadError:
+            return True
+        return False
+
+    assert refused(check_email) == refused(lambda raw: email_adapter.check(raw, {}))
