@@ -2,11 +2,13 @@
 
 A centre moving from its old helpdesk brings millions of messages. This writes a JSONL and a CSV file of
 historic messages (conversations of 2–6 messages, about one customer per eight messages, the demo's Chinese
-phrasing with order numbers and phone numbers, 0.1 % bad rows), imports both with ``import_chunks`` as the
-``dabai import_conversations`` command does (chunks of 1,000 rows: duplicates dropped, customers resolved,
-conversations stored by ``record_history`` / ``append_history``, customer messages read by the filter in the
-same transaction), and prints rows per second including analysis (target ≥ 5,000), queries per chunk, and
-checks that every bad row is reported by its line and nothing is stored twice when the file is run again.
+phrasing with order numbers and phone numbers, 0.1 % bad rows), imports both as the ``dabai
+import_conversations`` command does (``import_in_processes``: the rows shared out by customer over two
+processes side by side, each in chunks of 1,000 rows: duplicates dropped, customers resolved, conversations
+stored by ``record_history`` / ``append_history``, customer messages read by the filter in the same
+transaction), and prints rows per second including analysis (target ≥ 5,000), the importer's CPU (all its
+processes) and PostgreSQL's (every backend of the bench database), queries per chunk, and checks that every
+bad row is reported by its line and nothing is stored twice when the file is run again.
 
 BENCH_IMPORT_ROWS overrides 1,000,000 (split evenly between the two formats).
 """
@@ -15,7 +17,9 @@ import csv
 import json
 import os
 import random
+import resource
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -81,41 +85,86 @@ def write_csv(path: Path, rows: list[dict | str]) -> None:
 
 
 def run(path: Path) -> tuple[object, float, int, float]:
-    """Import one file as the command does; (job, seconds, queries in the first chunk, CPU seconds of this
-    process — what the importer itself costs, whatever else the machine is doing)."""
+    """Import one file as the command does (its shards in SHARDS processes side by side); (job, seconds,
+    queries in the first chunk, CPU seconds of the importer's processes — what the importer itself costs,
+    whatever else the machine is doing)."""
     from django.core.files import File
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from dabai.channels.importer import import_chunks, rows
+    from dabai.channels.importer import SHARDS, import_chunks, import_in_processes, rows
     from dabai.channels.models import ImportJob
 
-    job = ImportJob(name=path.name, format="csv" if path.suffix == ".csv" else "jsonl")
+    job = ImportJob(name=path.name, format="csv" if path.suffix == ".csv" else "jsonl", shard_count=SHARDS)
     with path.open("rb") as handle:
         job.source.save(path.name, File(handle), save=False)
     job.total_lines = sum(1 for _ in rows(job))
     job.save()
-    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
+    backends = BackendCPU()
+    started, cpu, children = time.perf_counter(), time.process_time(), _children_cpu()
     with CaptureQueriesContext(connection) as first:
         import_chunks(job.pk, max_chunks=1)
-    import_chunks(job.pk)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"  {path.name}: importer CPU {cpu:.1f} s, PostgreSQL backend CPU {_server_cpu() - server:.1f} s")
+    import_in_processes(job.pk)
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu + _children_cpu() - children
+    print(
+        f"  {path.name}: importer CPU {cpu:.1f} s ({SHARDS} processes), "
+        f"PostgreSQL CPU {backends.stop():.1f} s"
+    )
     job.refresh_from_db()
     return job, seconds, len(first.captured_queries), cpu
 
 
-def _server_cpu() -> float:
-    """CPU seconds the connection's PostgreSQL backend has used (it runs on this machine in the bench)."""
-    from django.db import connection
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
+
+class BackendCPU:
+    """CPU seconds of every PostgreSQL backend serving this database while it runs (the importer's processes
+    have one each, and they end with them): sampled from /proc every 0.1 s from a connection of its own; a
+    backend that starts meanwhile counts from zero, one that ends loses at most its last 0.1 s."""
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.database = connection.settings_dict["NAME"]
+        self.seen: dict[int, tuple[float, float]] = {}  # pid -> (first, last) CPU seconds
+        self.running = True
+        self.ready = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+        self.ready.wait()
+
+    def _sample(self) -> None:
+        import psycopg
+
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
+            own = conn.info.backend_pid
+            while self.running:
+                pids = conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> %s", [self.database, own]
+                ).fetchall()
+                for (pid,) in pids:
+                    used = _proc_cpu(pid)
+                    if used is not None:
+                        first = self.seen.get(pid, (used if not self.ready.is_set() else 0.0, 0.0))[0]
+                        self.seen[pid] = (first, used)
+                self.ready.set()
+                time.sleep(0.1)
+
+    def stop(self) -> float:
+        self.running = False
+        self.thread.join()
+        return sum(last - first for first, last in self.seen.values())
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """CPU seconds a process on this machine has used (PostgreSQL runs here in the bench)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
+        return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 

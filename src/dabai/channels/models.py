@@ -233,7 +233,11 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJob(models.Model):
-    """A bulk import of historic conversations; ``next_line`` is the resume point after a crash."""
+    """A bulk import of historic conversations; ``next_line`` is the resume point after a crash.
+
+    The rows are shared out over ``shard_count`` shards (``ImportShard``) that import side by side; the job's
+    figures add theirs up, its ``next_line`` is the lowest of theirs and it is done when they all are.
+    """
 
     source = models.FileField(upload_to="channels/imports/%Y/%m/")
     name = models.CharField(_("File name"), max_length=255)
@@ -241,6 +245,7 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     total_lines = models.PositiveIntegerField(default=0)
     next_line = models.PositiveIntegerField(default=1)
+    shard_count = models.PositiveSmallIntegerField(default=1)
     imported = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{line, error}]")
@@ -263,6 +268,24 @@ class ImportJob(models.Model):
         if not self.total_lines:
             return 100 if self.status == ImportStatus.DONE else 0
         return min(100, round(100 * (self.next_line - 1) / self.total_lines))
+
+
+class ImportShard(models.Model):
+    """The rows of an import whose channel and customer fall to ``number``: one process imports them in
+    file order, committing ``next_line`` (its own resume point) with every chunk. A customer's rows (and so
+    their conversations) are always in the same shard, so two shards do not race on one of them."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="shards")
+    number = models.PositiveSmallIntegerField()
+    next_line = models.PositiveIntegerField(default=1)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="import_shard_once_per_job")]
+        ordering = ["job", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.number}"
 
 
 class ImportedConversation(models.Model):

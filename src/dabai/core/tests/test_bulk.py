@@ -1,6 +1,7 @@
 import pytest
+from django.utils import timezone
 
-from dabai.conversations.models import Conversation
+from dabai.conversations.models import Conversation, Message
 from dabai.core import bulk
 from dabai.core.bulk import update_rows
 from dabai.testing import ConversationFactory, TeamFactory, UserFactory
@@ -111,3 +112,44 @@ def test_a_duplicate_in_an_insert_is_an_integrity_error_and_nothing_of_the_batch
     with pytest.raises(IntegrityError), transaction.atomic():
         bulk.insert_rows(Message, [message("fresh"), message("dup")])
     assert list(Message.objects.values_list("external_id", flat=True)) == ["dup"]
+
+
+def _attributes(obj) -> dict:
+    return {name: value for name, value in vars(obj).items() if name != "_state"}
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [
+        ("Conversation", {"customer_id": 7, "channel": "sms", "subject": "发票", "message_count": 0}),
+        (
+            "Message",
+            {"conversation_id": 3, "direction": "inbound", "body": "宽带又断了", "raw_payload": {"a": 1}},
+        ),
+    ],
+)
+def test_build_makes_what_the_constructor_makes(model, values):
+    cls = {"Conversation": Conversation, "Message": Message}[model]
+    built, constructed = bulk.build(cls, values), cls(**values)
+    assert _attributes(built) == _attributes(constructed)
+    assert built._state.adding and built._state.db is None and built.pk is None
+    other = bulk.build(cls, values)
+    for name, value in _attributes(built).items():
+        if isinstance(value, dict | list) and name not in values:
+            assert value is not _attributes(other)[name], f"{name}: a default shared between instances"
+
+
+def test_build_saves_like_a_constructed_instance():
+    conversation = ConversationFactory()
+    message = bulk.build(
+        Message,
+        {
+            "conversation_id": conversation.pk,
+            "direction": "inbound",
+            "body": "你好",
+            "channel": "sms",
+            "sent_at": timezone.now(),
+        },
+    )
+    bulk.insert_rows(Message, [message])
+    assert message.pk and Message.objects.get(pk=message.pk).body == "你好"
