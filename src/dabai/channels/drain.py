@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TextIO
 
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
@@ -29,9 +29,11 @@ from dabai.accounts.services import record_audit
 from dabai.channels.adapter import PayloadError
 from dabai.channels.models import DrainRequest, InboundPayload, PayloadStatus
 from dabai.channels.services import process_payloads, store_payload
+from dabai.conversations.live import gathered_events
 from dabai.conversations.models import Message
 from dabai.conversations.services import read_messages
 from dabai.conversations.tasks import analyse_messages
+from dabai.core.profiling import batch_log
 from dabai.core.tasking import RETRY_DELAYS_SECONDS, enqueue_on_commit, retry_later
 
 logger = logging.getLogger(__name__)
@@ -94,29 +96,34 @@ def drain_started() -> None:
     DrainRequest.objects.all().delete()
 
 
-def drain_batch(limit: int) -> int:
+def drain_batch(limit: int, timings: dict[str, float] | None = None) -> int:
     """Process up to ``limit`` received payloads together, then let the filter read their messages together.
 
     Returns how many payloads were claimed. Claiming skips rows another worker holds, so several workers
     can drain side by side. Items of a bulk delivery take at most ``BULK_SHARE`` places of a batch. The
     messages are read in the same transaction: a worker killed mid-batch leaves its payloads ``received``
     for the next drain, never messages without insights (only a failing filter leaves those, to its task).
+    The batch's live events go out together once it is done (``gathered_events``). ``timings``, when given,
+    receives when the transaction committed (``committed``, monotonic seconds).
     """
-    with transaction.atomic():
-        claimable = (
-            InboundPayload.objects.select_for_update(skip_locked=True)
-            .filter(status=PayloadStatus.RECEIVED)
-            .order_by("received_at", "pk")
-        )
-        bulk = list(claimable.filter(source__in=BULK_SOURCES)[: min(limit, BULK_SHARE)])
-        payloads = [*claimable.exclude(source__in=BULK_SOURCES)[: limit - len(bulk)], *bulk]
-        outcomes = process_payloads(payloads, analyse=False)
-        created = [r.message for found in outcomes for r in found if r.created]
-        if created:
-            _read_now_or_later(created)
-    for payload in payloads:
-        if payload.status == PayloadStatus.FAILED:
-            schedule_retry(payload)
+    with gathered_events():
+        with transaction.atomic():
+            if timings is not None:
+                transaction.on_commit(lambda: timings.__setitem__("committed", time.monotonic()))
+            claimable = (
+                InboundPayload.objects.select_for_update(skip_locked=True)
+                .filter(status=PayloadStatus.RECEIVED)
+                .order_by("received_at", "pk")
+            )
+            bulk = list(claimable.filter(source__in=BULK_SOURCES)[: min(limit, BULK_SHARE)])
+            payloads = [*claimable.exclude(source__in=BULK_SOURCES)[: limit - len(bulk)], *bulk]
+            outcomes = process_payloads(payloads, analyse=False)
+            created = [r.message for found in outcomes for r in found if r.created]
+            if created:
+                _read_now_or_later(created)
+        for payload in payloads:
+            if payload.status == PayloadStatus.FAILED:
+                schedule_retry(payload)
     return len(payloads)
 
 
@@ -218,9 +225,13 @@ def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS
     claimed again. Returns how many payloads it processed.
     """
     drained = 0
+    batches = batch_log("drain")
     while not stop.is_set():
+        began, cpu, timings = time.monotonic(), time.process_time(), {}
         try:
-            claimed = drain_batch(DRAIN_BATCH)
+            claimed = drain_batch(DRAIN_BATCH, timings)
+            if batches is not None and claimed:
+                _log_batch(batches, began, cpu, claimed, timings)
         except Exception:
             logger.exception("the drain loop failed; trying again in %.0f s", LOOP_ERROR_SECONDS)
             connection.close()
@@ -232,14 +243,40 @@ def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS
         if claimed == 0:
             stop.wait(idle_seconds)
     connection.close()
+    if batches is not None:
+        batches.close()
     return drained
+
+
+def _log_batch(batches: TextIO, began: float, cpu: float, claimed: int, timings: dict[str, float]) -> None:
+    """One line per batch for ``DABAI_PROFILE_DIR``: wall-clock start, payloads, ms in the transaction and
+    after its commit (the live events, the enqueued jobs), and this process's CPU ms for the batch (which,
+    unlike the wall-clock figures, a busy machine does not inflate)."""
+    ended = time.monotonic()
+    committed = timings.get("committed", ended)
+    start = time.time() - (ended - began)
+    batches.write(
+        f"{start:.3f} {claimed} {(committed - began) * 1000:.1f} {(ended - committed) * 1000:.1f}"
+        f" {(time.process_time() - cpu) * 1000:.1f}\n"
+    )
+
+
+_lane: subprocess.Popen | None = None
 
 
 def start_drain_process() -> subprocess.Popen:
     """``dabai drain`` as a child of this worker: its own process, so the queue's jobs (the bot, Python code
     that holds the interpreter lock for a fifth of a second per answer) never share a lock with the drain.
-    It inherits the worker's lower CPU priority and stops when the worker is gone."""
-    return subprocess.Popen([sys.executable, "-m", "dabai.cli", "drain", "--parent", str(os.getpid())])
+    It runs at the drain's CPU priority (``DABAI_DRAIN_NICE``, ahead of the queue's jobs) and stops when
+    the worker is gone."""
+    global _lane
+    _lane = subprocess.Popen([sys.executable, "-m", "dabai.cli", "drain", "--parent", str(os.getpid())])
+    return _lane
+
+
+def lane_running() -> bool:
+    """Whether this process started a drain lane that is still running (see ``drain_inbound``)."""
+    return _lane is not None and _lane.poll() is None
 
 
 @task()
@@ -247,8 +284,13 @@ def drain_inbound() -> int:
     """Process accepted payloads in batches until none are left or this turn's time is up.
 
     The time slice lets other work (replies, polls) through under a sustained burst; the next turn is
-    queued behind it.
+    queued behind it. In a worker whose drain lane runs (``lane_running``) the task leaves the draining to
+    the lane: run here too it would claim batches beside the lane at the queue's lower priority, and their
+    messages would wait for the CPU behind the bot's answers. The drain request stays queued, so the doors'
+    express lane keeps answering alone; should the lane stop, the sweep asks again and this task drains.
     """
+    if lane_running():
+        return 0
     drain_started()
     deadline = time.monotonic() + DRAIN_SLICE_SECONDS
     drained = 0

@@ -6,11 +6,18 @@ and each event goes to the groups of its conversation's team and assignee. An ag
 another team's conversation ids.
 """
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import transaction
 
 from dabai.accounts.models import User
 from dabai.accounts.permissions import is_desk_user, sees_all_conversations, team_ids
 from dabai.core import live
+
+logger = logging.getLogger(__name__)
 
 INBOX_ALL_GROUP = "inbox-all"
 INBOX_UNROUTED_GROUP = "inbox-unrouted"
@@ -59,11 +66,50 @@ def conversation_event(conversation_id: int, kind: str, **data: object) -> dict:
 
 
 def publish_conversation_events(events: list[tuple[int, str, dict]]) -> None:
-    """Many events (a stored batch) in one trip to the channel layer once the transaction commits."""
+    """Many events (a stored batch) in one trip to the channel layer once the transaction commits.
+
+    Inside ``gathered_events`` the committed events wait for the end of the block instead.
+    """
     if not events:
         return
     addressed = [(conversation_group(c), conversation_event(c, kind, **data)) for c, kind, data in events]
-    transaction.on_commit(lambda: live.send(_addressed(addressed)))
+    transaction.on_commit(lambda: _publish(addressed))
+
+
+_gathering = threading.local()
+
+
+def _publish(addressed: list[live.Addressed]) -> None:
+    held = getattr(_gathering, "events", None)
+    if held is not None:
+        held.extend(addressed)
+    else:
+        live.send(_addressed(addressed))
+
+
+@contextmanager
+def gathered_events() -> Iterator[None]:
+    """Hold the events whose transactions commit inside the block and send them together at its end.
+
+    A drained batch publishes from many places (arrivals, insights, each routing decision); sent as they
+    commit they cost a trip to the channel layer and a query for the inbox audiences each, a few
+    milliseconds apiece. Gathered they cost one of each per batch, the audiences read after the whole
+    batch (routing included) is settled. A rolled-back transaction's events never reach the block (Django
+    drops their commit hooks). Nested blocks send at the outermost end.
+    """
+    if getattr(_gathering, "events", None) is not None:
+        yield
+        return
+    _gathering.events = held = []
+    try:
+        yield
+    finally:
+        _gathering.events = None
+        if held:
+            try:
+                live.send(_addressed(held))
+            except Exception:
+                logger.exception("sending %d gathered live events failed", len(held))
 
 
 def _addressed(events: list[live.Addressed]) -> list[live.Addressed]:

@@ -63,3 +63,26 @@ def test_the_worker_command_runs_at_the_configured_lower_priority(monkeypatch, s
 
     assert in_child(run_worker) == min(19, before + 4)
     assert now() == before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_drain_beside_the_queue_runs_ahead_of_the_queues_jobs(monkeypatch, settings) -> None:
+    """`dabai worker` starts its drain at DABAI_DRAIN_NICE, then lowers itself to DABAI_WORKER_NICE."""
+    from dabai.channels import receivers
+    from dabai.core.management.commands.worker import Command
+
+    settings.REDIS_URL = ""
+    monkeypatch.setenv("DABAI_WORKER_NICE", "6")
+    monkeypatch.setenv("DABAI_DRAIN_NICE", "2")
+    before = now()
+
+    def run_worker() -> int:
+        drain_started_at: list[int] = []
+        monkeypatch.setattr(receivers, "start_drain_process", lambda: drain_started_at.append(now()))
+        monkeypatch.setattr(Command, "_run", lambda self, batch: None)  # the queue itself is not under test
+        call_command("worker")
+        [drain] = drain_started_at
+        return drain * 100 + now()
+
+    assert in_child(run_worker) == min(19, before + 2) * 100 + min(19, before + 6)
+    assert now() == before

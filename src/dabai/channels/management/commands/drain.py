@@ -5,6 +5,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from dabai.channels.drain import drain_forever
+from dabai.core.profiling import profiled
 
 
 class Command(BaseCommand):
@@ -35,4 +36,5 @@ class Command(BaseCommand):
             threading.Thread(target=orphaned, name="dabai-drain-parent", daemon=True).start()
         self.stdout.write("draining")
         self.stdout.flush()
-        drain_forever(stop)
+        with profiled("drain"):
+            drain_forever(stop)

@@ -1,0 +1,42 @@
+"""Live events to many groups at once (a drained batch): listened groups get theirs in order, empty ones cost
+nothing, on the real Redis channel layer."""
+
+import asyncio
+
+from channels_redis.core import RedisChannelLayer
+
+from dabai.core import live
+from dabai.core.tests.test_redis_backend import redis_url  # noqa: F401 (the suite's Redis, a fixture)
+
+
+def test_only_listened_groups_are_sent_to_each_in_order(redis_url, monkeypatch):  # noqa: F811
+    layer = RedisChannelLayer(hosts=[redis_url.rsplit("/", 1)[0] + "/11"])
+    monkeypatch.setattr(live, "get_channel_layer", lambda: layer)
+    sends: list[str] = []
+    real_group_send = layer.group_send
+
+    async def group_send(group, message):
+        sends.append(group)
+        await real_group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", group_send)
+    events = [(f"conversation-{i}", {"type": "conversation.event", "n": i}) for i in range(300)]
+    events += [("conversation-7", {"type": "conversation.event", "n": "again"})]
+
+    async def scenario() -> list[dict]:
+        await layer.flush()
+        page = await layer.new_channel()
+        await layer.group_add("conversation-7", page)
+        await asyncio.get_running_loop().run_in_executor(None, live.send, events)
+        heard = []
+        try:
+            while True:
+                heard.append(await asyncio.wait_for(layer.receive(page), 1))
+        except TimeoutError:
+            pass
+        await layer.flush()
+        return heard
+
+    heard = asyncio.run(scenario())
+    assert [event["n"] for event in heard] == [7, "again"]
+    assert sends == ["conversation-7", "conversation-7"], "nobody listens to the other 299 pages"
