@@ -225,7 +225,9 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 
 if REDIS_URL:
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    from dabai.core.redispool import rq_queue
+
+    RQ_QUEUES = {"default": rq_queue(REDIS_URL, DEFAULT_TIMEOUT=600)}  # one connection pool per process
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
     }

@@ -1,0 +1,65 @@
+"""One job answers a drained batch: each message as if it came alone, a failing one retried on its own."""
+
+import pytest
+from django_tasks_db.models import DBTaskResult
+
+from dabai.conversations.models import Direction
+from dabai.conversations.services import Inbound, receive_messages
+from dabai.core.choices import Channel
+from dabai.knowledge import bot
+from dabai.knowledge.models import BotEvent
+from dabai.testing import CustomerFactory, run_queued_tasks
+
+QUESTIONS = ["退款多久能到账？", "忘记密码怎么办", "转人工"]
+
+
+@pytest.fixture
+def batch(help_centre, django_capture_on_commit_callbacks):
+    """Three customers write at once (one drained batch), the filter reads them together."""
+    items = [
+        Inbound(channel=Channel.CHAT, customer=CustomerFactory(), body=body, external_id=f"batch-{i}")
+        for i, body in enumerate(QUESTIONS)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        messages = [r.message for r in receive_messages(items)]
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queued_tasks()  # the filter's reading of all three, which queues the bot
+    return messages
+
+
+def queued(task_name: str) -> list[DBTaskResult]:
+    return list(DBTaskResult.objects.filter(task_path=f"dabai.knowledge.tasks.{task_name}", status="READY"))
+
+
+def test_one_job_answers_every_message_of_the_batch(batch):
+    [job] = queued("bot_respond_all")
+    assert job.args_kwargs["args"] == [[m.pk for m in batch]]
+    assert queued("bot_respond") == []
+    run_queued_tasks()
+    events = {e.message_id: e for e in BotEvent.objects.all()}
+    assert events[batch[0].pk].action == BotEvent.Action.ANSWER
+    assert events[batch[1].pk].action == BotEvent.Action.ANSWER
+    assert events[batch[2].pk].action == BotEvent.Action.HAND_OVER
+    for message in batch:
+        assert message.conversation.messages.filter(direction=Direction.OUTBOUND).count() == 1
+
+
+def test_a_failing_answer_is_retried_alone_and_the_others_are_answered(batch, monkeypatch):
+    respond = bot.respond
+
+    def flaky(message):
+        if message.pk == batch[1].pk:
+            raise ConnectionError("knowledge index away")
+        return respond(message)
+
+    monkeypatch.setattr(bot, "respond", flaky)
+    run_queued_tasks()
+    assert set(BotEvent.objects.values_list("message_id", flat=True)) == {batch[0].pk, batch[2].pk}
+    [retry] = DBTaskResult.objects.filter(task_path="dabai.knowledge.tasks.bot_respond")
+    assert retry.args_kwargs == {"args": [batch[1].pk], "kwargs": {"attempt": 1}}
+
+    monkeypatch.setattr(bot, "respond", respond)
+    run_queued_tasks(include_future=True)
+    answered = BotEvent.objects.filter(message=batch[1]).get()
+    assert answered.article is not None
+    assert BotEvent.objects.count() == 3, "nobody is answered twice"
