@@ -5,16 +5,19 @@ An adapter is one sub-package (``channels/sms/``, ``channels/email/``, …) hold
 - ``check(raw, meta)`` is the door's shape check (PayloadError → a 400 and a ``rejected`` row); the HMAC
   signature and the size limit are checked before it by the shared door (``dabai.channels.doors``);
 - ``parse(payload) -> list[Inbound]`` turns one stored raw payload into customer messages (none for events),
-  run by the drain, which stores them with ``conversations.services.receive_messages``;
+  run by the drain, which stores them with ``conversations.services.receive_messages``; ``parse_batch`` does
+  the same for a batch of payloads (by default one by one);
 - ``send(message) -> DeliveryResult`` delivers one agent reply.
 
 Adding a channel is one new sub-package and its line in ``apps.ADAPTERS`` (plus its URL if it has a
 webhook: ``doors.webhook(adapter)``); see ``channels/README.md``.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
+
+from django.db.models import Model
 
 from dabai.channels import conf
 from dabai.channels.models import InboundPayload
@@ -34,14 +37,15 @@ class PermanentDeliveryError(RuntimeError):
 @dataclass(frozen=True)
 class Parsed(Inbound):
     """A parsed message plus what its channel keeps beside it once it is stored (email headers and
-    attachments, a call record): ``keep(message)`` runs in the same transaction, for new messages only.
+    attachments, a call record): ``keep(message)`` runs in the same transaction, for new messages only, and
+    may return unsaved rows, which are inserted with those of the whole batch (one INSERT per table).
 
     ``names`` and ``refers`` let one message wait for another of the same batch: a message that refers to a
     name an earlier message of the batch carries (an email answering a mail not stored yet) is parsed again
     in the next batch, when it can find that message's conversation.
     """
 
-    keep: Callable[[Message], None] | None = None
+    keep: Callable[[Message], Iterable[Model] | None] | None = None
     names: frozenset[str] = frozenset()
     refers: frozenset[str] = frozenset()
 
@@ -68,6 +72,12 @@ class Adapter:
 
     def parse(self, payload: InboundPayload) -> list[Inbound]:
         raise NotImplementedError
+
+    def parse_batch(self, payloads: list[InboundPayload]) -> list[list[Inbound]]:
+        """Parse several payloads of this channel together (the drain's batch), in order; the default parses
+        them one by one. An adapter whose parsing reads the database (email threads) overrides this to read
+        for the whole batch at once; if it raises, the drain parses the batch again one payload at a time."""
+        return [self.parse(payload) for payload in payloads]
 
     def send(self, message: Message) -> DeliveryResult:
         raise PermanentDeliveryError(f"replies cannot be sent on {self.channel}")

@@ -43,8 +43,11 @@ def resolve_customers(handles: list[Handle], attempts: int = 3) -> dict[Handle, 
     """
     keys = {(h.channel, h.external_id.strip()) for h in handles}
     known = _identities(keys)
-    missing = {(h.channel, h.external_id.strip()): h for h in handles}
-    missing = {key: h for key, h in missing.items() if key not in known}
+    missing: dict[tuple[str, str], Handle] = {}
+    for h in handles:  # the first of a batch to name a new handle names its customer, as if one by one
+        key = (h.channel, h.external_id.strip())
+        if key not in known:
+            missing.setdefault(key, h)
     if missing:
         try:
             with transaction.atomic():

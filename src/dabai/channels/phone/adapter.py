@@ -139,17 +139,19 @@ def read_call(record: dict[str, Any]) -> dict[str, Any]:
 def call_message(call: dict[str, Any], payload: InboundPayload, agent: User | None) -> Parsed:
     """One call as an inbound hotline message (once per call id), its call record kept beside it."""
 
-    def keep(message: Message) -> None:
-        CallRecord.objects.create(
-            message=message,
-            call_id=call["call_id"],
-            caller=call["caller"],
-            duration_seconds=call["duration"],
-            agent=agent,
-            recording_url=call["recording_url"],
-            transcript=call["turns"],
-            started_at=call["started_at"],
-        )
+    def keep(message: Message) -> list[CallRecord]:
+        return [
+            CallRecord(
+                message=message,
+                call_id=call["call_id"],
+                caller=call["caller"],
+                duration_seconds=call["duration"],
+                agent=agent,
+                recording_url=call["recording_url"],
+                transcript=call["turns"],
+                started_at=call["started_at"],
+            )
+        ]
 
     return Parsed(
         channel=Channel.PHONE,

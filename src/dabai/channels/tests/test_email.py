@@ -316,3 +316,69 @@ def test_a_reply_drained_in_the_same_batch_as_its_original_joins_its_thread_with
     reply = Message.objects.get(external_id="<invoice-10@example.tw>")
     assert reply.email_header.in_reply_to == "<invoice-9@example.tw>"
     assert set(InboundPayload.objects.values_list("status", flat=True)) == {PayloadStatus.PROCESSED}
+
+
+def mail(sender: str, subject: str, message_id: str, text: str, **headers: str) -> bytes:
+    mime = MIMEMultipart()
+    mime["From"], mime["Subject"], mime["Message-ID"] = sender, subject, message_id
+    for name, value in headers.items():
+        mime[name.replace("_", "-")] = value
+    mime.attach(MIMEText(text, "plain", "utf-8"))
+    mime.attach(MIMEApplication(f"scan of {message_id}".encode(), Name="scan.pdf"))
+    return mime.as_bytes()
+
+
+def test_one_drained_batch_threads_every_mail_as_if_each_came_alone(client, db):
+    """Senders and threads are read for the whole batch at once; each mail still finds its own thread."""
+    stored = [
+        mail("li@example.cn", "宽带断了", "<li-1@x>", "宽带又断了"),
+        mail("zhao@example.cn", "发票抬头", "<zhao-1@x>", "发票抬头错了"),
+        mail("qian@example.cn", "退款", "<qian-1@x>", "退款还没到"),
+    ]
+    for raw in stored:
+        post_email(client, raw)
+    first = {m.external_id: m.conversation for m in Message.objects.all()}
+    batch = [
+        mail("li@example.cn", "换个标题", "<li-2@x>", "师傅还没来", In_Reply_To="<li-1@x>"),
+        mail("zhao@example.cn", "还是发票", "<zhao-2@x>", "请尽快", References="<nobody@x> <zhao-1@x>"),
+        mail("qian@example.cn", "回复：退款", "<qian-2@x>", "一周了"),
+        mail("sun@example.cn", "退款", "<sun-1@x>", "我也要退款"),  # same subject, another customer
+        mail("zhou@example.cn", "新问题", "<zhou-1@x>", "第一次写信"),
+    ]
+    for raw in batch:
+        assert (
+            client.post(URL, data=raw, content_type="message/rfc822", **signed_headers(raw)).status_code
+            == 202
+        )
+    drain()
+
+    thread = {m.external_id: m.conversation for m in Message.objects.all()}
+    assert thread["<li-2@x>"] == first["<li-1@x>"]
+    assert thread["<zhao-2@x>"] == first["<zhao-1@x>"]
+    assert thread["<qian-2@x>"] == first["<qian-1@x>"]
+    assert thread["<sun-1@x>"] not in first.values()
+    assert thread["<zhou-1@x>"] not in first.values()
+    assert Conversation.objects.count() == 5
+    assert Customer.objects.count() == 5
+    assert Attachment.objects.count() == 8, "every mail keeps its attachment"
+    assert EmailHeader.objects.get(message__external_id="<zhao-2@x>").references == "<nobody@x> <zhao-1@x>"
+    assert set(InboundPayload.objects.values_list("status", flat=True)) == {PayloadStatus.PROCESSED}
+
+
+def test_parsing_a_batch_of_mail_reads_the_database_a_fixed_number_of_times(db, django_assert_num_queries):
+    """Two mails or twelve, from known senders, some answering known threads: the same two queries."""
+    from dabai.channels.email import adapter
+
+    def payloads(count: int, **headers: str) -> list[InboundPayload]:
+        raws = [
+            mail(f"u{i}@example.cn", f"问题 {i}", f"<q{count}-{i}@x>", "在吗", **headers)
+            for i in range(count)
+        ]
+        return [InboundPayload.objects.create(channel="email", source="webhook", raw=raw) for raw in raws]
+
+    adapter.parse_batch(payloads(12))  # the senders become known customers
+    two, twelve = payloads(2, In_Reply_To="<12-0@x>"), payloads(12, In_Reply_To="<12-1@x>")
+    with django_assert_num_queries(3):  # the senders, the Message-IDs, the open threads
+        adapter.parse_batch(two)
+    with django_assert_num_queries(3):
+        adapter.parse_batch(twelve)
