@@ -47,6 +47,12 @@ class WorkingCalendar:
     closes: time = time(18, 0)
     always_open: bool = False
     overrides: Mapping[date, bool] = field(default_factory=dict)
+    # Each day's window, worked out once per calendar: a batch shares one calendar per team (see
+    # ``routing.services.sla.Calendars``), so two hundred deadlines on the same days ask the holiday
+    # library once per day, not once per deadline and day.
+    _windows: dict[date, tuple[datetime, datetime] | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -54,12 +60,15 @@ class WorkingCalendar:
 
     def window(self, day: date) -> tuple[datetime, datetime] | None:
         """The aware opening window of ``day``, or None when the centre is closed all day."""
+        if day not in self._windows:
+            self._windows[day] = self._window(day)
+        return self._windows[day]
+
+    def _window(self, day: date) -> tuple[datetime, datetime] | None:
         if not is_statutory_workday(day, self.overrides):
             return None
-        return (
-            datetime.combine(day, self.opens, tzinfo=self.zone),
-            datetime.combine(day, self.closes, tzinfo=self.zone),
-        )
+        zone = self.zone
+        return datetime.combine(day, self.opens, tzinfo=zone), datetime.combine(day, self.closes, tzinfo=zone)
 
     def add(self, start: datetime, seconds: float) -> datetime:
         """The moment ``seconds`` of business time after ``start`` (clock paused outside opening hours)."""

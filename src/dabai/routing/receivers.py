@@ -20,7 +20,7 @@ from django.utils import timezone
 from dabai.conversations import signals
 from dabai.conversations.models import Conversation, Insight, Message, Status
 from dabai.core.signals import worker_started
-from dabai.routing import selectors, services
+from dabai.routing import services
 from dabai.routing.models import ClockKind, ClockState
 from dabai.routing.tasks import start_sla_sweep
 
@@ -65,18 +65,15 @@ def on_messages_received(sender, arrivals: list[signals.Arrival], **kwargs) -> N
 
 
 def start_clocks_on_arrival(arrivals: Sequence[signals.Arrival]) -> None:
-    """``on_message_received`` for a batch: one read finds the conversations waiting on the customer (their
-    clocks resume one by one: they are few), then every arrival's clocks start in one ``start_clocks_for``."""
-    now = timezone.now()
-    waiting = selectors.paused_conversations(a.conversation.pk for a in arrivals if not a.new_conversation)
-    for conversation in {a.conversation.pk: a.conversation for a in arrivals}.values():
-        if conversation.pk in waiting:
-            services.resume_clocks(conversation, now)
+    """``on_message_received`` for a batch, in one ``start_clocks_for``: the paused clocks of the
+    conversations waiting on the customer resume and every arrival's clocks start, from one read."""
     services.start_clocks_for(
         [
             (a.conversation, a.message.sent_at, clocks_to_start(a.conversation, a.new_conversation))
             for a in arrivals
-        ]
+        ],
+        resuming={a.conversation.pk for a in arrivals if not a.new_conversation},
+        resumed_at=timezone.now(),
     )
 
 
@@ -117,7 +114,7 @@ def act_on_insights(insights: Sequence[Insight]) -> None:
     found = Conversation.objects.select_related("customer").in_bulk(ids)
     conversations = [found[pk] for pk in ids if pk in found]
     rules = services.SlaRules({c.channel for c in conversations})
-    services.retarget_clocks_for(conversations, rules)
+    clocks = services.retarget_clocks_for(conversations, rules)
     now = timezone.now()
     contacts = services.recent_contacts({c.customer_id for c in conversations}, now)
     items = [(i, found[i.message.conversation_id]) for i in insights if i.message.conversation_id in found]
@@ -128,7 +125,7 @@ def act_on_insights(insights: Sequence[Insight]) -> None:
     }
     queued = {c.pk for c in conversations if c.status == Status.OPEN and c.assignee_id is None}
     router = services.BatchRouter({found[pk].team_id for pk in queued})
-    complaints = services.ComplaintBatch([c for c, why in triggered if why], now, rules)
+    complaints = services.ComplaintBatch([c for c, why in triggered if why], now, rules, clocks)
     for c, why in triggered:
         if c.pk in queued:
             queued.discard(c.pk)

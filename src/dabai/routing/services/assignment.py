@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from dabai.accounts.models import Role, User
 from dabai.accounts.services import record_audit
-from dabai.conversations.live import publish_conversation_event
+from dabai.conversations.live import publish_conversation_events
 from dabai.conversations.models import Conversation, Insight, Status
-from dabai.core.bulk import update_rows
+from dabai.core.bulk import insert_rows, update_rows
 from dabai.routing import signals as routing_signals
 from dabai.routing.assignment import Decision, Need, Router, Seat
 from dabai.routing.models import AgentRouting, AgentState, RoutingDecision, RoutingRule, TierPolicy
@@ -111,7 +111,8 @@ def _apply(decisions: list[tuple[int, int | None, Decision]], at: datetime, reco
             sender=Conversation, assignments=[row for row in rows if row[0] in written]
         )
     _stamp_last_assigned({d.seat.user_id: d.seat.last_assigned_at or at for _, _, d in assigned})
-    RoutingDecision.objects.bulk_create(
+    insert_rows(
+        RoutingDecision,
         [
             RoutingDecision(
                 conversation_id=cid,
@@ -123,7 +124,6 @@ def _apply(decisions: list[tuple[int, int | None, Decision]], at: datetime, reco
             for cid, _, d in decisions
             if d.seat is not None or record_queued
         ],
-        batch_size=2000,
     )
 
 
@@ -203,9 +203,9 @@ class BatchRouter:
             "id", "assignee_id", "team_id"
         ):
             by_id[pk].assignee_id, by_id[pk].team_id = assignee_id, team_id
-        for c, decision in self.decided:
-            if decision.seat is not None:
-                publish_conversation_event(c.pk, "conversation.assigned")
+        publish_conversation_events(
+            [(c.pk, "conversation.assigned", {}) for c, decision in self.decided if decision.seat is not None]
+        )
 
 
 def route_queued(*, batch_size: int = 5000, limit: int | None = None) -> int:

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from dabai.accounts.models import AuditEntry, User
 from dabai.accounts.services import record_audit
-from dabai.conversations.live import publish_conversation_event
+from dabai.conversations.live import publish_conversation_event, publish_conversation_events
 from dabai.conversations.models import Conversation, Insight
+from dabai.core.bulk import insert_rows, update_rows
 from dabai.routing import signals
 from dabai.routing.models import (
     AgentState,
@@ -28,7 +29,7 @@ from dabai.routing.models import (
     SlaClock,
 )
 from dabai.routing.services._common import supervisors_by_team
-from dabai.routing.services.sla import TIGHTENED, SlaRules, _open_clocks, _save_slas, _tighten
+from dabai.routing.services.sla import SlaRules, _open_clocks, _save_slas, _tighten, write_tightened
 
 REPEAT_CONTACTS = 3
 REPEAT_WINDOW = timedelta(days=7)
@@ -102,11 +103,12 @@ def _audit_system(action: str, entries: Iterable[tuple[models.Model, dict]]) -> 
 
     Same rows as ``accounts.services.record_audit``, which writes one row per call and has no bulk form.
     """
-    AuditEntry.objects.bulk_create(
+    insert_rows(
+        AuditEntry,
         [
             AuditEntry(action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk), detail=detail)
             for obj, detail in entries
-        ]
+        ],
     )
 
 
@@ -126,8 +128,13 @@ class ComplaintBatch:
     """
 
     def __init__(
-        self, conversations: Sequence[Conversation], now: datetime, rules: SlaRules | None = None
+        self,
+        conversations: Sequence[Conversation],
+        now: datetime,
+        rules: SlaRules | None = None,
+        clocks: Mapping[int, list[SlaClock]] | None = None,
     ) -> None:
+        """``clocks``: the conversations' open clocks as the batch already holds them (else read here)."""
         ids = {c.pk for c in conversations}
         self.now = now
         self.taken = set(
@@ -137,7 +144,10 @@ class ComplaintBatch:
         # Nothing more to read when every conversation has its case already.
         self.owners = SeniorOwners() if new else None
         self.rules = rules or (SlaRules(c.channel for c in conversations) if new else None)
-        self.clocks = _open_clocks(new) if new else {}
+        if clocks is not None and new <= clocks.keys():
+            self.clocks = {pk: clocks[pk] for pk in new}
+        else:
+            self.clocks = _open_clocks(new) if new else {}
         self.cases: list[ComplaintCase] = []
         self.moved: dict[int, SlaClock] = {}
         self.handed: list[tuple[Conversation, int]] = []
@@ -182,20 +192,17 @@ class ComplaintBatch:
         """Cases, tightened clocks, deadline rows, hand-overs, decisions and audit entries in bulk."""
         if not self.cases:
             return
-        ComplaintCase.objects.bulk_create(self.cases)
-        SlaClock.objects.bulk_update(list(self.moved.values()), TIGHTENED)
+        insert_rows(ComplaintCase, self.cases)
+        write_tightened(self.moved.values())
         _save_slas({case.conversation_id: self.clocks[case.conversation_id] for case in self.cases})
-        Conversation.objects.bulk_update(
-            [Conversation(pk=c.pk, assignee_id=owner_id) for c, owner_id in self.handed], ["assignee"]
-        )
+        update_rows(Conversation, ["assignee"], [(c.pk, owner_id) for c, owner_id in self.handed])
         for c, owner_id in self.handed:
             c.assignee_id = owner_id
-        RoutingDecision.objects.bulk_create(self.decisions)
+        insert_rows(RoutingDecision, self.decisions)
         opened = [(case, {"triggers": case.triggers, "owner": case.owner_id}) for case in self.cases]
         _audit_system("routing.complaint_opened", opened)
         signals.complaint_opened.send(sender=ComplaintCase, cases=list(self.cases))
-        for case in self.cases:
-            publish_conversation_event(case.conversation_id, "complaint.opened")
+        publish_conversation_events([(case.conversation_id, "complaint.opened", {}) for case in self.cases])
 
 
 STAGE_ORDER = list(ComplaintStage.values)

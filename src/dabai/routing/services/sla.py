@@ -8,10 +8,14 @@ Decision (issue 7): clocks start in the ``messages_received`` receiver, inside t
 transaction, because the customer's wait starts when they write, not when our analysis finishes.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
+from django.db import connection
+from django.utils import timezone
+
 from dabai.conversations.models import Conversation
+from dabai.core.bulk import insert_rows, update_rows
 from dabai.routing.calendar import WorkingCalendar
 from dabai.routing.models import (
     BusinessHours,
@@ -44,13 +48,21 @@ def _overrides() -> dict[date, bool]:
 
 
 class Calendars:
-    """Working calendars per team, read once per batch (hours and admin-entered days change rarely)."""
+    """Working calendars per team, read once per batch (hours and admin-entered days change rarely); each
+    (team, 24/7 or not) calendar is made once, so its days' windows are worked out once for the batch."""
 
     def __init__(self) -> None:
         self.overrides = _overrides()
         self.hours = {h.team_id: h for h in BusinessHours.objects.all()}
+        self.made: dict[tuple[int | None, bool], WorkingCalendar] = {}
 
     def get(self, team_id: int | None, always_open: bool) -> WorkingCalendar:
+        key = (team_id, always_open)
+        if key not in self.made:
+            self.made[key] = self._make(team_id, always_open)
+        return self.made[key]
+
+    def _make(self, team_id: int | None, always_open: bool) -> WorkingCalendar:
         hours = self.hours.get(team_id) or self.hours.get(None)
         if hours is None:
             return WorkingCalendar(always_open=always_open, overrides=self.overrides)
@@ -156,17 +168,25 @@ def start_clocks(conversation: Conversation, kinds: Iterable[str], at: datetime)
 
 
 def start_clocks_for(
-    starts: Sequence[tuple[Conversation, datetime, Iterable[str]]], rules: SlaRules | None = None
+    starts: Sequence[tuple[Conversation, datetime, Iterable[str]]],
+    rules: SlaRules | None = None,
+    *,
+    resuming: Collection[int] = (),
+    resumed_at: datetime | None = None,
 ) -> list[SlaClock]:
     """``start_clocks`` for many (conversation, from when, which kinds) in a fixed number of queries.
 
     A webhook burst opens hundreds of conversations at once; policies, calendars and the clocks already open
     are read once, the clocks are inserted together and the inbox's deadline rows are computed in memory.
+    The paused clocks of the conversations in ``resuming`` (the customer we waited on wrote) first run again
+    from ``resumed_at``, as ``resume_clocks`` would, within the same read and one more write.
     """
     if not starts:
         return []
     rules = rules or SlaRules(c.channel for c, _, _ in starts)
-    open_clocks = _open_clocks(c.pk for c, _, _ in starts)
+    open_clocks = _open_clocks({c.pk for c, _, _ in starts} | set(resuming), with_policy=bool(resuming))
+    if resuming:
+        _resume(open_clocks, resuming, resumed_at or timezone.now(), rules.calendars)
     clocks = []
     for conversation, at, kinds in starts:
         mine = open_clocks[conversation.pk]
@@ -175,7 +195,7 @@ def start_clocks_for(
         new = [_new_clock(conversation, k, at, policy, rules.calendars) for k in kinds if k not in started]
         mine.extend(new)
         clocks.extend(new)
-    SlaClock.objects.bulk_create(clocks)
+    insert_rows(SlaClock, clocks)
     _save_slas(open_clocks)
     return clocks
 
@@ -209,20 +229,37 @@ def pause_clocks(conversation: Conversation, at: datetime) -> int:
 
 def resume_clocks(conversation: Conversation, at: datetime) -> int:
     """The customer is back: the time left runs again from ``at`` on the same calendar."""
+    open_clocks = _open_clocks([conversation.pk], with_policy=True)
+    resumed = _resume(open_clocks, [conversation.pk], at, Calendars())
+    _save_slas(open_clocks)
+    return resumed
 
-    def resume(clock: SlaClock, calendar: WorkingCalendar) -> None:
-        remaining = clock.remaining_seconds or 0.0
-        clock.due_at = calendar.add(at, remaining) if remaining > 0 else at + timedelta(seconds=remaining)
-        warn = clock.policy.warn_before_minutes if clock.policy else 5
-        clock.warn_at = clock.due_at - timedelta(minutes=warn)
-        clock.state, clock.paused_at, clock.remaining_seconds = ClockState.RUNNING, None, None
 
-    return _switch_clocks(
-        conversation,
-        ClockState.PAUSED,
-        resume,
-        ["due_at", "warn_at", "state", "paused_at", "remaining_seconds"],
-    )
+RESUMED = ["due_at", "warn_at", "state", "paused_at", "remaining_seconds"]
+
+
+def _resume(
+    open_clocks: Mapping[int, list[SlaClock]],
+    conversation_ids: Iterable[int],
+    at: datetime,
+    calendars: Calendars,
+) -> int:
+    """Run the paused clocks of these conversations again from ``at`` (in ``open_clocks``, read with their
+    policies) and write them in one statement; returns how many resumed. Deadline rows are the caller's."""
+    resumed = []
+    for conversation_id in set(conversation_ids):
+        for clock in open_clocks.get(conversation_id, []):
+            if clock.state != ClockState.PAUSED:
+                continue
+            remaining = clock.remaining_seconds or 0.0
+            calendar = calendars.get(clock.team_id, clock.always_open)
+            clock.due_at = calendar.add(at, remaining) if remaining > 0 else at + timedelta(seconds=remaining)
+            warn = clock.policy.warn_before_minutes if clock.policy else 5
+            clock.warn_at = clock.due_at - timedelta(minutes=warn)
+            clock.state, clock.paused_at, clock.remaining_seconds = ClockState.RUNNING, None, None
+            resumed.append(clock)
+    update_rows(SlaClock, RESUMED, [[c.pk, *(getattr(c, f) for f in RESUMED)] for c in resumed])
+    return len(resumed)
 
 
 def _switch_clocks(
@@ -231,8 +268,8 @@ def _switch_clocks(
     switch: Callable[[SlaClock, WorkingCalendar], None],
     fields: list[str],
 ) -> int:
-    """Pause or resume: ``switch`` each of the conversation's clocks in ``state`` on its own calendar, save
-    ``fields``, then the inbox row; returns how many clocks switched."""
+    """Pause: ``switch`` each of the conversation's clocks in ``state`` on its own calendar, save ``fields``,
+    then the inbox row; returns how many clocks switched."""
     calendars = Calendars()
     switched = 0
     for clock in conversation.sla_clocks.filter(state=state):
@@ -244,6 +281,13 @@ def _switch_clocks(
 
 
 TIGHTENED = ["due_at", "warn_at", "warned_at", "target_minutes", "policy"]
+
+
+def write_tightened(clocks: Iterable[SlaClock]) -> None:
+    """Store moved deadlines (``TIGHTENED``) in one ``UPDATE … FROM (VALUES …)`` (``bulk_update`` builds a
+    ``CASE`` per field and row in Python, which cost more than the rest of a batch of complaint cases)."""
+    rows = [[c.pk, c.due_at, c.warn_at, c.warned_at, c.target_minutes, c.policy_id] for c in clocks]
+    update_rows(SlaClock, TIGHTENED, rows)
 
 
 def _tighten(clocks: Iterable[SlaClock], kind: str, due_at: datetime) -> list[SlaClock]:
@@ -260,7 +304,7 @@ def _tighten(clocks: Iterable[SlaClock], kind: str, due_at: datetime) -> list[Sl
 def tighten_clock(conversation: Conversation, kind: str, due_at: datetime) -> None:
     """Bring a running deadline forward (never back), e.g. when a complaint case opens."""
     open_clocks = _open_clocks([conversation.pk])
-    SlaClock.objects.bulk_update(_tighten(open_clocks[conversation.pk], kind, due_at), TIGHTENED)
+    write_tightened(_tighten(open_clocks[conversation.pk], kind, due_at))
     _save_slas(open_clocks)
 
 
@@ -269,11 +313,17 @@ def retarget_clocks(conversation: Conversation) -> None:
     retarget_clocks_for([conversation])
 
 
-def retarget_clocks_for(conversations: Sequence[Conversation], rules: SlaRules | None = None) -> None:
-    """``retarget_clocks`` for a batch: one read of the running clocks, writes only for those that tighten."""
+def retarget_clocks_for(
+    conversations: Sequence[Conversation], rules: SlaRules | None = None
+) -> dict[int, list[SlaClock]]:
+    """``retarget_clocks`` for a batch: one read of the running clocks, writes only for those that tighten.
+
+    Returns the open clocks per conversation as they now stand, for the next step of the same batch
+    (complaint cases tighten them again) to use instead of reading them anew.
+    """
     by_id = {c.pk: c for c in conversations}
     if not by_id:
-        return
+        return {}
     rules = rules or SlaRules(c.channel for c in conversations)
     open_clocks = _open_clocks(by_id)
     changed: dict[int, SlaClock] = {}
@@ -289,16 +339,19 @@ def retarget_clocks_for(conversations: Sequence[Conversation], rules: SlaRules |
             clock.target_minutes, clock.policy = target, policy if policy.pk else None
             changed[clock.pk] = clock
             retargeted[conversation_id] = clocks
-    SlaClock.objects.bulk_update(list(changed.values()), TIGHTENED)
+    write_tightened(changed.values())
     _save_slas(retargeted)
+    return open_clocks
 
 
-def _open_clocks(conversation_ids: Iterable[int]) -> dict[int, list[SlaClock]]:
-    """Running and paused clocks per conversation (every given id present), nearest deadline first."""
+def _open_clocks(conversation_ids: Iterable[int], *, with_policy: bool = False) -> dict[int, list[SlaClock]]:
+    """Running and paused clocks per conversation (every given id present), nearest deadline first; with
+    their policies when they are to resume (the warning comes from the policy)."""
     by_conversation: dict[int, list[SlaClock]] = {pk: [] for pk in conversation_ids}
-    for clock in SlaClock.objects.filter(
+    clocks = SlaClock.objects.filter(
         conversation_id__in=list(by_conversation), state__in=[ClockState.RUNNING, ClockState.PAUSED]
-    ).order_by("due_at"):
+    ).order_by("due_at")
+    for clock in clocks.select_related("policy") if with_policy else clocks:
         by_conversation[clock.conversation_id].append(clock)
     return by_conversation
 
@@ -318,15 +371,36 @@ def _sla_row(conversation_id: int, clocks: Iterable[SlaClock]) -> ConversationSl
     )
 
 
+SLA_FIELDS = ["next_due_at", "next_kind", "warn_at", "is_paused", "breached"]
+# Rows per upsert statement: six parameters a row stays under SQLite's 32,766 (PostgreSQL takes 65,535).
+SLA_CHUNK = 5000
+
+
 def _save_slas(clocks_by_conversation: Mapping[int, Iterable[SlaClock]]) -> list[ConversationSla]:
-    """Write the inbox rows of many conversations with one upsert (insert, or update the existing row)."""
+    """Write the inbox rows of many conversations with one upsert (insert, or update the existing row).
+
+    Plain ``INSERT … ON CONFLICT … DO UPDATE`` (PostgreSQL and SQLite): ``bulk_create(update_conflicts=…)``
+    compiles every value of every row through the ORM, which cost more than the statement itself, and on
+    SQLite it split a batch of two hundred rows into chunks of 999 parameters.
+    """
     rows = [_sla_row(pk, clocks) for pk, clocks in clocks_by_conversation.items()]
-    return ConversationSla.objects.bulk_create(
-        rows,
-        update_conflicts=True,
-        unique_fields=["conversation"],
-        update_fields=["next_due_at", "next_kind", "warn_at", "is_paused", "breached"],
-    )
+    meta = ConversationSla._meta
+    fields = [meta.get_field("conversation"), *(meta.get_field(name) for name in SLA_FIELDS)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    updates = ", ".join(f"{quote(f.column)} = excluded.{quote(f.column)}" for f in fields[1:])
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    for start in range(0, len(rows), SLA_CHUNK):
+        part = rows[start : start + SLA_CHUNK]
+        values = ", ".join([placeholder] * len(part))
+        params = [f.get_db_prep_save(getattr(row, f.attname), connection) for row in part for f in fields]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} "
+                f"ON CONFLICT ({quote(fields[0].column)}) DO UPDATE SET {updates}",
+                params,
+            )
+    return rows
 
 
 def refresh_conversation_sla(conversation_id: int) -> ConversationSla:

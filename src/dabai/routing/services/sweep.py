@@ -13,12 +13,12 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dabai.conversations.live import publish_conversation_event
+from dabai.conversations.live import publish_conversation_events
 from dabai.conversations.models import Conversation, Status
 from dabai.routing import signals
 from dabai.routing.models import ClockKind, ClockState, ConversationSla, SlaBreach, SlaClock
 from dabai.routing.services._common import ACTIVE, CHUNK, supervisors_by_team
-from dabai.routing.services.sla import pause_clocks, start_clocks
+from dabai.routing.services.sla import pause_clocks, start_clocks_for
 
 
 @dataclass
@@ -72,22 +72,25 @@ def sweep_slas(now: datetime | None = None) -> SweepResult:
             result.breached = len(due)
             signals.sla_breached.send(sender=SlaClock, clocks=[(row[1], row[2], row[5]) for row in due])
         result.conversations = {row[1] for row in warned} | {row[1] for row in due}
-    for conversation_id in list(result.conversations)[:200]:
-        publish_conversation_event(conversation_id, "sla.changed")
+    # One trip to the live layer for them all (open inboxes re-fetch once), not one per conversation.
+    publish_conversation_events([(c, "sla.changed", {}) for c in list(result.conversations)[:200]])
     return result
 
 
 def start_missing_clocks(limit: int = 500) -> int:
-    """Safety net for the sweep: active conversations whose clocks never started get them now."""
-    started = 0
-    for conversation in conversations_without_clocks()[:limit]:
+    """Safety net for the sweep: active conversations whose clocks never started get them now (in one
+    ``start_clocks_for``; the few waiting on the customer are then paused one by one)."""
+    missing = list(conversations_without_clocks()[:limit])
+    starts = []
+    for conversation in missing:
         kind = ClockKind.FIRST_RESPONSE if conversation.first_response_at is None else ClockKind.NEXT_RESPONSE
         at = conversation.last_inbound_at or conversation.last_message_at
-        start_clocks(conversation, [kind, ClockKind.RESOLUTION], at)
+        starts.append((conversation, at, [kind, ClockKind.RESOLUTION]))
+    start_clocks_for(starts)
+    for conversation, at, _kinds in starts:
         if conversation.status == Status.PENDING:
             pause_clocks(conversation, at)
-        started += 1
-    return started
+    return len(missing)
 
 
 def conversations_without_clocks() -> QuerySet[Conversation]:
