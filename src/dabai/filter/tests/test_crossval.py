@@ -18,8 +18,16 @@ def test_each_writer_and_labelling_batch_is_one_fold_and_templates_always_train(
         2,
         3,
     ]
+    # later labellers, 1,000 turns each (tb-06001…07000, …08000), each in one fold, not all in the same
+    assert [fold_of({"group": "real_turns", "id": f"tb-{n:05d}"}) for n in (6001, 7000, 7001, 8000)] == [
+        0,
+        0,
+        1,
+        1,
+    ]
     writers = [fold_of({"group": g, "id": "x"}) for g in ("free_train", "free_train_2", "free_train_3")]
     assert len(set(writers)) == 3 and all(0 <= f < FOLDS for f in writers)
+    assert 0 <= fold_of({"group": "free_train_5", "id": "fv-1"}) < FOLDS
 
 
 def test_no_training_record_has_the_text_of_a_held_out_message() -> None:
