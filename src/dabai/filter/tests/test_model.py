@@ -115,6 +115,17 @@ def test_training_is_reproducible_and_yields_a_working_model(tmp_path: Path) -> 
     assert result.intent is not None
 
 
+def test_fitting_the_heads_in_processes_gives_the_same_model() -> None:
+    pytest.importorskip("sklearn")
+    from dabai.filter.train import train
+
+    records = read_records(DATA / "train.jsonl")[:200]
+    one = train(records, reviews=False, progress=False)
+    two = train(records, reviews=False, progress=False, jobs=2)
+    assert one.version == two.version and one.meta["calibration"] == two.meta["calibration"]
+    assert np.array_equal(one.weights, two.weights) and one.features == two.features
+
+
 def test_evaluate_reads_csv_and_reports_only_the_signals_it_has(tmp_path: Path) -> None:
     import io
 
