@@ -107,9 +107,9 @@ def fill() -> float:
             [],
         )
         cur.execute(
-            "INSERT INTO customers_customer (display_name, tier, notes, created_at) "
+            "INSERT INTO customers_customer (display_name, tier, notes, created_at, gender, is_probe) "
             "SELECT '客户' || g, CASE WHEN g %% 10 = 0 THEN 'premium' WHEN g %% 10 > 7 THEN 'vip' "
-            "ELSE 'regular' END, '', now() FROM generate_series(1, %s) g",
+            "ELSE 'regular' END, '', now(), '', false FROM generate_series(1, %s) g",
             [CUSTOMERS],
         )
         cur.execute(
