@@ -626,16 +626,18 @@ def capacity(
     settle: Callable[[], None],
     meter: "CpuMeter",
     pause: Callable[[bool], None] | None = None,
-) -> tuple[float, bool]:
+) -> tuple[int, bool, dict[int, dict[str, float]]]:
     """The highest offered rate held: stored p99 under the target, no errors, every request offered and
     answered on schedule. Doubling from the first rate, then halving the gap between the last rate held and
-    the first one missed PROBE_BISECTIONS times. Returns (rate, whether the ladder's top was held: a ceiling).
+    the first one missed PROBE_BISECTIONS times. Returns (rate, whether the ladder's top was held: a ceiling,
+    CPU ms per request of each process group at each rate held).
 
     ``pause(True)`` / ``pause(False)`` around each step stops and resumes the background work.
     """
     tag = re.sub("[^a-z0-9]", "", label.lower())
     asyncio.run(load(port, Run(f"warm{tag}"), PROBE_RATES[0], 3))  # connections and caches warm, not measured
     settle()
+    costs: dict[int, dict[str, float]] = {}
 
     def step(rate: int) -> bool:
         run = Run(f"cap{tag}{rate}")
@@ -659,6 +661,8 @@ def capacity(
             f"{answered / wall:5.0f} answered/s -> {'ok' if held else 'over'} (load {os.getloadavg()[0]:.1f})"
         )
         print(f"            {meter.describe(used, answered)}")
+        if held:
+            costs[rate] = {name: 1000 * seconds / max(1, answered) for name, seconds in used.items()}
         return held
 
     best, missed = 0, None
@@ -678,7 +682,12 @@ def capacity(
         else:
             missed = rate
     settle()
-    return best, missed is None
+    return best, missed is None, costs
+
+
+def door_cost(costs: dict[str, float], name: str) -> tuple[float, float]:
+    """(web server, its database backends) CPU ms per request."""
+    return costs.get("web", 0.0), costs.get(f"db:{name}", 0.0)
 
 
 # What each step costs in CPU, per process group (Linux /proc; each group's PostgreSQL backends found by the
@@ -855,12 +864,14 @@ def main() -> int:
             meter = CpuMeter(db_url)
             meter.watch("web", lambda: server.web.pid)
             meter.watch("worker", lambda: server.worker.pid)
-            dabai_rates = {}
+            dabai_rates, dabai_costs = {}, {}
             for mode in CAPACITY_WORKER:
                 pause = server.pause_worker if mode == "paused" else None
                 label = "dabai" if mode == "running" else "dabai, worker paused"
                 print(f"   {label}:")
-                dabai_rates[mode], _ = capacity(port, label, lambda: wait_drained(db_url), meter, pause)
+                dabai_rates[mode], _, dabai_costs[mode] = capacity(
+                    port, label, lambda: wait_drained(db_url), meter, pause
+                )
     finally:
         server.stop()
 
@@ -873,7 +884,9 @@ def main() -> int:
                 meter = CpuMeter(db_url)
                 meter.watch("web", lambda: baseline.pid)
                 print("   baseline:")
-                baseline_rate, ceiling = capacity(baseline_port, "baseline", lambda: None, meter)
+                baseline_rate, ceiling, baseline_costs = capacity(
+                    baseline_port, "baseline", lambda: None, meter
+                )
             finally:
                 stop(baseline)
             note = " (the baseline held the highest rate tried: a ceiling)" if ceiling else ""
@@ -883,6 +896,19 @@ def main() -> int:
                     f"   capacity ratio dabai ({'worker ' + mode}) / baseline: {dabai_rate:.0f} / "
                     f"{baseline_rate:.0f} = {ratio:.2f}x (target >= 0.5x, with the worker running){note}"
                 )
+                both = max(set(dabai_costs[mode]) & set(baseline_costs), default=None)
+                if both:
+                    web, db = door_cost(dabai_costs[mode][both], "dabai-web")
+                    base_web, base_db = door_cost(baseline_costs[both], "baseline")
+                    background = dabai_costs[mode][both].get("worker", 0) + dabai_costs[mode][both].get(
+                        "db:dabai-worker", 0
+                    )
+                    print(
+                        f"     CPU per request at {both} msg/s (worker {mode}): dabai door {web + db:.2f} ms"
+                        f" (web {web:.2f} + database {db:.2f}; worker and drain {background:.2f} more), "
+                        f"baseline {base_web + base_db:.2f} ms ({base_web:.2f} + {base_db:.2f}): "
+                        f"{(web + db) / (base_web + base_db):.1f}x"
+                    )
 
         if "workers2" in RUNS:
             port = free_port()

@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, WebSockets through Channels (live inbox, chat widget)."""
 
+import gc
 import os
 
 import django
@@ -26,3 +27,9 @@ application = ProtocolTypeRouter(
         "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Everything imported so far (Django, every app, the filter's libraries: ~180,000 objects) lives as long as
+# the process. Left to the cyclic collector, each full collection walks all of it: rare under the doors'
+# load, but a 0.1-0.25 s pause for every request in flight when it comes (measured on the bench machine).
+# Frozen, collections walk only what requests allocate (~10,000 objects).
+gc.freeze()
