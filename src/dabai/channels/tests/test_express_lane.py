@@ -40,15 +40,17 @@ def on_postgresql(test):
 HANDED_OVER = 299  # the stand-in door's status
 
 
-def post(path: str, body: bytes, headers: dict[str, str], query: str = "") -> tuple[int, bytes]:
-    """One POST through a fresh lane: (status, body); HANDED_OVER when Django's door would have answered."""
+async def stand_in_door(scope, receive, send) -> None:
+    """Django's door, as far as these tests need it: it answers HANDED_OVER."""
+    await receive()
+    await send({"type": "http.response.start", "status": HANDED_OVER, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
 
-    async def door(scope, receive, send) -> None:
-        await receive()
-        await send({"type": "http.response.start", "status": HANDED_OVER, "headers": []})
-        await send({"type": "http.response.body", "body": b""})
 
-    lane = ExpressDoors(door)
+async def deliver(
+    lane: ExpressDoors, path: str, body: bytes, headers: dict[str, str], query: str = ""
+) -> tuple[int, bytes]:
+    """One POST through ``lane``, as uvicorn hands it over: (status, body)."""
     scope = {
         "type": "http",
         "method": "POST",
@@ -59,21 +61,28 @@ def post(path: str, body: bytes, headers: dict[str, str], query: str = "") -> tu
     }
     sent: list[dict] = []
 
-    async def run() -> None:
-        async def receive() -> dict:
-            return {"type": "http.request", "body": body, "more_body": False}
+    async def receive() -> dict:
+        return {"type": "http.request", "body": body, "more_body": False}
 
-        async def send(message: dict) -> None:
-            sent.append(message)
+    async def send(message: dict) -> None:
+        sent.append(message)
 
+    await asyncio.wait_for(lane(scope, receive, send), timeout=10)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def post(path: str, body: bytes, headers: dict[str, str], query: str = "") -> tuple[int, bytes]:
+    """One POST through a fresh lane: (status, body); HANDED_OVER when Django's door would have answered."""
+
+    async def run() -> tuple[int, bytes]:
+        lane = ExpressDoors(stand_in_door)
         try:
-            await asyncio.wait_for(lane(scope, receive, send), timeout=10)
+            return await deliver(lane, path, body, headers, query)
         finally:
             await lane.close()
 
-    asyncio.run(run())
-    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
-    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return asyncio.run(run())
 
 
 def sms(sms_id: str) -> tuple[bytes, dict[str, str]]:
@@ -154,6 +163,34 @@ def test_a_delivery_racing_the_drain_start_is_not_left_behind() -> None:
     racing.join(timeout=10)
     assert answers and answers[0][0] == HANDED_OVER
     assert not InboundPayload.objects.exists()
+
+
+@on_postgresql
+def test_a_lost_database_connection_costs_one_delivery_a_trip_through_django() -> None:
+    """The lane's connection dies (the database restarted, an idle timeout): that delivery goes to Django's
+    door, which stores it; the next one is stored by the lane again, on a new connection."""
+    drain_queued()
+
+    async def run() -> list[int]:
+        lane = ExpressDoors(stand_in_door)
+        try:
+            statuses = [(await deliver(lane, "/channels/sms/inbound/", *sms("conn-1")))[0]]
+            (backend,) = [c.info.backend_pid for c in lane._connections()._idle]
+            await asyncio.to_thread(_terminate, backend)
+            for sms_id in ("conn-2", "conn-3"):
+                statuses.append((await deliver(lane, "/channels/sms/inbound/", *sms(sms_id)))[0])
+            return statuses
+        finally:
+            await lane.close()
+
+    assert asyncio.run(run()) == [202, HANDED_OVER, 202]
+    assert InboundPayload.objects.count() == 2
+
+
+def _terminate(backend: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+    connection.close()
 
 
 def wechat_post(text: str, msg_id: str, nonce: str) -> tuple[bytes, dict[str, str], str]:
