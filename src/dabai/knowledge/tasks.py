@@ -5,6 +5,7 @@ from collections import Counter
 
 from django_tasks import task
 
+from dabai.conversations.live import gathered_events
 from dabai.conversations.models import Message
 from dabai.core.tasking import retry_later
 
@@ -24,12 +25,14 @@ def bot_respond_all(message_ids: list[int]) -> dict[str, int]:
     One job instead of one per message: each enqueue is a trip to the queue (a Redis connection, a few
     milliseconds) paid by the drain after every batch. Each message is answered exactly as ``bot_respond``
     answers it; one that fails starts its own retry chain (``bot_respond`` with back-off) and the others
-    are still answered. Returns how many messages ended how (``answer``, ``hand_over``, ``silent``, ...).
+    are still answered. Each answer's live events (the reply, the note for the agent) leave together once
+    it is done. Returns how many messages ended how (``answer``, ``hand_over``, ``silent``, ...).
     """
     outcomes: Counter[str] = Counter()
     for message_id in message_ids:
         try:
-            outcome = _respond(message_id, 0)
+            with gathered_events():  # the reply and the agent's note: one trip to the desk, not one each
+                outcome = _respond(message_id, 0)
         except Exception:
             outcome = "failed"
         outcomes[outcome.split(":", 1)[0]] += 1
