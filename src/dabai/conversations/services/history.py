@@ -17,7 +17,7 @@ from dabai.conversations.models import (
 )
 from dabai.conversations.services.insights import _raise_priorities, _readings, _write_insights
 from dabai.conversations.services.intake import PREVIEW_LENGTH
-from dabai.core.bulk import build, insert_rows
+from dabai.core.bulk import build, insert_rows, update_rows
 from dabai.customers.models import Customer
 from dabai.filter import mask
 
@@ -138,7 +138,10 @@ def append_history(additions: dict[Conversation, list[PastMessage]], *, read: bo
             [_past_message(conversation, m) for conversation, past in additions.items() for m in past],
         )
         changed = [_fold(conversation, past) for conversation, past in additions.items()]
-        Conversation.objects.bulk_update(changed, COUNTERS)
+        # ``update_rows``, not ``bulk_update``: its CASE WHEN per field and row cost 0.5 s of CPU for 500
+        # conversations (update_rows 0.02 s), and an export in time order appends to hundreds per chunk.
+        counters = [(c.pk, *(getattr(c, name) for name in COUNTERS)) for c in changed]
+        update_rows(Conversation, COUNTERS, counters)
         inbound = [m for m in messages if m.direction == Direction.INBOUND]
         if read and inbound:
             _raise_priorities(_write_insights(_readings(inbound), fresh=True))
