@@ -103,3 +103,36 @@ def test_the_queued_drain_task_leaves_the_draining_to_a_running_lane(db, monkeyp
     assert not drain.lane_running()
     assert drain_inbound.call() == 1
     assert InboundPayload.objects.get().status == PayloadStatus.PROCESSED
+
+
+def test_behind_a_backlog_the_lane_takes_bigger_batches_then_small_ones_again(db, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    from dabai.channels import drain
+    from dabai.channels.models import InboundPayload, PayloadStatus
+
+    for i in range(7):
+        accept_payload("sms", "webhook", sms_json("话费多扣了", f"backlog-{i}", f"1380000{i:04d}"))
+    monkeypatch.setattr(drain, "DRAIN_BATCH", 1)
+    monkeypatch.setattr(drain, "DRAIN_BATCH_MAX", 4)
+    sizes: list[tuple[int, int]] = []
+    real = drain.drain_batch
+
+    def recorded(limit, timings=None):
+        claimed = real(limit, timings)
+        sizes.append((limit, claimed))
+        return claimed
+
+    class UntilIdle(threading.Event):
+        def is_set(self) -> bool:
+            return bool(sizes) and sizes[-1][1] == 0
+
+    monkeypatch.setattr(drain, "drain_batch", recorded)
+    # As in the lane test: the loop runs in the test's transaction, without its connection housekeeping.
+    monkeypatch.setattr(drain, "close_old_connections", lambda: None)
+    monkeypatch.setattr(drain, "connection", SimpleNamespace(close=lambda: None))
+    assert drain.drain_forever(UntilIdle(), idle_seconds=0) == 7
+    assert sizes == [(1, 1), (2, 2), (4, 4), (4, 0)]
+    assert drain.next_limit(4, 0) == 1, "caught up: small batches again"
+    assert set(InboundPayload.objects.values_list("status", flat=True)) == {PayloadStatus.PROCESSED}
