@@ -77,7 +77,10 @@ PROBE_ON_TIME = 1.05
 SECRET = "bench-secret"
 WECHAT_TOKEN, WECHAT_APP_ID = "benchtoken", "wxbench0000000001"
 WECHAT_AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
-DB_NAME = "dabai_bench_ingest"
+# Per run: two runs at once (people sharing a machine) must not drop each other's database or flush each
+# other's queue (a fixed name did: the second run's DROP … WITH (FORCE) ended the first one's connections).
+DB_NAME = f"dabai_bench_ingest_{os.getpid()}"
+REDIS_DB = 8 + os.getpid() % 8
 TEXTS = [
     "我的快递三天没动了，到底什么时候能到？",
     "话费多扣了50元，再不退我就投诉到工信部",
@@ -316,7 +319,7 @@ def fresh_database(base_url: str) -> str:
 
 
 def fresh_redis(url: str) -> str:
-    url = url.rsplit("/", 1)[0] + "/7"
+    url = url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
     import redis
 
     redis.Redis.from_url(url).flushdb()
@@ -899,15 +902,15 @@ def main() -> int:
                 both = max(set(dabai_costs[mode]) & set(baseline_costs), default=None)
                 if both:
                     web, db = door_cost(dabai_costs[mode][both], "dabai-web")
-                    base_web, base_db = door_cost(baseline_costs[both], "baseline")
+                    base_web, base_database = door_cost(baseline_costs[both], "baseline")
                     background = dabai_costs[mode][both].get("worker", 0) + dabai_costs[mode][both].get(
                         "db:dabai-worker", 0
                     )
                     print(
                         f"     CPU per request at {both} msg/s (worker {mode}): dabai door {web + db:.2f} ms"
                         f" (web {web:.2f} + database {db:.2f}; worker and drain {background:.2f} more), "
-                        f"baseline {base_web + base_db:.2f} ms ({base_web:.2f} + {base_db:.2f}): "
-                        f"{(web + db) / (base_web + base_db):.1f}x"
+                        f"baseline {base_web + base_database:.2f} ms ({base_web:.2f} + {base_database:.2f}): "
+                        f"{(web + db) / (base_web + base_database):.1f}x"
                     )
 
         if "workers2" in RUNS:
@@ -920,6 +923,8 @@ def main() -> int:
             finally:
                 server.stop()
     finally:
+        with psycopg.connect(base_db, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         if own_services:
             subprocess.run([str(ROOT / "scripts/test-services.sh"), "stop", own_services], check=False)
     print(
