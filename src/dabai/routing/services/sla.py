@@ -181,7 +181,7 @@ def start_clocks_for(
     The paused clocks of the conversations in ``resuming`` (the customer we waited on wrote) first run again
     from ``resumed_at``, as ``resume_clocks`` would, within the same read and one more write.
     """
-    if not starts:
+    if not starts and not resuming:
         return []
     rules = rules or SlaRules(c.channel for c, _, _ in starts)
     open_clocks = _open_clocks({c.pk for c, _, _ in starts} | set(resuming), with_policy=bool(resuming))

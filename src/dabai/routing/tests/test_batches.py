@@ -22,6 +22,7 @@ from dabai.routing.models import (
     ConversationSla,
     RoutingDecision,
     SlaClock,
+    SlaPolicy,
 )
 from dabai.testing import ConversationFactory, CustomerFactory, MessageFactory
 
@@ -146,6 +147,54 @@ def test_follow_ups_in_a_burst_resume_waiting_clocks_and_start_next_response(age
     assert not waiting.sla_clocks.filter(state=ClockState.PAUSED).exists()
     assert waiting.sla_clocks.filter(state=ClockState.RUNNING).count() == 2
     assert ConversationSla.objects.get(conversation=waiting).is_paused is False
+    assert newcomer[0].sla_clocks.count() == 2
+
+
+def test_a_burst_resumes_paused_clocks_as_resuming_each_conversation_would(hotline):
+    """Email on business hours, paused before the National Day holiday: resumed one by one or in a burst
+    (with other conversations' new clocks), the deadlines, warnings and inbox rows are the same."""
+    SlaPolicy.objects.create(
+        name="Email, warned early",
+        channel=Channel.EMAIL,
+        tier=Tier.REGULAR,
+        first_response_minutes=240,
+        next_response_minutes=480,
+        resolution_minutes=1440,
+        warn_before_minutes=30,
+    )
+    eve = datetime(2026, 9, 30, 15, 0, tzinfo=SHANGHAI)
+    paused_at = datetime(2026, 9, 30, 16, 0, tzinfo=SHANGHAI)
+    back = datetime(2026, 10, 8, 9, 30, tzinfo=SHANGHAI)
+    waiting = [opened(Channel.EMAIL, at=eve, team=hotline) for _ in range(2)]
+    arrive(waiting)
+    for conversation, _ in waiting:
+        services.pause_clocks(conversation, paused_at)
+    (alone, _), (in_burst, _) = waiting
+    services.resume_clocks(alone, back)
+    newcomer = opened(Channel.WECHAT, team=hotline)
+    with transaction.atomic():
+        services.start_clocks_for(
+            [
+                (in_burst, back, receivers.clocks_to_start(in_burst, False)),
+                (newcomer[0], back, receivers.clocks_to_start(newcomer[0], True)),
+            ],
+            resuming={in_burst.pk},
+            resumed_at=back,
+        )
+
+    def paused_ones(conversation) -> list[tuple]:
+        return [
+            (k.kind, k.state, k.due_at, k.warn_at, k.paused_at, k.remaining_seconds)
+            for k in conversation.sla_clocks.exclude(kind=ClockKind.NEXT_RESPONSE).order_by("kind")
+        ]
+
+    assert paused_ones(in_burst) == paused_ones(alone)
+    resolution = alone.sla_clocks.get(kind=ClockKind.RESOLUTION)
+    assert resolution.warn_at == resolution.due_at - timedelta(minutes=30)  # the policy's warning, read along
+    assert alone.sla_clocks.get(kind=ClockKind.FIRST_RESPONSE).due_at == datetime(
+        2026, 10, 8, 12, 30, tzinfo=SHANGHAI
+    )
+    assert slas_of([in_burst]) == slas_of([alone])
     assert newcomer[0].sla_clocks.count() == 2
 
 
