@@ -8,7 +8,8 @@ in one batch), some waiting on the customer (their paused clocks resume), new co
 customers, first contacts, and a few complaints (a regulator named, escalation). Prints per batch size the
 time and queries of routing's two receivers (clocks on arrival, routing and complaints on insights), the
 after-commit callbacks they leave, and the whole store for scale. BENCH_ROUTING_PROFILE=1 adds a cProfile of
-the receivers; BENCH_ROUTING_TRIALS (default 7) runs per size.
+the receivers; BENCH_ROUTING_TRIALS (default 7) runs per size; BENCH_ROUTING_SIZES (default "50,200") the
+sizes; BENCH_ROUTING_REUSE=1 keeps the demo centre an earlier run built.
 
 Part ``scale``: routes 100,000 queued conversations across 500 agents (skills, tiers, expert seats, capacity
 per channel) and sweeps 100,000 open SLA clocks. Target: routing >= 2,000 decisions/s, sweep < 2 s.
@@ -33,7 +34,8 @@ TRIALS = int(os.environ.get("BENCH_ROUTING_TRIALS", "7"))
 PROFILE = os.environ.get("BENCH_ROUTING_PROFILE", "0") == "1"
 # Keep the demo centre of an earlier run (while iterating: building it takes a minute); batches roll back.
 REUSE = os.environ.get("BENCH_ROUTING_REUSE", "0") == "1"
-BATCH_SIZES = (50, 200)
+# The drain takes 200 messages a batch, up to 400 behind a backlog.
+BATCH_SIZES = tuple(int(n) for n in os.environ.get("BENCH_ROUTING_SIZES", "50,200").split(","))
 DEMO_CUSTOMERS, DEMO_CONVERSATIONS = 3000, 4000
 TEXTS = [
     "我的快递三天没动了，到底什么时候能到？",
