@@ -275,7 +275,9 @@ def train(
         "unexplained": [i for i, f in enumerate(kept) if not explainable(f)],
         "metrics": {},
     }
-    return Model(kept, weights[keep], bias, head_meta, meta)
+    # The file stores float16 weights: the returned model reads exactly as the saved one will, so the figures
+    # measured on it (and stored in the file) are the saved model's.
+    return Model(kept, weights[keep].astype(np.float16), bias, head_meta, meta)
 
 
 _SHARED: tuple | None = None  # (matrix, records, fit rows, calibrate, seed) of the training in progress
