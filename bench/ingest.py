@@ -29,7 +29,8 @@ machine (other users).
 Needs TEST_DATABASE_URL and TEST_REDIS_URL (`make bench` sets them); without them it starts its own with
 scripts/test-services.sh. BENCH_INGEST_RATE / BENCH_INGEST_SECONDS override 200 / 60; BENCH_INGEST_RUNS picks
 runs (default "steady,chaos,capacity,workers2"); BENCH_INGEST_CAPACITY=0 skips the capacity search;
-BENCH_INGEST_CAPACITY_WORKER="running,paused" (the default) picks dabai's capacity ladders.
+BENCH_INGEST_CAPACITY_WORKER="running,paused" (the default) picks dabai's capacity ladders;
+BENCH_INGEST_CAPACITY_WEB_WORKERS=2 runs the capacity search with two web processes, for both servers.
 """
 
 import asyncio
@@ -69,6 +70,8 @@ SWEEP_SECONDS, SWEEP_GRACE_SECONDS = 10, 30
 DRAIN_WINDOW_SECONDS = max(180, 3 * (SWEEP_SECONDS + SWEEP_GRACE_SECONDS))
 TARGET_STORED_P99_MS = 50
 CAPACITY_WORKER = os.environ.get("BENCH_INGEST_CAPACITY_WORKER", "running,paused").split(",")
+# Web server processes in the capacity search, for dabai (`dabai serve --workers N`) and the baseline alike.
+CAPACITY_WEB_WORKERS = int(os.environ.get("BENCH_INGEST_CAPACITY_WEB_WORKERS", "1"))
 PROBE_SECONDS = 8
 PROBE_RATES = (50, 100, 200, 400, 800, 1600, 3200, 6400, 12800)
 PROBE_BISECTIONS = 2
@@ -418,13 +421,13 @@ def stop(*processes: subprocess.Popen | None) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def start_baseline(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+def start_baseline(env: dict[str, str], port: int, log: Path, workers: int = 1) -> subprocess.Popen:
     with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS bench_baseline "
             "(id bigserial PRIMARY KEY, path text, raw bytea, received_at timestamptz DEFAULT now())"
         )
-    args = [*uvicorn_command(port, 1), "--app-dir", str(Path(__file__).parent), "ingest:baseline_app"]
+    args = [*uvicorn_command(port, workers), "--app-dir", str(Path(__file__).parent), "ingest:baseline_app"]
     return subprocess.Popen(
         args,
         env={**env, "PGAPPNAME": "baseline"},
@@ -860,9 +863,15 @@ def main() -> int:
             ok &= measured(db_url, Run("chaos"), chaos_run)
 
         if CAPACITY:
+            if CAPACITY_WEB_WORKERS > 1:
+                server.stop()
+                port = free_port()
+                server = Server(env, port, log, workers=CAPACITY_WEB_WORKERS)
+                server.wait_ready()
             print(
                 f"-- capacity: highest offered rate with stored p99 < {TARGET_STORED_P99_MS} ms, answered on"
-                f" schedule ({PROBE_SECONDS} s a step, requests built before each step)"
+                f" schedule ({PROBE_SECONDS} s a step, requests built before each step;"
+                f" {CAPACITY_WEB_WORKERS} web process{'es' * (CAPACITY_WEB_WORKERS > 1)} each)"
             )
             meter = CpuMeter(db_url)
             meter.watch("web", lambda: server.web.pid)
@@ -881,7 +890,7 @@ def main() -> int:
     try:
         if CAPACITY:
             baseline_port = free_port()
-            baseline = start_baseline(env, baseline_port, log)
+            baseline = start_baseline(env, baseline_port, log, CAPACITY_WEB_WORKERS)
             try:
                 _wait_port(baseline_port)
                 meter = CpuMeter(db_url)
