@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from dabai.channels import wechat
 from dabai.channels.adapter import PayloadError
 from dabai.channels.email import adapter as email_adapter
 from dabai.channels.express import ExpressDoors, check_email
@@ -28,6 +27,7 @@ from dabai.channels.signing import sign
 from dabai.core.choices import Channel
 
 from .conftest import SECRET
+from .test_doors_asgi import wechat_callback
 
 
 def on_postgresql(test):
@@ -194,25 +194,9 @@ def _terminate(backend: int) -> None:
 
 
 def wechat_post(text: str, msg_id: str, nonce: str) -> tuple[bytes, dict[str, str], str]:
-    plain = (
-        "<xml><ToUserName><![CDATA[gh_account]]></ToUserName><FromUserName><![CDATA[oUpF8uMuAJO_M2pxb1Q9zNjWeS6o]]>"
-        f"</FromUserName><CreateTime>1764034200</CreateTime><MsgType><![CDATA[text]]></MsgType>"
-        f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId></xml>"
-    )
-    encrypted = wechat.encrypt(plain, settings.DABAI_WECHAT_AES_KEY, settings.DABAI_WECHAT_APP_ID)
-    envelope = (
-        "<xml><ToUserName><![CDATA[gh_account]]></ToUserName>"
-        f"<Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
-    )
-    token, timestamp = settings.DABAI_WECHAT_TOKEN, str(int(time.time()))
-    query = {
-        "signature": wechat.signature(token, timestamp, nonce),
-        "timestamp": timestamp,
-        "nonce": nonce,
-        "encrypt_type": "aes",
-        "msg_signature": wechat.signature(token, timestamp, nonce, encrypted),
-    }
-    return envelope.encode(), {"Content-Type": "text/xml"}, urllib.parse.urlencode(query)
+    """A safe-mode WeChat callback sent now: (envelope, headers, query string)."""
+    query, envelope = wechat_callback(text, msg_id, nonce, str(int(time.time())))
+    return envelope, {"Content-Type": "text/xml"}, query
 
 
 @pytest.fixture
