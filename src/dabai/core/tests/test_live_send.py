@@ -40,3 +40,21 @@ def test_only_listened_groups_are_sent_to_each_in_order(redis_url, monkeypatch):
     heard = asyncio.run(scenario())
     assert [event["n"] for event in heard] == [7, "again"]
     assert sends == ["conversation-7", "conversation-7"], "nobody listens to the other 299 pages"
+
+
+def test_when_redis_cannot_say_who_listens_every_group_is_sent_to(redis_url, monkeypatch):  # noqa: F811
+    """Asking which groups listen uses the Redis layer's private parts: if that fails, nothing is lost."""
+    layer = RedisChannelLayer(hosts=[redis_url.rsplit("/", 1)[0] + "/11"])
+    monkeypatch.setattr(live, "get_channel_layer", lambda: layer)
+    sends: list[str] = []
+
+    async def group_send(group, message):
+        sends.append(group)
+
+    def broken(index):
+        raise ConnectionError("the layer changed")
+
+    monkeypatch.setattr(layer, "group_send", group_send)
+    monkeypatch.setattr(layer, "connection", broken)
+    live.send([(f"conversation-{i}", {"type": "conversation.event", "n": i}) for i in range(3)])
+    assert sorted(sends) == ["conversation-0", "conversation-1", "conversation-2"]
