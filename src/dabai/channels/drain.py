@@ -29,12 +29,14 @@ from dabai.accounts.services import record_audit
 from dabai.channels.adapter import PayloadError
 from dabai.channels.models import DrainRequest, InboundPayload, PayloadStatus
 from dabai.channels.services import process_payloads, store_payload
+from dabai.conversations.filtering import current_model
 from dabai.conversations.live import gathered_events
 from dabai.conversations.models import Message
 from dabai.conversations.services import read_messages
 from dabai.conversations.tasks import analyse_messages
 from dabai.core.profiling import batch_log
 from dabai.core.tasking import RETRY_DELAYS_SECONDS, enqueue_on_commit, retry_later
+from dabai.filter import analyse_many
 
 logger = logging.getLogger(__name__)
 
@@ -217,6 +219,18 @@ def requeue_payloads(payloads: Iterable[InboundPayload], actor: User | None) -> 
 # The worker's drain loop: how long it waits when nothing is left, and after an error (the database away).
 LOOP_IDLE_SECONDS = 0.1
 LOOP_ERROR_SECONDS = 2.0
+
+
+def warm_up() -> None:
+    """Read one message before the first batch: the filter's model, word lists and converters load here, at
+    start, instead of making the first customers after a (re)start wait for them. Never fatal: a model
+    that cannot be read now (the database not there yet) is read by the first batch, as before."""
+    try:
+        analyse_many(["你好，请问我的订单什么时候发货？"], model=current_model())
+    except Exception:
+        logger.warning("the drain could not warm the filter up; the first batch will", exc_info=True)
+    finally:
+        connection.close()
 
 
 def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS) -> int:

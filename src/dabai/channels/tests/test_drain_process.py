@@ -57,3 +57,21 @@ def test_only_a_long_running_worker_starts_a_drain(monkeypatch) -> None:
     assert started == []
     drain_beside_the_queue(sender=None, long_running=True)
     assert started == [True]
+
+
+def test_the_drain_loads_the_filter_before_its_first_batch(monkeypatch, db) -> None:
+    """The first customers after a restart do not wait for the model to load: the drain loads it at start,
+    and a model it cannot read then (the provider failing) never stops the drain."""
+    from dabai.channels import drain
+    from dabai.conversations import filtering
+    from dabai.filter import model
+
+    monkeypatch.setattr(model, "_cache", {})
+    drain.warm_up()
+    assert any(loaded is not None for loaded in model._cache.values())
+
+    def broken():
+        raise RuntimeError("the registry is not there yet")
+
+    monkeypatch.setattr(filtering, "_provider", broken)
+    drain.warm_up()  # logged, not raised

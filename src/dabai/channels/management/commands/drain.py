@@ -4,7 +4,7 @@ import threading
 
 from django.core.management.base import BaseCommand
 
-from dabai.channels.drain import drain_forever
+from dabai.channels.drain import drain_forever, warm_up
 from dabai.core.profiling import profiled
 
 
@@ -34,6 +34,7 @@ class Command(BaseCommand):
                 stop.set()
 
             threading.Thread(target=orphaned, name="dabai-drain-parent", daemon=True).start()
+        warm_up()
         self.stdout.write("draining")
         self.stdout.flush()
         with profiled("drain"):
