@@ -6,7 +6,8 @@ subprocesses, an open-loop load generator (asyncio, keep-alive connections) that
 The mix: SMS webhooks, WeChat callbacks in safe mode (AES, ``msg_signature`` over the encrypted body), email
 (RFC 822 on the relay's webhook), Weibo pushes and call-centre records, each through its real door.
 
-Run 1, steady (after a few unmeasured seconds of traffic, drained): every message once. Per channel: stored latency (webhook answered = raw delivery committed,
+Run 1, steady (after a few unmeasured seconds of traffic, drained): every message once. Per channel:
+stored latency (webhook answered = raw delivery committed,
 the durable store before anything else) p50/p99 and analysed latency (sent → Insight row written by the
 worker's drain) p50/p99; lost (acknowledged, never stored as a message), duplicated, unanalysed.
 Run 2, chaos: every message delivered twice (the copy ~2 s later) and the worker killed (SIGKILL, whole
