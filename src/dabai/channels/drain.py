@@ -247,7 +247,8 @@ def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS
     drained, limit = 0, DRAIN_BATCH
     batches = batch_log("drain")
     while not stop.is_set():
-        began, cpu, timings, claimed = time.monotonic(), time.process_time(), {}, 0
+        began, cpu, claimed = time.monotonic(), time.process_time(), 0
+        timings: dict[str, float] | None = {} if batches is not None else None  # only when logging
         try:
             claimed = drain_batch(limit, timings)
             limit = next_limit(limit, claimed)
@@ -271,7 +272,7 @@ def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS
 
 def next_limit(limit: int, claimed: int) -> int:
     """The next batch's size: twice this one's when it came back full (a backlog), else ``DRAIN_BATCH``."""
-    return min(2 * limit, max(DRAIN_BATCH_MAX, DRAIN_BATCH)) if claimed >= limit else DRAIN_BATCH
+    return min(2 * limit, DRAIN_BATCH_MAX) if claimed >= limit else DRAIN_BATCH
 
 
 def _log_batch(batches: TextIO, began: float, cpu: float, claimed: int, timings: dict[str, float]) -> None:
