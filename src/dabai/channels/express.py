@@ -185,7 +185,7 @@ class ExpressDoors:
 
     def __init__(self, app: Callable) -> None:
         self.app = app
-        self._pools: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._by_loop: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         check = ROUTES.get(scope.get("path", "")) if scope["type"] == "http" else None
@@ -248,14 +248,14 @@ class ExpressDoors:
 
     def _connections(self) -> "Connections":
         loop = asyncio.get_running_loop()
-        connections = self._pools.get(loop)
+        connections = self._by_loop.get(loop)
         if connections is None:
-            connections = self._pools[loop] = Connections(POOL_SIZE)
+            connections = self._by_loop[loop] = Connections(POOL_SIZE)
         return connections
 
     async def close(self) -> None:
         """Close this event loop's connections (tests; uvicorn's processes simply end)."""
-        connections = self._pools.pop(asyncio.get_running_loop(), None)
+        connections = self._by_loop.pop(asyncio.get_running_loop(), None)
         if connections is not None:
             await connections.close()
 
