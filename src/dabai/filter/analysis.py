@@ -172,8 +172,12 @@ class _Prepared:
     cats: set[str]
     address: tuple[str, str, int, int] | None
     url_spans: list[tuple[int, int, bool]]
+    # the hits of the cue groups the rules read (spam, esc, urg, emo), in text order; absent when none
     groups: dict[str, list[tuple[str, int, int]]]
-    by_cat: dict[str, list[tuple[int, int]]]  # spans of each cue category
+
+    def spans_of(self, cat: str) -> list[tuple[int, int]] | None:
+        """Spans of cue category *cat* in text order, or None: only a "why" naming a cue flag asks."""
+        return [(s, e) for c, s, e in self.cues if c == cat] or None
 
 
 _UPPER = re.compile("[A-Z]").search
@@ -223,25 +227,20 @@ def _prepare(
         pii = []
     entities = find_entities(head, codes)
     groups: dict[str, list[tuple[str, int, int]]] = {}
-    by_cat: dict[str, list[tuple[int, int]]] = {}
     if cues:
-        if not _ESC_CATS.isdisjoint(map(_FIRST, cues)):
+        cats = set(map(_FIRST, cues))
+        if not _ESC_CATS.isdisjoint(cats):
             cues = [
                 ("neg_" + c if c.startswith("esc_") and lexicon.negated(head, s) else c, s, e)
                 for c, s, e in cues
             ]
-        for hit in cues:
-            cat = hit[0]
-            group = _GROUP.get(cat) or cat.partition("_")[0]
-            if group in groups:
-                groups[group].append(hit)
-            else:
-                groups[group] = [hit]
-            if cat in by_cat:
-                by_cat[cat].append((hit[1], hit[2]))
-            else:
-                by_cat[cat] = [(hit[1], hit[2])]
-    cats = set(by_cat)
+            cats = set(map(_FIRST, cues))
+        if not _RULED_CATS.isdisjoint(cats):
+            for group, members in _RULED_GROUPS:
+                if not members.isdisjoint(cats):
+                    groups[group] = [hit for hit in cues if hit[0] in members]
+    else:
+        cats = set()
     urls = (
         [(m.start(), m.end(), bool(_SUSPICIOUS_URL.search(m.group()))) for m in URL_RE.finditer(head)]
         if "." in head or "//" in head  # every URL the pattern finds has one or the other
@@ -250,12 +249,15 @@ def _prepare(
     if not _CJK.search(head) and _gibberish(head):
         cats.add("gibberish")
     address = lexicon.match_address_form(head)
-    return _Prepared(
-        text, norm, low, channel, codes, pii, entities, cues, cats, address, urls, groups, by_cat
-    )
+    return _Prepared(text, norm, low, channel, codes, pii, entities, cues, cats, address, urls, groups)
 
 
-_GROUP = {cat: cat.partition("_")[0] for cat in lexicon.CUES}
+# The cue groups the rules read, each with its categories (a negated escalation cue, "neg_esc_…", is in none).
+_RULED_GROUPS = tuple(
+    (group, frozenset(cat for cat in lexicon.CUES if cat.partition("_")[0] == group))
+    for group in ("spam", "esc", "urg", "emo")
+)
+_RULED_CATS = frozenset().union(*(members for _, members in _RULED_GROUPS))
 _HAS_DIGIT = re.compile("[0-9]").search
 _ESC_CATS = frozenset(cat for cat in lexicon.CUES if cat.startswith("esc_"))
 _FIRST = itemgetter(0)
@@ -360,7 +362,7 @@ def _model_why(p: _Prepared, top: list[tuple[tuple[str, str, str], float]]) -> l
                 )
             continue
         if how == "k":
-            spans = p.by_cat.get(val)
+            spans = p.spans_of(val)
             if spans is None:
                 out.append({"feature": feat, "source": "model", "weight": w})
                 continue

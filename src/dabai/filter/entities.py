@@ -85,12 +85,22 @@ _FIRST = re.compile(
     re.I,
 )
 assert not set("今昨前明后大上下本周星礼这月年") & (set(_CN_NUM) | {p[0] for p in PRODUCTS})
+assert min(map(len, PRODUCTS)) >= 2 and not set(_CN_NUM) & {p[0] for p in PRODUCTS}
 
 
 # An entity that starts with a digit has a unit, a date mark or a separator as its first non-digit character:
 # a run of digits followed by anything else (an order or phone number) cannot hold the start of one.
 _AFTER_DIGITS = frozenset("元块人美刀年月日号-/.,个多半天周星小钟分rRyYdDwWmMhH")
 _DIGIT_RUN = re.compile("[0-9]+")
+# The same for Chinese numerals (一直, 十分, 三四): an amount, a date or a duration written with them goes on
+# with a unit or a date mark; 半 inside a run is followed by a numeral, which starts none of them.
+_AFTER_NUMERALS = frozenset("块元毛月个多天周星年小钟分")
+_NUMERAL_RUN = re.compile("[" + _CN_NUM + "]+")
+# A Chinese product name is tried only where its first two characters are (电 starts 电视 but also 电话号码,
+# 小 starts 小米 but also 小时): no other kind of entity starts with those characters, and they have no case.
+_PRODUCT_HEADS = frozenset(p[:2] for p in PRODUCTS if not p[0].isascii())
+_PRODUCT_FIRST = frozenset(head[0] for head in _PRODUCT_HEADS)
+assert not any(c.isascii() or c.lower() != c.upper() for head in _PRODUCT_HEADS for c in head)
 
 
 def find_entities(norm: str, codes: list[Span]) -> list[Span]:
@@ -100,12 +110,21 @@ def find_entities(norm: str, codes: list[Span]) -> list[Span]:
     pos = 0
     while (c := search(norm, pos)) is not None:  # leftmost, non-overlapping: as ENTITY_RE.finditer
         i = c.start()
-        if "0" <= norm[i] <= "9":
+        ch = norm[i]
+        if "0" <= ch <= "9":
             run_end = _DIGIT_RUN.match(norm, i).end()  # type: ignore[union-attr]
             after = norm[run_end : run_end + 1]
             if not after or (after not in _AFTER_DIGITS and not after.isspace()):
                 pos = run_end
                 continue
+        elif ch in _CN_NUM:
+            run_end = _NUMERAL_RUN.match(norm, i).end()  # type: ignore[union-attr]
+            if norm[run_end : run_end + 1] not in _AFTER_NUMERALS:
+                pos = run_end
+                continue
+        elif ch in _PRODUCT_FIRST and norm[i : i + 2] not in _PRODUCT_HEADS:
+            pos = i + 1
+            continue
         m = match(norm, i)
         if m is None:
             pos = i + 1
