@@ -217,8 +217,8 @@ def _prepare(
 ) -> _Prepared:
     """*head* is the first ``MAX_CHARS`` of *norm*, *low* the same ASCII lower-cased, *cues* its cue hits;
     *named* is False when *norm* has no name cue."""
-    digits = _HAS_DIGIT(norm) is not None
-    codes = find_codes(head) if digits else []  # every code has digits
+    digits = _FOUR_DIGITS(norm) is not None
+    codes = find_codes(head) if digits else []  # every code has six digits in a row
     if len(norm) > MAX_CHARS:
         pii = _all_pii(norm, codes)
     elif digits or named or "@" in norm or "号" in norm:  # what every kind of personal data needs
@@ -258,7 +258,7 @@ _RULED_GROUPS = tuple(
     for group in ("spam", "esc", "urg", "emo")
 )
 _RULED_CATS = frozenset().union(*(members for _, members in _RULED_GROUPS))
-_HAS_DIGIT = re.compile("[0-9]").search
+_FOUR_DIGITS = re.compile("[0-9]{4}").search  # every code and personal number has four digits in a row
 _ESC_CATS = frozenset(cat for cat in lexicon.CUES if cat.startswith("esc_"))
 _FIRST = itemgetter(0)
 

@@ -399,9 +399,15 @@ _ADDRESS_FIRST = re.compile("[" + "".join(re.escape(t[0]) for t in sorted(ADDRES
 
 def match_address_form(norm: str) -> tuple[str, str, int, int] | None:
     """The first form of address used for the agent, with its register and span."""
-    if _ADDRESS_FIRST.search(norm) is None:  # no form of address can start anywhere: skip the big pattern
+    first = _ADDRESS_FIRST.search(norm)
+    if first is None:  # no form of address can start anywhere: skip the big pattern
         return None
-    m = ADDRESS_RE.search(norm)
+    # A match starts at the first character a term can start with or in the spaces right before it; the
+    # pattern's look-behinds still see the text before *start*.
+    start = first.start()
+    while start and norm[start - 1].isspace():
+        start -= 1
+    m = ADDRESS_RE.search(norm, start)
     if m is None:
         return None
     term = m.group(1)

@@ -75,6 +75,10 @@ ADDRESS_RE = re.compile(
     + r"{1,10}(?:路|街|大道|大街|巷|胡同|弄)[0-9一二三四五六七八九十百零〇]{1,6}号"
     r"(?:[0-9A-Za-z一二三四五六七八九十-]{1,6}(?:号楼|号院|栋|幢|单元|室|楼|层|号))*"
 )
+# Every address has a road and a house number ("…路88号"); the search starts at most this many characters
+# before the first of them (two to ten characters of province, city, district and street name each).
+_ADDRESS_TAIL = re.compile(r"(?:路|街|大道|大街|巷|胡同|弄)[0-9一二三四五六七八九十百零〇]{1,6}号").search
+_ADDRESS_REACH = 40
 _ADDR_STRONG = re.compile(r"省|市|区|县|自治区")
 _ADDR_CONTEXT = re.compile(r"(?:地址|住在|住址|寄到|送到|发到|改成|改到)\s*[:：是为]?\s*$")
 
@@ -99,6 +103,12 @@ ORDER_CTX_RE = re.compile(
 )
 
 _DIGIT = re.compile(r"[0-9]")
+# Every personal number has four digits in a row (a mobile "138 1234 5678", a card in groups of four); IDs,
+# ungrouped cards and landlines have seven.  Most messages have neither, and their patterns are not tried.
+_FOUR_DIGITS = re.compile(r"[0-9]{4}").search
+_SEVEN_DIGITS = re.compile(r"[0-9]{7}").search
+_SIX_DIGITS = re.compile(r"[0-9]{6}").search
+_EMAIL_REACH = 64  # the longest local part: an address starts at most this far before its "@"
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _PROVINCES = frozenset(
@@ -168,8 +178,8 @@ def luhn_ok(digits: str) -> bool:
 
 def find_codes(norm: str) -> list[Span]:
     """Order numbers and courier tracking numbers (entities, never personal data)."""
-    if _DIGIT.search(norm) is None:
-        return []  # every code has digits
+    if _SIX_DIGITS(norm) is None:
+        return []  # every code has six digits in a row
     out: list[Span] = []
     for m in TRACKING_RE.finditer(norm):
         out.append(Span("tracking_number", m.start(), m.end()))
@@ -198,32 +208,36 @@ def find_pii(norm: str, codes: list[Span] | None = None) -> list[Span]:
         codes = find_codes(norm)
     found: list[Span] = []
     blocked: list[Span] = list(codes)
-    has_digit = _DIGIT.search(norm) is not None
-    if has_digit:
-        for m in ID18_RE.finditer(norm):
-            number = m.group()
-            if valid_id18(number):
-                found.append(Span("id_card", m.start(), m.end()))
-            elif looks_like_id18(number):  # an ID with a wrong check digit: neither ID nor bank card
-                blocked.append(Span("invalid", m.start(), m.end()))
-        for m in ID15_RE.finditer(norm):
-            if valid_id15(m.group()):
-                found.append(Span("id_card", m.start(), m.end()))
+    if _FOUR_DIGITS(norm) is not None:
+        long_run = _SEVEN_DIGITS(norm) is not None
+        if long_run:
+            for m in ID18_RE.finditer(norm):
+                number = m.group()
+                if valid_id18(number):
+                    found.append(Span("id_card", m.start(), m.end()))
+                elif looks_like_id18(number):  # an ID with a wrong check digit: neither ID nor bank card
+                    blocked.append(Span("invalid", m.start(), m.end()))
+            for m in ID15_RE.finditer(norm):
+                if valid_id15(m.group()):
+                    found.append(Span("id_card", m.start(), m.end()))
         for m in BANK_RE.finditer(norm):
             digits = m.group().replace(" ", "").replace("-", "")
             if digits[0] in "2345669" and luhn_ok(digits):
                 found.append(Span("bank_card", m.start(), m.end()))
         for m in MOBILE_RE.finditer(norm):
             found.append(Span("phone", m.start(), m.end()))
-        for m in LANDLINE_RE.finditer(norm):
-            found.append(Span("landline", m.start(), m.end()))
-    if "@" in norm:
-        for m in EMAIL_RE.finditer(norm):
+        if long_run:
+            for m in LANDLINE_RE.finditer(norm):
+                found.append(Span("landline", m.start(), m.end()))
+    at = norm.find("@")
+    if at >= 0:
+        for m in EMAIL_RE.finditer(norm, max(0, at - _EMAIL_REACH)):
             found.append(Span("email", m.start(), m.end()))
     for m in NAME_RE.finditer(norm):
         found.append(Span("name", m.start(1), m.end(1)))
-    if "号" in norm:
-        for m in ADDRESS_RE.finditer(norm):
+    tail = _ADDRESS_TAIL(norm) if "号" in norm else None
+    if tail is not None:
+        for m in ADDRESS_RE.finditer(norm, max(0, tail.start() - _ADDRESS_REACH)):
             strong = _ADDR_STRONG.search(m.group()) or _ADDR_CONTEXT.search(
                 norm[max(0, m.start() - 8) : m.start()]
             )
