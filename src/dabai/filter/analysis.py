@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import accumulate, pairwise, repeat
+from itertools import accumulate, repeat
 from operator import itemgetter
 from typing import Any
 
@@ -169,6 +169,7 @@ class _Prepared:
     pii: list[Span]
     entities: list[Span]
     cues: list[tuple[str, int, int]]
+    cue_cats: list[str]  # the category of each cue hit
     cats: set[str]
     address: tuple[str, str, int, int] | None
     url_spans: list[tuple[int, int, bool]]
@@ -176,8 +177,18 @@ class _Prepared:
     groups: dict[str, list[tuple[str, int, int]]]
 
     def spans_of(self, cat: str) -> list[tuple[int, int]] | None:
-        """Spans of cue category *cat* in text order, or None: only a "why" naming a cue flag asks."""
-        return [(s, e) for c, s, e in self.cues if c == cat] or None
+        """The first two spans of cue category *cat*, or None: only a "why" naming a cue flag asks, so they
+        are found then (a message has a few hits) rather than grouped by category for every message."""
+        if cat not in self.cats:
+            return None
+        cue_cats = self.cue_cats
+        count = cue_cats.count(cat)
+        if not count:  # a flag no cue hit raises ("gibberish")
+            return None
+        i = cue_cats.index(cat)
+        if count == 1:
+            return [self.cues[i][1:]]  # type: ignore[list-item]
+        return [self.cues[i][1:], self.cues[cue_cats.index(cat, i + 1)][1:]]  # type: ignore[list-item]
 
 
 _UPPER = re.compile("[A-Z]").search
@@ -228,19 +239,21 @@ def _prepare(
     entities = find_entities(head, codes)
     groups: dict[str, list[tuple[str, int, int]]] = {}
     if cues:
-        cats = set(map(_FIRST, cues))
+        cue_cats = list(map(_FIRST, cues))
+        cats = set(cue_cats)
         if not _ESC_CATS.isdisjoint(cats):
             cues = [
                 ("neg_" + c if c.startswith("esc_") and lexicon.negated(head, s) else c, s, e)
                 for c, s, e in cues
             ]
-            cats = set(map(_FIRST, cues))
+            cue_cats = list(map(_FIRST, cues))
+            cats = set(cue_cats)
         if not _RULED_CATS.isdisjoint(cats):
             for group, members in _RULED_GROUPS:
                 if not members.isdisjoint(cats):
                     groups[group] = [hit for hit in cues if hit[0] in members]
     else:
-        cats = set()
+        cue_cats, cats = [], set()
     urls = (
         [(m.start(), m.end(), bool(_SUSPICIOUS_URL.search(m.group()))) for m in URL_RE.finditer(head)]
         if "." in head or "//" in head  # every URL the pattern finds has one or the other
@@ -249,7 +262,9 @@ def _prepare(
     if not _CJK.search(head) and _gibberish(head):
         cats.add("gibberish")
     address = lexicon.match_address_form(head)
-    return _Prepared(text, norm, low, channel, codes, pii, entities, cues, cats, address, urls, groups)
+    return _Prepared(
+        text, norm, low, channel, codes, pii, entities, cues, cue_cats, cats, address, urls, groups
+    )
 
 
 # The cue groups the rules read, each with its categories (a negated escalation cue, "neg_esc_…", is in none).
@@ -339,39 +354,55 @@ _ASCII_LOWER = str.maketrans({c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _NEGS = ("没有", "不是", "不能", "不会", "不要", "无法", "不", "没", "别", "未")
 
 
-def _model_why(p: _Prepared, top: list[tuple[tuple[str, str, str], float]]) -> list[dict[str, Any]]:
-    """Evidence for the top features behind one of the model's decisions (each as :meth:`Model.reason` and
-    its weight): spans of the original text."""
-    out: list[dict[str, Any]] = []
-    if not top:
-        return out
-    seen: list[tuple[int, int]] = []
-    text, low = p.text, p.low
-    for (feat, how, val), w in top:
+def _model_why(
+    prepared: list[_Prepared],
+    reasons: dict[int, tuple[str, str, str]],
+    top: tuple[np.ndarray, ...],
+    every: bool,
+) -> list[list[dict[str, Any]]] | list[Any]:
+    """Evidence for the top features behind one head's decisions, for the whole batch: per message, spans of
+    the original text.  *top* is :meth:`Model.top_features`' (message, feature, weight) arrays, by message
+    and strongest first; *reasons* gives each feature as :meth:`Model.reason`.  *every*: a list for every
+    message; otherwise (spam and escalation, explained for a few messages and only added to other evidence)
+    an empty tuple where there is no evidence.
+
+    One loop over the batch's features, not a call per message and head: most messages have a few.
+    """
+    n = len(prepared)
+    out: list[Any] = [[] for _ in range(n)] if every else [()] * n
+    cur = -1
+    for m, index, w in zip(*(a.tolist() for a in top), strict=True):
+        feat, how, val = reasons[index]
+        if m != cur:
+            cur, p, found = m, prepared[m], out[m]
+            if found.__class__ is tuple:
+                found = out[m] = []
+            text, low = p.text, p.low
+            seen: list[tuple[int, int]] = []  # a word and its bigram often point at the same text
         if how == "s":  # the common case: a word or n-gram, at its first occurrence
             i = low.find(val)
             if i < 0:
-                out.append({"feature": feat, "source": "model", "weight": w})
+                found.append({"feature": feat, "source": "model", "weight": w})
                 continue
             e = i + len(val)
             span = (i, e)
-            if span not in seen:  # a word and its bigram often point at the same text
+            if span not in seen:
                 seen.append(span)
-                out.append(
+                found.append(
                     {"text": text[i:e], "start": i, "end": e, "source": "model", "feature": feat, "weight": w}
                 )
             continue
         if how == "k":
             spans = p.spans_of(val)
             if spans is None:
-                out.append({"feature": feat, "source": "model", "weight": w})
+                found.append({"feature": feat, "source": "model", "weight": w})
                 continue
             if len(spans) > 2:
                 spans = spans[:2]
         elif how == "n":
             i = low.find(val)
             if i < 0:
-                out.append({"feature": feat, "source": "model", "weight": w})
+                found.append({"feature": feat, "source": "model", "weight": w})
                 continue
             # a negated word: the span starts at its negator ("不满意", not "满意")
             spans = [(i, i + len(val))]
@@ -380,7 +411,7 @@ def _model_why(p: _Prepared, top: list[tuple[tuple[str, str, str], float]]) -> l
                     spans = [(i - len(neg), i + len(val))]
                     break
         elif how == "-":
-            out.append({"feature": feat, "source": "model", "weight": w})
+            found.append({"feature": feat, "source": "model", "weight": w})
             continue
         else:
             continue  # channel and length priors are not evidence a person can check
@@ -388,7 +419,7 @@ def _model_why(p: _Prepared, top: list[tuple[tuple[str, str, str], float]]) -> l
             if span not in seen:
                 seen.append(span)
                 s, e = span
-                out.append(
+                found.append(
                     {"text": text[s:e], "start": s, "end": e, "source": "model", "feature": feat, "weight": w}
                 )
     return out
@@ -399,8 +430,8 @@ def _cues(text: str, hits: Iterable[tuple[str, int, int]]) -> list[dict[str, Any
 
 
 # One message's model output, as :class:`_Scores` lays it out: spam and escalation probabilities, the
-# sentiment, intent and voice labels with their rounded scores, then the top features of sentiment, intent,
-# voice, spam and escalation.
+# sentiment, intent and voice labels with their rounded scores, then the evidence ("why") of sentiment,
+# intent, voice, spam and escalation.
 _Row = tuple[Any, ...]
 
 
@@ -411,12 +442,18 @@ class _Scores:
     __slots__ = ("rows",)
 
     def __init__(
-        self, model: Model, gathered: np.ndarray, owner: np.ndarray, flat: np.ndarray, logits: np.ndarray
+        self,
+        model: Model,
+        prepared: list[_Prepared],
+        gathered: np.ndarray,
+        owner: np.ndarray,
+        flat: np.ndarray,
+        logits: np.ndarray,
     ):
         n = logits.shape[0]
         probs: dict[str, list[float]] = {}
         labels: dict[str, list[str]] = {}
-        tops: dict[str, list[list[tuple[tuple[str, str, str], float]]]] = {}
+        whys: dict[str, list[list[dict[str, Any]]]] = {}
         shown = np.flatnonzero(
             model.explainable[flat]
         )  # function words (你们, 了, 吗) are never a reason alone
@@ -429,15 +466,10 @@ class _Scores:
                 classes = arr.argmax(axis=1)
                 probs[name] = arr[np.arange(n), classes].tolist()
                 labels[name] = list(map(model.heads[name].labels.__getitem__, classes.tolist()))
-            o, f, w = model.top_features(
+            top = model.top_features(
                 gathered, owner, flat, name, classes, shown=shown, shown_pairs=(shown_owner, shown_flat)
             )
-            if not o.size:
-                tops[name] = [[]] * n  # never mutated: callers copy what they extend
-                continue
-            pairs = list(zip(map(model.reasons.__getitem__, f.tolist()), w.tolist(), strict=True))
-            bounds = np.searchsorted(o, np.arange(n + 1)).tolist()
-            tops[name] = [pairs[a:b] for a, b in pairwise(bounds)]
+            whys[name] = _model_why(prepared, model.reasons, top, arr.ndim > 1)
         self.rows: list[_Row] = list(
             zip(
                 probs["spam"],
@@ -448,11 +480,11 @@ class _Scores:
                 map(round, probs["intent"], repeat(4)),
                 labels["voice"],
                 map(round, probs["voice"], repeat(4)),
-                tops["sentiment"],
-                tops["intent"],
-                tops["voice"],
-                tops["spam"],
-                tops["escalation"],
+                whys["sentiment"],
+                whys["intent"],
+                whys["voice"],
+                whys["spam"],
+                whys["escalation"],
                 strict=True,
             )
         )
@@ -490,7 +522,7 @@ def _finish(p: _Prepared, model: Model | None, r: _Row | None) -> Analysis:
             for s, e, _ in p.url_spans
         ]
     if is_spam and r is not None:
-        spam_why += _model_why(p, r[11])
+        spam_why += r[11]
     why["spam"] = spam_why
 
     # Escalation: curated cues are strong evidence; the model catches paraphrases.
@@ -500,12 +532,12 @@ def _finish(p: _Prepared, model: Model | None, r: _Row | None) -> Analysis:
     esc_risk = esc_score >= 0.5 and not is_spam
     why["escalation"] = _cues(text, esc_cues) if esc_cues else []
     if esc_risk and not esc_cues and r is not None:
-        why["escalation"] += _model_why(p, r[12])
+        why["escalation"] += r[12]
 
     # Sentiment.
     if r is not None:
         sentiment = {"label": r[2], "score": r[3]}
-        why["sentiment"] = _model_why(p, r[8])
+        why["sentiment"] = r[8]
     else:
         label = _rule_scores(p)["sentiment"]
         sentiment = {"label": label, "score": 0.6}
@@ -542,8 +574,8 @@ def _finish(p: _Prepared, model: Model | None, r: _Row | None) -> Analysis:
         if r is not None:
             intent = {"label": r[4], "score": r[5]}
             voice = {"label": r[6], "score": r[7]}
-            why["intent"] = _model_why(p, r[9])
-            why["voice"] = _model_why(p, r[10])
+            why["intent"] = r[9]
+            why["voice"] = r[10]
         else:
             intent = {"label": "other", "score": 0.5}
             voice = {"label": _rule_voice(p.norm, sentiment["label"]), "score": 0.5}
@@ -714,5 +746,5 @@ def _analyse_many(
     batch = extract_batch([p.low for p in prepared], channels, [p.cats for p in prepared], lowered=True)
     owner, flat = m.rows(batch)
     logits, gathered = m.gather(owner, flat, len(prepared))
-    scores = _Scores(m, gathered, owner, flat, logits)
+    scores = _Scores(m, prepared, gathered, owner, flat, logits)
     return list(map(_finish, prepared, repeat(m), scores.rows))
