@@ -41,6 +41,9 @@ from dabai.filter import analyse_many
 logger = logging.getLogger(__name__)
 
 DRAIN_STALE_AFTER = timedelta(seconds=60)
+# The PostgreSQL advisory lock between the doors' express lane (shared, per delivery) and a starting drain
+# (exclusive, ``drain_started``); see ``dabai.channels.express._statement``. Any fixed 64-bit number.
+LANE_LOCK = 0x64616261_6472616E  # "dabadran"
 DRAIN_BATCH = 200
 # Behind a backlog the lane takes bigger batches (doubling while they come back full, up to this): a batch
 # has a fixed cost (claims, routing's set-wise reads, the trips after commit) that a bigger one spreads
@@ -99,9 +102,32 @@ def _drain_task(first: bool) -> Task:
     return drain_inbound.using(priority=TASK_MAX_PRIORITY if first else DEFAULT_TASK_PRIORITY)
 
 
+def drain_running() -> None:
+    """A drain lane is running (``drain_forever``): the request row says so, renewed well before it is stale.
+
+    A drain that looks at what is stored every batch is a drain queued for whatever arrives, so the doors'
+    express lane may keep answering alone. Left to go stale, the row sent every delivery to Django's door
+    (milliseconds each, one thread) for the moment until one of them asked for a drain again, once a minute,
+    under the heaviest load too. No task is queued: the lane drains. If the lane dies, the row goes stale
+    within ``DRAIN_STALE_AFTER`` and the doors ask for a drain task again; what was stored meanwhile is read
+    by the next lane or the sweep, as a killed worker's batch is.
+    """
+    DrainRequest.objects.update_or_create(pk=1, defaults={"queued_at": timezone.now()})
+
+
 def drain_started() -> None:
-    """The drain runs now: payloads arriving from here on ask for the next one."""
-    DrainRequest.objects.all().delete()
+    """The drain runs now: payloads arriving from here on ask for the next one.
+
+    On PostgreSQL the request is deleted under the express lane's lock, taken exclusively: this waits for
+    the lane's statements in flight (a few milliseconds at most; their payloads are committed before the
+    drain claims), and the lane, finding the lock held or the row gone, hands its deliveries to Django's
+    door, which asks for the next drain. Nothing is stored after the drain looked with no drain asked for.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LANE_LOCK])
+        DrainRequest.objects.all().delete()
 
 
 def drain_batch(limit: int, timings: dict[str, float] | None = None) -> int:
@@ -219,6 +245,8 @@ def requeue_payloads(payloads: Iterable[InboundPayload], actor: User | None) -> 
 # The worker's drain loop: how long it waits when nothing is left, and after an error (the database away).
 LOOP_IDLE_SECONDS = 0.1
 LOOP_ERROR_SECONDS = 2.0
+# How often a running lane renews the drain request (``drain_running``): well inside DRAIN_STALE_AFTER.
+DRAIN_RENEW_SECONDS = DRAIN_STALE_AFTER.total_seconds() / 4
 
 
 def warm_up() -> None:
@@ -244,12 +272,15 @@ def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS
     Several workers drain side by side (claims skip locked rows); a killed worker's batch rolls back and is
     claimed again. Behind a backlog the batches grow (``next_limit``). Returns how many payloads it processed.
     """
-    drained, limit = 0, DRAIN_BATCH
+    drained, limit, renewed = 0, DRAIN_BATCH, -DRAIN_RENEW_SECONDS
     batches = batch_log("drain")
     while not stop.is_set():
         began, cpu, claimed = time.monotonic(), time.process_time(), 0
         timings: dict[str, float] | None = {} if batches is not None else None  # only when logging
         try:
+            if began - renewed >= DRAIN_RENEW_SECONDS:
+                drain_running()
+                renewed = began
             claimed = drain_batch(limit, timings)
             limit = next_limit(limit, claimed)
             if batches is not None and claimed:

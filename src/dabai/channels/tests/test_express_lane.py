@@ -14,14 +14,22 @@ import time
 import urllib.parse
 from datetime import timedelta
 
+import psycopg
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from dabai.channels.adapter import PayloadError
+from dabai.channels.drain import (
+    DRAIN_STALE_AFTER,
+    LANE_LOCK,
+    drain_batch,
+    drain_forever,
+    drain_started,
+)
 from dabai.channels.email import adapter as email_adapter
-from dabai.channels.express import ExpressDoors, check_email
+from dabai.channels.express import STATEMENTS, ExpressDoors, _conninfo, check_email
 from dabai.channels.models import DrainRequest, InboundPayload, PayloadStatus, SeenNonce
 from dabai.channels.signing import sign
 from dabai.core.choices import Channel
@@ -144,25 +152,93 @@ def test_deliveries_are_not_queued_behind_a_drain_request_in_flight() -> None:
 
 
 @on_postgresql
-def test_a_delivery_racing_the_drain_start_is_not_left_behind() -> None:
-    """The drain deletes the request when it starts, then claims what is stored. A delivery that read the
-    request before that delete commits would be stored after the drain looked, with no drain asked for: the
-    lane waits for the delete instead, then sees no request and hands the delivery to Django's door."""
+def test_a_delivery_during_the_drain_start_goes_to_django_at_once() -> None:
+    """The drain deletes the request when it starts, then claims what is stored. While it does (its lock
+    held), a delivery neither waits for it nor is stored by the lane: Django's door takes it and asks for the
+    next drain."""
     drain_queued()
     answers: list[tuple[int, bytes]] = []
-    with connection.cursor() as cursor:
-        cursor.execute("BEGIN")
-        cursor.execute("DELETE FROM customer_channels_drainrequest WHERE id = 1")
+    with transaction.atomic():
+        drain_started()
         racing = threading.Thread(target=lambda: answers.append(post("/channels/sms/inbound/", *sms("r"))))
-        try:
-            racing.start()
-            racing.join(timeout=1)
-            assert racing.is_alive(), "the lane answered while the drain was starting"
-        finally:
-            cursor.execute("COMMIT")
-    racing.join(timeout=10)
-    assert answers and answers[0][0] == HANDED_OVER
+        racing.start()
+        racing.join(timeout=5)
+        assert not racing.is_alive(), "the delivery waited for the drain to start"
+    assert answers == [(HANDED_OVER, b"")]
     assert not InboundPayload.objects.exists()
+
+
+@on_postgresql
+def test_the_drain_start_waits_for_the_deliveries_in_flight_and_then_finds_them() -> None:
+    """A lane statement that may store holds the lock until it commits: the drain's start waits for it, so
+    the payload is committed before the drain claims."""
+    drain_queued()
+    body, _ = sms("in-flight")
+    with psycopg.connect(**_conninfo()) as lane:  # not autocommit: the statement's transaction stays open
+        (payload_id,) = lane.execute(STATEMENTS[False], [Channel.SMS, "webhook", body, "{}"]).fetchone()
+        assert payload_id is not None
+        starting = threading.Thread(target=_start_drain)
+        starting.start()
+        starting.join(timeout=1)
+        assert starting.is_alive(), "the drain started while a delivery was being stored"
+        lane.commit()
+        starting.join(timeout=10)
+    assert not starting.is_alive() and not DrainRequest.objects.exists()
+    assert drain_batch(10) == 1
+    assert InboundPayload.objects.get(pk=payload_id).status == PayloadStatus.PROCESSED
+
+
+def _start_drain() -> None:
+    try:
+        drain_started()
+    finally:
+        connection.close()
+
+
+@on_postgresql
+def test_a_statement_begun_before_the_drain_start_committed_still_sees_it() -> None:
+    """One statement reads with a snapshot taken when it begins; the lane's check reads the request in a
+    query of its own, after taking the lock. A statement that began before the drain's delete committed and
+    reaches the check after it sees no request (a plain read in the statement still saw the deleted row)."""
+    drain_queued()
+    stale = int(DRAIN_STALE_AFTER.total_seconds())
+    checks = {
+        "lane": f"customer_channels_lane_may_store({LANE_LOCK}, interval '{stale} seconds')",
+        "plain read": "EXISTS (SELECT 1 FROM customer_channels_drainrequest WHERE id = 1)",
+    }
+    answers: dict[str, bool] = {}
+
+    def check(name: str) -> None:
+        with psycopg.connect(**_conninfo(), autocommit=True) as conn:
+            sql = f"WITH began AS MATERIALIZED (SELECT pg_sleep(0.8)) SELECT {checks[name]} FROM began"
+            answers[name] = conn.execute(sql).fetchone()[0]
+
+    threads = [threading.Thread(target=check, args=(name,)) for name in checks]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    drain_started()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert answers == {"lane": False, "plain read": True}
+
+
+@on_postgresql
+def test_a_running_drain_lane_keeps_the_lane_answering_alone() -> None:
+    """The worker's drain lane renews the request as it runs: deliveries are stored by the lane however long
+    ago a drain was last asked for, instead of going through Django's door one by one whenever it is stale."""
+    drain_queued(timedelta(minutes=5))
+    assert post("/channels/sms/inbound/", *sms("renew-1"))[0] == HANDED_OVER
+
+    class OneTurn(threading.Event):
+        turns = 0
+
+        def is_set(self) -> bool:
+            self.turns += 1
+            return self.turns > 1
+
+    assert drain_forever(OneTurn(), idle_seconds=0) == 0
+    assert post("/channels/sms/inbound/", *sms("renew-2"))[0] == 202
 
 
 @on_postgresql
@@ -290,3 +366,25 @@ def test_the_lanes_email_check_refuses_exactly_what_the_adapter_refuses(name: st
         return False
 
     assert refused(check_email) == refused(lambda raw: email_adapter.check(raw, {}))
+
+
+def test_a_changed_channel_setting_is_read_afresh(settings) -> None:
+    """The doors read their settings once per name (they ask on every delivery); a changed one is seen at
+    once, as tests and ``override_settings`` change them."""
+    from dabai.channels import conf
+
+    settings.DABAI_MAX_PAYLOAD_BYTES = 1000
+    assert conf.max_payload_bytes() == 1000
+    settings.DABAI_MAX_PAYLOAD_BYTES = 2000
+    assert conf.max_payload_bytes() == 2000
+
+
+@on_postgresql
+def test_the_lane_serves_only_the_hosts_allowed_now(settings) -> None:
+    """The lane remembers its answer for each Host value, and forgets it when the allowed hosts change."""
+    drain_queued()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    assert post("/channels/sms/inbound/", *sms("host-1"))[0] == 202
+    settings.ALLOWED_HOSTS = ["kefu.example.cn"]
+    assert post("/channels/sms/inbound/", *sms("host-2"))[0] == HANDED_OVER
+    assert InboundPayload.objects.count() == 1
