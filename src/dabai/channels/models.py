@@ -35,18 +35,39 @@ class InboundPayload(models.Model):
     error = models.TextField(_("Error"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("Attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("Next attempt at"), null=True, blank=True)
-    received_at = models.DateTimeField(_("Received at"), auto_now_add=True, db_index=True)
+    received_at = models.DateTimeField(_("Received at"), auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     message = models.ForeignKey(
-        "conversations.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="payloads"
+        "conversations.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payloads",
+        db_index=False,  # partial, below
     )
 
     class Meta:
         verbose_name = _("Inbound payload")
         verbose_name_plural = _("Inbound payloads")
+        # Every delivery is one INSERT into this table, by the doors, and every index is one more insert in
+        # it. So each index covers only the rows its queries look for: a stored delivery enters the primary
+        # key and ``payload_waiting`` alone (the drain's claim, ``more_to_drain``, the sweep's late ones);
+        # failed, dead and rejected payloads (the retry chains, the sweep's lost retries, the admin's filters)
+        # and the link to the stored message (a deleted message's SET NULL) come later, or never, to most.
         indexes = [
-            models.Index(fields=["status", "received_at"], name="payload_status_received"),
-            models.Index(fields=["status", "next_attempt_at"], name="payload_status_next_attempt"),
+            models.Index(
+                fields=["received_at", "id"],
+                name="payload_waiting",
+                condition=models.Q(status="received"),
+            ),
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="payload_attention",
+                condition=models.Q(status__in=["failed", "dead", "rejected"]),
+            ),
+            models.Index(
+                fields=["message"], name="payload_message", condition=models.Q(message__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
