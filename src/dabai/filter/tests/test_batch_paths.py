@@ -1,0 +1,66 @@
+"""The batch paths say exactly what the one-message paths say.
+
+``analyse_many`` takes shortcuts for a batch (cue candidates found with numpy for more than eight messages,
+one scan of the joined batch for name cues, the model's reasons built for the whole batch, scores rounded
+with numpy); a message must read the same alone and in any batch.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+
+from dabai.filter import analyse, analyse_many
+from dabai.filter.analysis import _round4
+
+MESSAGES = [
+    ("", None),
+    ("   ", "chat"),
+    ("😀😀😀", "wechat"),
+    ("美女，快递SF1234567890123三天了还没到，再不处理我就去12315投诉", "weibo"),
+    ("我的快遞還沒到，請儘快處理！ＡＢＣ１２３", "chat"),
+    ("Hello, my order hasn't arrived. I will SUE you!!!", "email"),
+    ("我叫王小明，电话138 1234 5678，身份证11010519491231002X，卡号6222021234567890123", "phone"),
+    ("地址是北京市朝阳区建国路88号3号楼2单元501室，寄到这里，邮箱 li.lei@example.com", "chat"),
+    ("订单号：202311200001234，退款呢？气死我了，第三次打电话了", "chat"),
+    ("加微信 日赚500 刷单兼职 http://t.cn/abc 领取奖品", "sms"),
+    ("【系统通知】您的验证码为123456，请勿回复。回T退订", "sms"),
+    ("我不会给差评的，放心，谢谢客服小哥哥", "chat"),
+    ("不退款我就差评，还要找你们经理，打12345", "weibo"),
+    ("老人家急用，断网三天了，一直没人来修，太失望了", "phone"),
+    ("asdfghjkl qwertyuiop zxcvbnm", None),
+    ("您好老师，请问iPhone坏了能保修吗？上周五买的，花了¥5000", "chat"),
+    ("一直一直一直不满意，十分生气，两个半月了", "chat"),
+    ("我的快递到底什么时候到？" * 40, "chat"),
+]
+
+
+def _json(analysis) -> str:
+    return json.dumps({**analysis.to_dict(), "uncertain": analysis.uncertain}, ensure_ascii=False)
+
+
+def test_a_message_reads_the_same_alone_in_a_small_batch_and_in_a_large_one():
+    alone = [_json(analyse(text, channel)) for text, channel in MESSAGES]
+    small = [_json(a) for a in analyse_many(MESSAGES[:5])] + [_json(a) for a in analyse_many(MESSAGES[5:])]
+    shuffled = list(enumerate(MESSAGES * 3))
+    random.Random(13).shuffle(shuffled)
+    large = analyse_many([message for _, message in shuffled])
+    assert small == alone
+    assert [_json(a) for a in large] == [alone[i % len(MESSAGES)] for i, _ in shuffled]
+
+
+def test_scores_rounded_for_the_batch_are_the_floats_round_gives():
+    rng = np.random.default_rng(4)
+    values = np.concatenate(
+        (
+            rng.random(200_000),
+            rng.random(50_000).astype(np.float32),
+            (np.round(rng.random(50_000) * 1e4) + 0.5) / 1e4,  # a hair from a tie
+            np.array([0.0, 1.0, 0.5, 0.00005, 0.99995, 0.12345, 0.00015]),
+        )
+    )
+    rounded = _round4(values)
+    expected = [round(v, 4) for v in values.astype(np.float64).tolist()]
+    assert [repr(v) for v in rounded] == [repr(v) for v in expected]
