@@ -23,6 +23,7 @@ import rjieba
 from .analysis import INTENTS, SENTIMENTS, VOICES, _prepare_many
 from .evaluate import _bool, read_records
 from .features import FeatureBatch, extract_batch, gram_string
+from .fitting import fit_linear
 from .model import Head, Model
 from .normalise import normalise_many
 
@@ -43,6 +44,8 @@ CLASS_WEIGHT: dict[str, str | None] = {
     "escalation": "balanced",
     "spam": "balanced",
 }
+# The learner per head (``fitting.METHODS``), chosen by grouped cross-validation like the settings above.
+HEAD_METHOD = {"sentiment": "lr", "intent": "lr", "voice": "lr", "escalation": "lr", "spam": "lr"}
 # Named in the version digest, with the settings above: two models trained on the same records with other
 # features or settings get other version ids.  Bump it when :func:`features.extract_batch` changes.
 FEATURE_SET = "2026-11-30:words,negated-words,chars-1-3,cues,qmark,length,channel"
@@ -119,55 +122,6 @@ def _matrix(chunks: list[FeatureBatch], vocab_list: list[str]):
     indptr = np.concatenate(([0], np.cumsum(np.bincount(owner, minlength=offset))))
     data = np.ones(flat.size, dtype=np.float32)
     return csr_matrix((data, flat, indptr), shape=(offset, len(vocab_list)))
-
-
-def _fit(
-    x,
-    y: list[str],
-    labels: tuple[str, ...],
-    weights: np.ndarray | None,
-    c: float,
-    seed: int,
-    class_weight: str | None = "balanced",
-) -> np.ndarray:
-    """Fit one head; returns (n_features + 1, k) with the bias in the last row (k = 1 for binary heads)."""
-    from sklearn.linear_model import LogisticRegression
-
-    if len(set(y)) < 2:  # a small data set with one class: always predict that class
-        coef = np.zeros((x.shape[1] + 1, 1 if len(labels) == 2 else len(labels)))
-        if len(labels) == 2:
-            coef[-1, 0] = 10.0 if y and y[0] == labels[1] else -10.0
-        else:
-            coef[-1, :] = -10.0
-            if y:
-                coef[-1, labels.index(y[0])] = 10.0
-        return coef
-    clf = LogisticRegression(
-        C=c, max_iter=2000, random_state=seed, class_weight=class_weights(y, class_weight)
-    )
-    clf.fit(x, y, sample_weight=weights)
-    classes = list(clf.classes_)
-    if len(labels) == 2:
-        sign = 1.0 if classes == list(labels) else -1.0
-        return np.vstack([clf.coef_.T * sign, clf.intercept_[None, :] * sign])
-    coef = np.zeros((x.shape[1] + 1, len(labels)), dtype=np.float64)
-    for j, label in enumerate(classes):
-        coef[:-1, labels.index(label)] = clf.coef_[j]
-        coef[-1, labels.index(label)] = clf.intercept_[j]
-    for label in labels:
-        if label not in classes:
-            coef[-1, labels.index(label)] = -10.0  # never seen in training: never predicted
-    return coef
-
-
-def class_weights(y, mode: str | None) -> str | dict[str, float] | None:
-    """scikit-learn's ``class_weight``: ``"balanced"`` (n / (k · count)), ``None``, or ``"sqrt"``, the square
-    root of the balanced weights (rare labels count more, but not as much)."""
-    if mode != "sqrt":
-        return mode
-    counts = Counter(y)
-    n, k = sum(counts.values()), len(counts)
-    return {label: float(np.sqrt(n / (k * count))) for label, count in counts.items()}
 
 
 def train(
@@ -250,6 +204,7 @@ def train(
                 FEATURE_SET,
                 HEAD_C,
                 CLASS_WEIGHT,
+                *([HEAD_METHOD] if set(HEAD_METHOD.values()) != {"lr"} else []),
             ],
             ensure_ascii=False,
             sort_keys=True,
@@ -262,7 +217,12 @@ def train(
         "trained_at": time.strftime("%Y-%m-%d"),
         "seed": seed,
         "feature_set": FEATURE_SET,
-        "settings": {"c": HEAD_C, "class_weight": CLASS_WEIGHT, "review_weight": REVIEW_WEIGHT},
+        "settings": {
+            "c": HEAD_C,
+            "class_weight": CLASS_WEIGHT,
+            "method": HEAD_METHOD,
+            "review_weight": REVIEW_WEIGHT,
+        },
         "training": {
             "messages": n,
             "reviews": len(review),
@@ -292,15 +252,17 @@ def _fit_head(spec: tuple[str, list[int], list[str], tuple[str, ...], np.ndarray
     assert _SHARED is not None
     x_all, n, fit_rows, calibrate, seed = _SHARED
     name, idx, y, labels, w = spec
-    c, balance = HEAD_C[name], CLASS_WEIGHT[name]
+    c, balance, method = HEAD_C[name], CLASS_WEIGHT[name], HEAD_METHOD[name]
     idx_arr = np.array(idx, dtype=np.int64)
     inner = [k for k, i in enumerate(idx) if i >= n or fit_rows[i]]
     held = [k for k, i in enumerate(idx) if i < n and not fit_rows[i]]
     temperature, floor = 1.0, DEFAULT_FLOOR
     if calibrate and held and len({y[k] for k in inner}) > 1:
-        coef = _fit(x_all[idx_arr[inner]], [y[k] for k in inner], labels, w[inner], c, seed, balance)
+        coef = fit_linear(
+            x_all[idx_arr[inner]], [y[k] for k in inner], labels, w[inner], c, seed, balance, method
+        )
         temperature, floor = _temperature(x_all[idx_arr[held]], [y[k] for k in held], labels, coef)
-    coef = _fit(x_all[idx_arr], y, labels, w, c, seed, balance) / temperature
+    coef = fit_linear(x_all[idx_arr], y, labels, w, c, seed, balance, method) / temperature
     return coef, {"temperature": round(temperature, 4), "floor": floor}
 
 

@@ -25,9 +25,13 @@ def test_each_writer_and_labelling_batch_is_one_fold_and_templates_always_train(
         1,
         1,
     ]
+    # the third round's two labellers: tb-08001…09000 and tb-09001…10870 (the longer batch stays in one fold)
+    later = [fold_of({"group": "real_turns", "id": f"tb-{n:05d}"}) for n in (8001, 9000, 9001, 10000, 10870)]
+    assert later == [2, 2, 3, 3, 3]
     writers = [fold_of({"group": g, "id": "x"}) for g in ("free_train", "free_train_2", "free_train_3")]
     assert len(set(writers)) == 3 and all(0 <= f < FOLDS for f in writers)
-    assert 0 <= fold_of({"group": "free_train_5", "id": "fv-1"}) < FOLDS
+    names = ("free_train", *(f"free_train_{n}" for n in range(2, 9)))
+    assert [fold_of({"group": g, "id": "x"}) for g in names] == [0, 1, 2, 3, 0, 1, 2, 3]
 
 
 def test_no_training_record_has_the_text_of_a_held_out_message() -> None:
