@@ -14,6 +14,7 @@ import numpy as np
 
 from dabai.filter import analyse, analyse_many
 from dabai.filter.analysis import _round4
+from dabai.filter.normalise import normalise, normalise_many
 
 MESSAGES = [
     ("", None),
@@ -64,3 +65,17 @@ def test_scores_rounded_for_the_batch_are_the_floats_round_gives():
     rounded = _round4(values)
     expected = [round(v, 4) for v in values.astype(np.float64).tolist()]
     assert [repr(v) for v in rounded] == [repr(v) for v in expected]
+
+
+def test_a_batch_is_normalised_as_each_text_alone():
+    rng = random.Random(5)
+    alphabet = [
+        *map(chr, range(0x80)),  # control characters, newlines, ASCII
+        "\u3000\u2028\u2029\u200b\ufeff\xa0",  # exotic spaces
+        *map(chr, range(0xFF00, 0xFF70)),  # full-width forms
+        "\ud800\udfff",  # lone surrogates
+        "這個產品質量太差了後來發現說話們",  # traditional script
+        "😀🔥",
+    ]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(2_000)]
+    assert normalise_many(texts) == [normalise(text) for text in texts]
