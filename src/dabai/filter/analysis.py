@@ -177,20 +177,6 @@ class _Prepared:
     # the hits of the cue groups the rules read (spam, esc, urg, emo), in text order; absent when none
     groups: dict[str, list[tuple[str, int, int]]]
 
-    def spans_of(self, cat: str) -> list[tuple[int, int]] | None:
-        """The first two spans of cue category *cat*, or None: only a "why" naming a cue flag asks, so they
-        are found then (a message has a few hits) rather than grouped by category for every message."""
-        if cat not in self.cats:
-            return None
-        cue_cats = self.cue_cats
-        count = cue_cats.count(cat)
-        if not count:  # a flag no cue hit raises ("gibberish")
-            return None
-        i = cue_cats.index(cat)
-        if count == 1:
-            return [self.cues[i][1:]]  # type: ignore[list-item]
-        return [self.cues[i][1:], self.cues[cue_cats.index(cat, i + 1)][1:]]  # type: ignore[list-item]
-
 
 _UPPER = re.compile("[A-Z]").search
 
@@ -393,13 +379,15 @@ def _model_why(
                     {"text": text[i:e], "start": i, "end": e, "source": "model", "feature": feat, "weight": w}
                 )
             continue
-        if how == "k":
-            spans = p.spans_of(val)
-            if spans is None:
+        if how == "k":  # the first two spans of a cue category (inline: a third of all reasons)
+            cue_cats = p.cue_cats
+            count = cue_cats.count(val)
+            if not count:  # a flag no cue hit raises (url, qmark, gibberish)
                 found.append({"feature": feat, "source": "model", "weight": w})
                 continue
-            if len(spans) > 2:
-                spans = spans[:2]
+            cues = p.cues
+            i = cue_cats.index(val)
+            spans = [cues[i][1:]] if count == 1 else [cues[i][1:], cues[cue_cats.index(val, i + 1)][1:]]
         elif how == "n":
             i = low.find(val)
             if i < 0:
