@@ -399,17 +399,19 @@ _ADDRESS_FIRST = re.compile("[" + "".join(re.escape(t[0]) for t in sorted(ADDRES
 
 def match_address_form(norm: str) -> tuple[str, str, int, int] | None:
     """The first form of address used for the agent, with its register and span."""
-    first = _ADDRESS_FIRST.search(norm)
-    if first is None:  # no form of address can start anywhere: skip the big pattern
-        return None
-    # A match starts at the first character a term can start with or in the spaces right before it; the
-    # pattern's look-behinds still see the text before *start*.
-    start = first.start()
-    while start and norm[start - 1].isspace():
-        start -= 1
-    m = ADDRESS_RE.search(norm, start)
-    if m is None:
-        return None
-    term = m.group(1)
-    register = ADDRESS_FORMS.get(term) or ADDRESS_FORMS.get(term.lower(), "familiar")
-    return term, register, m.start(1), m.end(1)
+    # A match's term starts at a character a term can start with, after the spaces its match starts in: so
+    # the big pattern is tried only there (from the first of those spaces, or one on, where a space before
+    # it satisfies the look-behind), not at every position.  The look-behinds still see the text before.
+    search, match = _ADDRESS_FIRST.search, ADDRESS_RE.match
+    pos = 0
+    while (first := search(norm, pos)) is not None:
+        i = start = first.start()
+        while start and norm[start - 1].isspace():
+            start -= 1
+        m = match(norm, start) or (match(norm, start + 1) if start < i else None)
+        if m is not None:
+            term = m.group(1)
+            register = ADDRESS_FORMS.get(term) or ADDRESS_FORMS.get(term.lower(), "familiar")
+            return term, register, m.start(1), m.end(1)
+        pos = i + 1
+    return None

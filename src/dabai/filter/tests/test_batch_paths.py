@@ -14,6 +14,7 @@ import numpy as np
 
 from dabai.filter import analyse, analyse_many
 from dabai.filter.analysis import _round4
+from dabai.filter.lexicon import ADDRESS_FORMS, ADDRESS_RE, match_address_form
 from dabai.filter.normalise import normalise, normalise_many
 
 MESSAGES = [
@@ -79,3 +80,30 @@ def test_a_batch_is_normalised_as_each_text_alone():
     ]
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(2_000)]
     assert normalise_many(texts) == [normalise(text) for text in texts]
+
+
+def test_the_form_of_address_tried_only_where_a_term_starts_is_what_the_whole_pattern_finds():
+    rng = random.Random(3)
+    pieces = [
+        *ADDRESS_FORMS,
+        " ",
+        "  ",
+        "，",
+        "你好",
+        "您好",
+        "请问",
+        "喂",
+        "hi",
+        "hello",
+        "HI",
+        "我",
+        "帮",
+        "在吗",
+    ]
+    pieces += ["啊", "x", "a", "。", "~", "Dear", "SIR"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 7)))
+        m = ADDRESS_RE.search(text)
+        expected = (m.group(1), m.start(1), m.end(1)) if m else None
+        found = match_address_form(text)
+        assert ((found[0], found[2], found[3]) if found else None) == expected, text
