@@ -385,32 +385,49 @@ def _model_why(
             if not count:  # a flag no cue hit raises (url, qmark, gibberish)
                 found.append({"feature": feat, "source": "model", "weight": w})
                 continue
-            cues = p.cues
             i = cue_cats.index(val)
-            spans = [cues[i][1:]] if count == 1 else [cues[i][1:], cues[cue_cats.index(val, i + 1)][1:]]
+            _, s, e = p.cues[i]
+            span = (s, e)
+            if span not in seen:
+                seen.append(span)
+                found.append(
+                    {"text": text[s:e], "start": s, "end": e, "source": "model", "feature": feat, "weight": w}
+                )
+            if count > 1:
+                _, s, e = p.cues[cue_cats.index(val, i + 1)]
+                span = (s, e)
+                if span not in seen:
+                    seen.append(span)
+                    found.append(
+                        {
+                            "text": text[s:e],
+                            "start": s,
+                            "end": e,
+                            "source": "model",
+                            "feature": feat,
+                            "weight": w,
+                        }
+                    )
         elif how == "n":
             i = low.find(val)
             if i < 0:
                 found.append({"feature": feat, "source": "model", "weight": w})
                 continue
             # a negated word: the span starts at its negator ("不满意", not "满意")
-            spans = [(i, i + len(val))]
+            s, e = i, i + len(val)
             for neg in _NEGS:
                 if i >= len(neg) and low.startswith(neg, i - len(neg)):
-                    spans = [(i - len(neg), i + len(val))]
+                    s = i - len(neg)
                     break
-        elif how == "-":
-            found.append({"feature": feat, "source": "model", "weight": w})
-            continue
-        else:
-            continue  # channel and length priors are not evidence a person can check
-        for span in spans:
+            span = (s, e)
             if span not in seen:
                 seen.append(span)
-                s, e = span
                 found.append(
                     {"text": text[s:e], "start": s, "end": e, "source": "model", "feature": feat, "weight": w}
                 )
+        elif how == "-":
+            found.append({"feature": feat, "source": "model", "weight": w})
+        # else: channel and length priors are not evidence a person can check
     return out
 
 
