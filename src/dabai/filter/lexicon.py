@@ -315,6 +315,12 @@ def _packed_keys(terms: frozenset[str]) -> np.ndarray:
 
 _PREFIX2_KEYS = _packed_keys(_PREFIX2)
 _SINGLE_KEYS = _packed_keys(_SINGLE)
+# Per code point: does a one-character term, or a longer term's first character, start with it?  A lookup
+# per character of the batch, and the pair keys are searched only where the first character can start one.
+_SINGLE_AT = np.zeros(0x110000, dtype=bool)
+_SINGLE_AT[[ord(t) for t in _SINGLE]] = True
+_PAIR_AT = np.zeros(0x110000, dtype=bool)
+_PAIR_AT[[ord(t[0]) for t in _PREFIX2]] = True
 
 
 def _member(keys: np.ndarray, table: np.ndarray) -> np.ndarray:
@@ -339,12 +345,11 @@ def match_cues_many(lows: list[str]) -> list[list[tuple[str, int, int]]]:
         return [[] for _ in range(n)]
     cps = np.frombuffer("".join(lows).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
     ends = np.cumsum(lens)
-    cand = _member(cps, _SINGLE_KEYS)
-    pair = np.empty(total, dtype=bool)
-    pair[:-1] = _member(cps[:-1] << 21 | cps[1:], _PREFIX2_KEYS)
-    pair[-1] = False
-    pair[ends[lens > 0] - 1] = False  # a pair may not reach into the next message
-    cand |= pair
+    cand = _SINGLE_AT[cps]
+    first = np.flatnonzero(_PAIR_AT[cps[:-1]])
+    cand[first] |= _member(cps[first] << 21 | cps[first + 1], _PREFIX2_KEYS)
+    last = ends[lens > 0] - 1  # a pair may not reach into the next message
+    cand[last] = _SINGLE_AT[cps[last]]
     at = np.flatnonzero(cand)
     starts = ends - lens
     local = (

@@ -14,7 +14,14 @@ import numpy as np
 
 from dabai.filter import analyse, analyse_many
 from dabai.filter.analysis import _round4
-from dabai.filter.lexicon import ADDRESS_FORMS, ADDRESS_RE, match_address_form
+from dabai.filter.lexicon import (
+    _TERM_CATS,
+    ADDRESS_FORMS,
+    ADDRESS_RE,
+    match_address_form,
+    match_cues,
+    match_cues_many,
+)
 from dabai.filter.normalise import normalise, normalise_many
 
 MESSAGES = [
@@ -107,3 +114,24 @@ def test_the_form_of_address_tried_only_where_a_term_starts_is_what_the_whole_pa
         expected = (m.group(1), m.start(1), m.end(1)) if m else None
         found = match_address_form(text)
         assert ((found[0], found[2], found[3]) if found else None) == expected, text
+
+
+def test_cues_found_for_a_batch_are_the_cues_found_in_each_text():
+    rng = random.Random(1)
+    terms = list(_TERM_CATS)
+    letters = [*sorted(set("".join(terms))), "a", "1", " ", "😀"]
+    texts = []
+    for _ in range(5_000):
+        parts = []
+        for _ in range(rng.randrange(0, 6)):
+            term = rng.choice(terms)
+            kind = rng.random()
+            if kind < 0.5:
+                parts.append(term)
+            elif kind < 0.8:  # a term cut short: only a longer term's first characters
+                parts.append(term[: rng.randrange(1, len(term) + 1)])
+            else:
+                parts.append("".join(rng.choice(letters) for _ in range(rng.randrange(1, 4))))
+        texts.append("".join(parts))
+    for i in range(0, len(texts), 500):
+        assert match_cues_many(texts[i : i + 500]) == [match_cues(text, text) for text in texts[i : i + 500]]
