@@ -1,15 +1,19 @@
 """Grouped cross-validation on the training data only: how training choices are made (issue 13).
 
 The held-out sets judge a model once; they never choose its settings.  Choices (template weight, per-source
-weights, regularisation, class balance, cue features) are compared here, on folds that mirror the held-out
-condition: each fold's validation text was written (free-written files) or labelled (real turns, by labelling
-batch) by someone whose text is not in that fold's training part.  The template corpus always trains.
+weights, regularisation, class balance, cue features, the learner, extra feature families) are compared
+here, on folds that mirror the held-out condition: each fold's validation text was written (free-written
+files) or labelled (real turns, by labelling batch) by someone whose text is not in that fold's training
+part.  The template corpus always trains.
 
     python -m dabai.filter.crossval '[{}, {"template_weight": 0.1}, {"c": 4.0}, {"class_weight": "sqrt"}]'
+    python -m dabai.filter.crossval '[{"method": "lr"}, {"method": "lr+nblr+cnb", "cnb_scale": 0.2}]'
+    python -m dabai.filter.crossval '[{"extra": "word-bigrams"}, {"extra": "char-4grams"}, {"min_df": 3}]'
 
 prints, per setting, the intent and voice accuracy averaged over the folds, on real turns and on
-free-written text separately.  Each fit is the training's own logistic regression (the same features, the
-same solver); sentiment, escalation and spam are not compared here (their rules sit on top of the model).
+free-written text separately.  Each fit is the training's own learner (``fitting.fit_linear``: the same
+features, the same solver); sentiment, escalation and spam are not compared here (their rules sit on top of
+the model).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from . import fitting
 from .analysis import INTENTS, VOICES
 from .corpus import training_records
 from .evaluate import _bool
@@ -182,8 +187,8 @@ def min_df_columns(x, min_df: int):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``settings JSON [heads]``: each setting may also name ``extra`` (a feature family of :data:`EXTRAS`)
-    and ``min_df`` (a larger minimum document frequency)."""
+    """``settings JSON [heads]``: each setting may also name ``extra`` (a feature family of :data:`EXTRAS`),
+    ``min_df`` (a larger minimum document frequency) and ``cnb_scale`` (the complement NB's share)."""
     argv = sys.argv[1:] if argv is None else argv
     settings = json.loads(argv[0]) if argv else [{}]
     heads = argv[1].split(",") if len(argv) > 1 else ["intent", "voice"]
@@ -192,13 +197,17 @@ def main(argv: list[str] | None = None) -> int:
     chunks = featurise(texts, [r.get("channel") for r in records], progress=False)
     vocabulary = _vocabulary(chunks)
     base = _matrix(chunks, vocabulary)
+    default_scale = fitting.CNB_SCALE
     for setting in settings:
         t0 = time.perf_counter()
+        fitting.CNB_SCALE = default_scale
         setting = dict(setting)
         label = json.dumps(setting)
         x = base
         if extra := setting.pop("extra", None):
             x = with_extra(x, texts, extra)
+        if scale := setting.pop("cnb_scale", None):  # the complement NB's share (``fitting.CNB_SCALE``)
+            fitting.CNB_SCALE = scale
         if min_df := setting.pop("min_df", None):
             x = min_df_columns(x, min_df)
             if setting.get("without"):

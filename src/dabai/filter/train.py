@@ -23,7 +23,7 @@ import rjieba
 from .analysis import INTENTS, SENTIMENTS, VOICES, _prepare_many
 from .evaluate import _bool, read_records
 from .features import FeatureBatch, extract_batch, gram_string
-from .fitting import fit_linear
+from .fitting import CNB_SCALE, NB_ALPHA, fit_linear
 from .model import Head, Model
 from .normalise import normalise_many
 
@@ -45,7 +45,13 @@ CLASS_WEIGHT: dict[str, str | None] = {
     "spam": "balanced",
 }
 # The learner per head (``fitting.METHODS``), chosen by grouped cross-validation like the settings above.
-HEAD_METHOD = {"sentiment": "lr", "intent": "lr", "voice": "lr", "escalation": "lr", "spam": "lr"}
+HEAD_METHOD = {
+    "sentiment": "lr",
+    "intent": "lr+nblr+cnb",
+    "voice": "lr+nblr+cnb",
+    "escalation": "lr",
+    "spam": "lr",
+}
 # Named in the version digest, with the settings above: two models trained on the same records with other
 # features or settings get other version ids.  Bump it when :func:`features.extract_batch` changes.
 FEATURE_SET = "2026-11-30:words,negated-words,chars-1-3,cues,qmark,length,channel"
@@ -204,7 +210,7 @@ def train(
                 FEATURE_SET,
                 HEAD_C,
                 CLASS_WEIGHT,
-                *([HEAD_METHOD] if set(HEAD_METHOD.values()) != {"lr"} else []),
+                *([HEAD_METHOD, CNB_SCALE, NB_ALPHA] if set(HEAD_METHOD.values()) != {"lr"} else []),
             ],
             ensure_ascii=False,
             sort_keys=True,
@@ -221,6 +227,8 @@ def train(
             "c": HEAD_C,
             "class_weight": CLASS_WEIGHT,
             "method": HEAD_METHOD,
+            "nb_alpha": NB_ALPHA,
+            "cnb_scale": CNB_SCALE,
             "review_weight": REVIEW_WEIGHT,
         },
         "training": {
