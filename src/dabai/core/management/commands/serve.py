@@ -1,10 +1,15 @@
 import copy
 import logging
 import os
+import signal
+import sys
 import urllib.parse
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from dabai.core.profiling import profile_dir, profiled
 
 # Query parameters that sign or authenticate a request (WeChat's callback URL, API tokens): a line in the
 # access log must not be enough to replay or forge a request.
@@ -64,6 +69,15 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"dabai serving on http://{host}:{port}/ ({workers} worker{'s' * (workers > 1)})")
         self.stdout.flush()
+        # DABAI_PROFILE_DIR: the web process under cProfile, as the drain and the worker (one process only:
+        # with --workers uvicorn's children are not this process). uvicorn re-raises the SIGTERM it stopped
+        # on once it is done; as SystemExit here, the profile is written on the way out.
+        if workers == 1 and profile_dir() is not None:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        with profiled("web") if workers == 1 else nullcontext():
+            self._run(uvicorn, host, port, workers)
+
+    def _run(self, uvicorn, host: str, port: str, workers: int) -> None:
         uvicorn.run(
             "dabai.config.asgi:application",
             host=host,
