@@ -63,25 +63,40 @@ ENTITY_RE = re.compile(
 
 # Every character an entity can start with (the alternatives above, products in both cases).  Matching only
 # where one of them occurs finds what ``ENTITY_RE.finditer`` finds, at a fraction of the cost: the big
-# alternation is not tried at every position of a Chinese sentence.
-# Common characters that start only date words (上 in 上周, not in 上午) are candidates only with the rest of
-# such a word: a Chinese sentence has many of them and almost none starts a date.
-_DATE_WORDS = (
-    "今天|昨天|前天|明天|后天|大前天|上周|下周|本周|周[一二三四五六日天]|星期[一二三四五六日天]"
-    "|礼拜[一二三四五六日天]|上个月|这个月|下个月|月底|月初|年底"
-)
+# alternation is not tried at every position of a Chinese sentence.  One character class, so the scan runs at
+# the regex engine's character-set speed; common characters that start only a date word (上 in 上周, not in
+# 上午) or a product are tried only with the first two characters of one.
+_DATE_HEADS = frozenset(
+    (
+        "今天",
+        "昨天",
+        "前天",
+        "明天",
+        "后天",
+        "大前",
+        "上周",
+        "下周",
+        "本周",
+        "星期",
+        "礼拜",
+        "上个",
+        "这个",
+        "下个",
+    )
+) | frozenset(("月底", "月初", "年底", *("周" + day for day in "一二三四五六日天")))
+_DATE_FIRST = frozenset(head[0] for head in _DATE_HEADS)
 _FIRST = re.compile(
     "["
     + "".join(
         re.escape(c)
         for c in sorted(
             set("¥￥$0123456789" + _CN_NUM)
+            | _DATE_FIRST
             | {p[0].lower() for p in PRODUCTS}
             | {p[0].upper() for p in PRODUCTS}
         )
     )
-    + "]|"
-    + _DATE_WORDS,
+    + "]",
     re.I,
 )
 assert not set("今昨前明后大上下本周星礼这月年") & (set(_CN_NUM) | {p[0] for p in PRODUCTS})
@@ -101,6 +116,8 @@ _NUMERAL_RUN = re.compile("[" + _CN_NUM + "]+")
 _PRODUCT_HEADS = frozenset(p[:2] for p in PRODUCTS if not p[0].isascii())
 _PRODUCT_FIRST = frozenset(head[0] for head in _PRODUCT_HEADS)
 assert not any(c.isascii() or c.lower() != c.upper() for head in _PRODUCT_HEADS for c in head)
+_WORD_HEADS = _PRODUCT_HEADS | _DATE_HEADS  # their first characters are apart (asserted above)
+_WORD_FIRST = _PRODUCT_FIRST | _DATE_FIRST
 
 
 def find_entities(norm: str, codes: list[Span]) -> list[Span]:
@@ -122,7 +139,7 @@ def find_entities(norm: str, codes: list[Span]) -> list[Span]:
             if norm[run_end : run_end + 1] not in _AFTER_NUMERALS:
                 pos = run_end
                 continue
-        elif ch in _PRODUCT_FIRST and norm[i : i + 2] not in _PRODUCT_HEADS:
+        elif ch in _WORD_FIRST and norm[i : i + 2] not in _WORD_HEADS:  # no product or date word here
             pos = i + 1
             continue
         m = match(norm, i)

@@ -14,6 +14,7 @@ import numpy as np
 
 from dabai.filter import analyse, analyse_many
 from dabai.filter.analysis import _round4
+from dabai.filter.entities import ENTITY_RE, find_entities
 from dabai.filter.lexicon import (
     _TERM_CATS,
     ADDRESS_FORMS,
@@ -135,3 +136,64 @@ def test_cues_found_for_a_batch_are_the_cues_found_in_each_text():
         texts.append("".join(parts))
     for i in range(0, len(texts), 500):
         assert match_cues_many(texts[i : i + 500]) == [match_cues(text, text) for text in texts[i : i + 500]]
+
+
+def test_entities_tried_only_where_one_can_start_are_what_the_whole_pattern_finds():
+    rng = random.Random(2)
+    pieces = [
+        "上午",
+        "上周五",
+        "上个月",
+        "上个星期",
+        "大前天",
+        "大后天",
+        "这个月底",
+        "月初",
+        "年底",
+        "周",
+        "周末",
+    ]
+    pieces += [
+        "星期天",
+        "礼拜三",
+        "今天",
+        "明天",
+        "前天",
+        "本周",
+        "下个月",
+        "3天",
+        "三天",
+        "一直",
+        "十分",
+        "两个半月",
+    ]
+    pieces += [
+        "一半天",
+        "手机",
+        "小米",
+        "小时",
+        "电话",
+        "电视",
+        "iPhone",
+        "IPAD",
+        "Kindle",
+        "\u017fim卡",
+        "\u212aindle",
+    ]
+    pieces += [
+        "¥5",
+        "$ 12.5",
+        "100块",
+        "2,000元",
+        "12315",
+        "2023-11-20",
+        "11月20日",
+        "3 days",
+        "5 Hours",
+        " ",
+        "，",
+    ]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 8)))
+        expected = [(m.lastgroup, m.start(), m.end()) for m in ENTITY_RE.finditer(text)]
+        assert [(s.kind, s.start, s.end) for s in find_entities(text, [])] == expected, text
