@@ -31,6 +31,10 @@ FORMAT = 1
 MIN_DF = 2
 REVIEW_WEIGHT = 0.15
 PRUNE = 0.02  # features whose largest absolute weight is below this are dropped from the file
+# At most this many features are kept (the strongest by largest absolute weight): the NB-weighted and
+# complement NB learners leave fewer weights near zero than a logistic regression, and a larger vocabulary
+# makes every lookup and weight gather slower.  145,312 features were shipped before them.
+MAX_FEATURES = 140_000
 DEFAULT_FLOOR = 0.5
 _DIGEST_KEYS = ("text", "channel", "sentiment", "intent", "voice", "escalation", "spam", "weight")
 SEED = 20241125
@@ -45,6 +49,7 @@ CLASS_WEIGHT: dict[str, str | None] = {
     "spam": "balanced",
 }
 # The learner per head (``fitting.METHODS``), chosen by grouped cross-validation like the settings above.
+# It is in the version digest with its constants (so are ``MAX_FEATURES`` and the settings above).
 HEAD_METHOD = {
     "sentiment": "lr",
     "intent": "lr+nblr+cnb",
@@ -197,7 +202,7 @@ def train(
         start += k
     full = np.hstack(cols)
     weights, bias = full[:-1], full[-1]
-    keep = np.abs(weights).max(axis=1) >= PRUNE
+    keep = _strongest(np.abs(weights).max(axis=1))
     kept = [f for f, k in zip(vocab_list, keep, strict=True) if k]
     digest = hashlib.sha256(
         json.dumps(
@@ -210,7 +215,10 @@ def train(
                 FEATURE_SET,
                 HEAD_C,
                 CLASS_WEIGHT,
-                *([HEAD_METHOD, CNB_SCALE, NB_ALPHA] if set(HEAD_METHOD.values()) != {"lr"} else []),
+                HEAD_METHOD,
+                CNB_SCALE,
+                NB_ALPHA,
+                MAX_FEATURES,
             ],
             ensure_ascii=False,
             sort_keys=True,
@@ -229,6 +237,7 @@ def train(
             "method": HEAD_METHOD,
             "nb_alpha": NB_ALPHA,
             "cnb_scale": CNB_SCALE,
+            "max_features": MAX_FEATURES,
             "review_weight": REVIEW_WEIGHT,
         },
         "training": {
@@ -246,6 +255,17 @@ def train(
     # The file stores float16 weights: the returned model reads exactly as the saved one will, so the figures
     # measured on it (and stored in the file) are the saved model's.
     return Model(kept, weights[keep].astype(np.float16), bias, head_meta, meta)
+
+
+def _strongest(strength: np.ndarray) -> np.ndarray:
+    """Which features the file keeps: weight at least ``PRUNE``, and the ``MAX_FEATURES`` strongest at most
+    (ties broken by vocabulary order, so the choice is deterministic)."""
+    keep = strength >= PRUNE
+    if keep.sum() > MAX_FEATURES:
+        order = np.argsort(-strength, kind="stable")[:MAX_FEATURES]
+        keep = np.zeros(strength.size, dtype=bool)
+        keep[order] = True
+    return keep
 
 
 _SHARED: tuple | None = None  # (matrix, records, fit rows, calibrate, seed) of the training in progress

@@ -57,3 +57,15 @@ def test_an_unknown_learner_is_refused() -> None:
     x, y = _toy()
     with pytest.raises(ValueError, match="unknown learner"):
         fit_linear(x, y, LABELS, None, 1.0, 1, "balanced", "svm-rbf")
+
+
+def test_the_model_file_keeps_only_the_strongest_features_within_its_budget(monkeypatch) -> None:
+    """A larger vocabulary makes every message slower to read: the file keeps at most MAX_FEATURES, the
+    strongest, and never a feature whose weights all stay below PRUNE."""
+    from dabai.filter import train
+
+    strength = np.array([0.5, 0.01, 0.3, 0.9, 0.3, 0.02])
+    monkeypatch.setattr(train, "MAX_FEATURES", 3)
+    assert train._strongest(strength).tolist() == [True, False, True, True, False, False]
+    monkeypatch.setattr(train, "MAX_FEATURES", 10)
+    assert train._strongest(strength).tolist() == [True, False, True, True, True, True]
