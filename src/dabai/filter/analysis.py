@@ -236,9 +236,13 @@ def _prepare(
             cue_cats = list(map(_FIRST, cues))
             cats = set(cue_cats)
         if not _RULED_CATS.isdisjoint(cats):
-            for group, members in _RULED_GROUPS:
-                if not members.isdisjoint(cats):
-                    groups[group] = [hit for hit in cues if hit[0] in members]
+            for hit in cues:
+                group = _RULED_GROUP.get(hit[0])
+                if group is not None:
+                    if group in groups:
+                        groups[group].append(hit)
+                    else:
+                        groups[group] = [hit]
     else:
         cue_cats, cats = [], set()
     urls = (
@@ -260,6 +264,7 @@ _RULED_GROUPS = tuple(
     for group in ("spam", "esc", "urg", "emo")
 )
 _RULED_CATS = frozenset().union(*(members for _, members in _RULED_GROUPS))
+_RULED_GROUP = {cat: group for group, members in _RULED_GROUPS for cat in members}
 _FOUR_DIGITS = re.compile("[0-9]{4}").search  # every code and personal number has four digits in a row
 _ESC_CATS = frozenset(cat for cat in lexicon.CUES if cat.startswith("esc_"))
 _FIRST = itemgetter(0)
