@@ -441,10 +441,13 @@ def _cues(text: str, hits: Iterable[tuple[str, int, int]]) -> list[dict[str, Any
 
 
 def _round4(values: np.ndarray) -> list[float]:
-    """``[round(v, 4) for v in values]``, the same floats, with numpy: a scaled value's nearest integer is
-    the rounded one unless the value is within a hair of a tie, and those few go through ``round``.
-    ``round`` alone costs about a quarter of a microsecond per score, five scores per message."""
+    """``[round(v, 4) for v in values]``, the same floats, with numpy for a batch: a scaled value's nearest
+    integer is the rounded one unless the value is within a hair of a tie, and those few go through
+    ``round``.  ``round`` alone costs about a quarter of a microsecond per score, five scores per message;
+    for a few messages numpy's calls cost more than that."""
     exact = values.astype(np.float64)
+    if exact.size < 64:
+        return [round(v, 4) for v in exact.tolist()]
     scaled = exact * 1e4
     nearest = np.rint(scaled)
     out: list[float] = (nearest / 1e4).tolist()
