@@ -938,7 +938,11 @@ def main() -> int:
                     )
                     for mode in CAPACITY_WORKER
                 }
-                ladders["baseline"] = capacity(baseline_port, "baseline", settle, baseline_meter)
+                # dabai's worker is no part of the baseline: stopped during its steps, as it goes on with the
+                # jobs that follow the drained messages (the bot's answers, routing) long after the drain.
+                ladders["baseline"] = capacity(
+                    baseline_port, "baseline", settle, baseline_meter, server.pause_worker
+                )
                 print(f"   ladders taking turns a step at a time: {', '.join(ladders)}")
                 results = interleaved(ladders)
             finally:
