@@ -59,13 +59,24 @@ def test_an_unknown_learner_is_refused() -> None:
         fit_linear(x, y, LABELS, None, 1.0, 1, "balanced", "svm-rbf")
 
 
-def test_the_model_file_keeps_only_the_strongest_features_within_its_budget(monkeypatch) -> None:
-    """A larger vocabulary makes every message slower to read: the file keeps at most MAX_FEATURES, the
-    strongest, and never a feature whose weights all stay below PRUNE."""
+def test_the_model_file_keeps_each_heads_strongest_features_within_its_budget(monkeypatch) -> None:
+    """A larger vocabulary makes every message slower to read: the file keeps at most MAX_FEATURES, never a
+    feature whose weights all stay below PRUNE, and ranks features within each head, so a head with small
+    weights (sentiment) keeps its best features next to a head with large ones (intent)."""
     from dabai.filter import train
+    from dabai.filter.model import Head
 
-    strength = np.array([0.5, 0.01, 0.3, 0.9, 0.3, 0.02])
-    monkeypatch.setattr(train, "MAX_FEATURES", 3)
-    assert train._strongest(strength).tolist() == [True, False, True, True, False, False]
+    heads = [Head("sentiment", ("a", "b"), 0, 2), Head("intent", ("c", "d"), 2, 4)]
+    weights = np.array(
+        [
+            [0.05, 0.0, 3.0, 0.0],  # intent's strongest
+            [0.30, 0.0, 0.0, 0.0],  # sentiment's strongest, small next to intent's
+            [0.0, 0.04, 2.0, 0.0],
+            [0.0, 0.0, 1.0, 0.0],
+            [0.01, 0.0, 0.0, 0.01],  # below PRUNE everywhere
+        ]
+    )
+    monkeypatch.setattr(train, "MAX_FEATURES", 2)
+    assert train._strongest(weights, heads).tolist() == [True, True, False, False, False]
     monkeypatch.setattr(train, "MAX_FEATURES", 10)
-    assert train._strongest(strength).tolist() == [True, False, True, True, True, True]
+    assert train._strongest(weights, heads).tolist() == [True, True, True, True, False]

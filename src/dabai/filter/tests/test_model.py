@@ -15,9 +15,10 @@ from dabai.filter.model import DEFAULT_MODEL, Model
 
 DATA = Path(__file__).resolve().parents[4] / "data" / "filter"
 # What the shipped model reads on the template test file, rounded down: a floor against regressions.  Reset
-# with each shipped model (filter-1.e198a004: intent 0.815 -> 0.785 on the templates while real-turn intent
-# rose 0.782 -> 0.808 and free-written 0.703 -> 0.732; the template file is no headline, see the README).
-TEMPLATE_FLOOR = {"sentiment": 0.90, "intent": 0.78, "voice": 0.89, "escalation": 0.96, "spam": 0.94}
+# with each shipped model (filter-1.457d2846: voice 0.891 -> 0.860 and intent 0.785 -> 0.802 on the templates
+# while real-turn voice rose 0.807 -> 0.827 and free-written intent 0.732 -> 0.754; the template file is no
+# headline, see the README).
+TEMPLATE_FLOOR = {"sentiment": 0.90, "intent": 0.80, "voice": 0.86, "escalation": 0.96, "spam": 0.94}
 
 
 def test_model_file_is_plain_arrays_without_pickle() -> None:
