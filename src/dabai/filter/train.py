@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import numpy as np
 import rjieba
 
-from .analysis import INTENTS, SENTIMENTS, VOICES, _prepare_many
+from .analysis import INTENTS, SENTIMENTS, VOICES, prepare_many
 from .evaluate import _bool, read_records
 from .features import FeatureBatch, extract_batch, gram_string
 from .fitting import CNB_SCALE, NB_ALPHA, fit_linear
@@ -92,7 +92,7 @@ def featurise(texts: list[str], channels: list[str | None], progress: bool = Tru
     bar = tqdm(total=len(texts), desc="features", unit="msg", disable=not progress)
     for i in range(0, len(texts), step):
         chunk = texts[i : i + step]
-        prepared = _prepare_many(chunk, normalise_many(chunk), channels[i : i + step])
+        prepared = prepare_many(chunk, normalise_many(chunk), channels[i : i + step])
         lows, cats = [p.low for p in prepared], [p.cats for p in prepared]
         chunks.append(extract_batch(lows, [p.channel for p in prepared], cats, lowered=True))
         bar.update(len(chunk))

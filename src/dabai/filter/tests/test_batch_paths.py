@@ -13,7 +13,7 @@ import random
 import numpy as np
 
 from dabai.filter import analyse, analyse_many
-from dabai.filter.analysis import _round4
+from dabai.filter.analysis.reasons import round4
 from dabai.filter.entities import ENTITY_RE, find_entities
 from dabai.filter.lexicon import (
     _TERM_CATS,
@@ -71,7 +71,7 @@ def test_scores_rounded_for_the_batch_are_the_floats_round_gives():
             np.array([0.0, 1.0, 0.5, 0.00005, 0.99995, 0.12345, 0.00015]),
         )
     )
-    rounded = _round4(values)
+    rounded = round4(values)
     expected = [round(v, 4) for v in values.astype(np.float64).tolist()]
     assert [repr(v) for v in rounded] == [repr(v) for v in expected]
 
