@@ -314,7 +314,6 @@ def _packed_keys(terms: frozenset[str]) -> np.ndarray:
 
 
 _PREFIX2_KEYS = _packed_keys(_PREFIX2)
-_SINGLE_KEYS = _packed_keys(_SINGLE)
 # Per code point: does a one-character term, or a longer term's first character, start with it?  A lookup
 # per character of the batch, and the pair keys are searched only where the first character can start one.
 _SINGLE_AT = np.zeros(0x110000, dtype=bool)
