@@ -77,7 +77,8 @@ def candidates(
     start: date, end: date, team: Team | None = None
 ) -> tuple[list[sampling.Candidate], float | None]:
     """Every conversation first resolved in the period by a person (not a bot), with its risk flags, and
-    the long-handling threshold (the period's 80th percentile of business resolution time)."""
+    the long-handling threshold (the period's 80th percentile of business resolution time, at least five
+    minutes)."""
     since, until = _bounds(start, end)
     outcomes = Outcome.objects.filter(
         first_resolved_at__gte=since,
@@ -104,9 +105,7 @@ def candidates(
             "message__conversation_id", flat=True
         )
     ) | set(ComplaintCase.objects.filter(conversation_id__in=ids).values_list("conversation_id", flat=True))
-    threshold = sampling.percentile(
-        [row[6] for row in rows if row[6] is not None], sampling.LONG_HANDLING_PERCENTILE
-    )
+    threshold = sampling.long_handling_threshold([row[6] for row in rows if row[6] is not None])
     found = []
     for conversation_id, agent_id, csat, reopened, repeats, journey, seconds in rows:
         flags = []

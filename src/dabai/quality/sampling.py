@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 
 DEFAULT_WEIGHTS = {"escalation": 3, "low_csat": 3, "reopened": 2, "worsened": 2, "long_handling": 1}
 LONG_HANDLING_PERCENTILE = 80
+# Below this a conversation is never "long", whatever the period's percentile: in a quiet period the 80th
+# percentile of a few quick chats is seconds, and a chat answered in seconds has nothing to review for length.
+LONG_HANDLING_FLOOR_SECONDS = 5 * 60
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,13 @@ def percentile(values: list[float], pct: int) -> float | None:
     ordered = sorted(values)
     index = max(math.ceil(pct / 100 * len(ordered)) - 1, 0)
     return ordered[index]
+
+
+def long_handling_threshold(seconds: list[float]) -> float | None:
+    """Business seconds above which a conversation counts as long handling: the period's 80th percentile,
+    never below the floor; None when no conversation in the period has a resolution time."""
+    found = percentile(seconds, LONG_HANDLING_PERCENTILE)
+    return None if found is None else max(found, LONG_HANDLING_FLOOR_SECONDS)
 
 
 def quota(per_week: int, days: int) -> int:

@@ -12,7 +12,7 @@ from dabai.conversations.services import assign, change_status, post_reply, read
 from dabai.core.choices import Channel
 from dabai.quality import reviews, sampling, selectors, services
 from dabai.quality.agreement import agreement
-from dabai.quality.models import Review, SampleItem
+from dabai.quality.models import Outcome, Review, SampleItem
 from dabai.testing import CustomerFactory
 
 
@@ -87,6 +87,24 @@ def test_a_cycle_samples_each_agent_with_reasons_and_shows_its_seed(period, agen
     redrawn = reviews.redraw(cycle)
     assert sorted(p.conversation_id for p in redrawn) == sorted(i.conversation_id for i in items)
     assert cycle.seed == 2026
+
+
+def test_long_handling_means_the_slowest_fifth_and_never_a_chat_answered_in_seconds():
+    quick = [1.0, 2.0, 3.0, 4.0, 900.0]
+    assert sampling.long_handling_threshold(quick) == sampling.LONG_HANDLING_FLOOR_SECONDS
+    slow = [600.0, 1200.0, 1800.0, 2400.0, 3000.0]
+    assert sampling.long_handling_threshold(slow) == 2400.0
+    assert sampling.long_handling_threshold([]) is None
+
+
+def test_only_a_conversation_slower_than_the_threshold_is_flagged_for_long_handling(period):
+    slow = period["plain"][0]
+    Outcome.objects.filter(conversation=slow).update(resolution_seconds=3 * 3600)
+    today = timezone.localdate()
+    found, threshold = reviews.candidates(today - timedelta(days=6), today)
+    flagged = {c.conversation_id for c in found if "long_handling" in c.flags}
+    assert flagged == {slow.pk}
+    assert threshold == sampling.LONG_HANDLING_FLOOR_SECONDS
 
 
 def test_a_sampled_conversation_leaves_only_with_a_reason(period, supervisor):
