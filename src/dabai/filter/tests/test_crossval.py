@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dabai.filter.corpus import held_out_texts, squash, training_records
+import json
+
+from dabai.filter.corpus import held_out_texts, heldout_sets, squash, training_records
 from dabai.filter.crossval import FOLDS, fold_of
 
 
@@ -42,3 +44,39 @@ def test_no_training_record_has_the_text_of_a_held_out_message() -> None:
     assert not any(squash(r["text"]) in held_out for r in records)
     assert sum(dropped.values()) >= 1  # "在吗在吗" is in a training and a test file: it was left out
     assert {r["group"] for r in records} >= {"real_turns", "free_train", "templates"}
+
+
+def _jsonl(path, rows) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def test_two_blind_annotators_who_agree_outvote_the_first_label_and_only_then(tmp_path) -> None:
+    first = {"sentiment": "neutral", "intent": "logistics", "voice": "question", "split": "train"}
+    _jsonl(
+        tmp_path / "real_turns.jsonl",
+        [{"id": f"tb-0000{n}", "text": f"第{n}条", **first} for n in range(1, 5)]
+        + [{"id": "tb-00009", "text": "测试里的话", **first, "split": "test"}],
+    )
+    refund = {"sentiment": "neutral", "intent": "refund_return", "voice": "request"}
+    _jsonl(
+        tmp_path / "second_opinions.jsonl",
+        [
+            {
+                "id": "tb-00001",
+                "annotators": {"a": refund, "b": refund},
+            },  # both differ: theirs
+            {"id": "tb-00002", "annotators": {"a": refund, "b": {**refund, "intent": "billing"}}},
+            {"id": "tb-00003", "annotators": {"a": refund, "b": {**refund, "intent": "spam"}}},
+            {"id": "tb-00009", "annotators": {"a": refund, "b": refund}},  # a test record never changes
+        ],
+    )
+    by_id = {r["id"]: r for r in training_records(tmp_path)}
+    assert (by_id["tb-00001"]["intent"], by_id["tb-00001"]["voice"]) == ("refund_return", "request")
+    # they disagree on intent: the first label stays; they agree on voice: theirs
+    assert (by_id["tb-00002"]["intent"], by_id["tb-00002"]["voice"]) == ("logistics", "request")
+    assert (by_id["tb-00003"]["intent"], by_id["tb-00003"]["voice"]) == (
+        "logistics",
+        "question",
+    )  # spam: first
+    assert by_id["tb-00004"]["intent"] == "logistics" and "tb-00009" not in by_id
+    assert [r["intent"] for r in heldout_sets(tmp_path)["real_turns"]] == ["logistics"]
