@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from dabai.accounts.models import Role, User
 from dabai.conversations.models import Conversation, Direction, Insight, Message
 from dabai.conversations.services import add_note, assign, post_reply
+from dabai.core.memo import per_batch
 from dabai.knowledge import handover, instant
 from dabai.knowledge import search as search_index
 from dabai.knowledge.links import short_url
@@ -44,6 +45,7 @@ ANGER = {"anger", "angry"}
 FRESH_FOR = timedelta(minutes=10)
 
 
+@per_batch()
 def bot_user() -> User:
     """The account the bot writes as; it has no desk profile, so routing never gives it work."""
     user, created = User.objects.get_or_create(
@@ -55,6 +57,7 @@ def bot_user() -> User:
     return user
 
 
+@per_batch()
 def policy() -> BotPolicy:
     return BotPolicy.objects.order_by("pk").first() or BotPolicy.objects.create()
 

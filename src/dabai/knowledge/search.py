@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import Avg, Count
 from django.utils.safestring import SafeString, mark_safe
 
+from dabai.core.memo import per_batch
 from dabai.knowledge import text
 from dabai.knowledge.models import SearchEntry, Synonym
 
@@ -60,6 +61,7 @@ class Search:
         return self.hits[0].confidence if self.hits else 0.0
 
 
+@per_batch()
 def synonym_groups() -> dict[str, tuple[str, ...]]:
     """Folded word → its whole group, from the admin-edited synonym table (small: read per search)."""
     groups: dict[str, tuple[str, ...]] = {}

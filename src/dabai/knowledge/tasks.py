@@ -7,6 +7,7 @@ from django_tasks import task
 
 from dabai.conversations.live import gathered_events
 from dabai.conversations.models import Message
+from dabai.core.memo import batch_memo
 from dabai.core.tasking import retry_later
 
 logger = logging.getLogger(__name__)
@@ -29,14 +30,20 @@ def bot_respond_all(message_ids: list[int]) -> dict[str, int]:
     it is done. Returns how many messages ended how (``answer``, ``hand_over``, ``silent``, ...).
     """
     outcomes: Counter[str] = Counter()
-    for message_id in message_ids:
-        try:
-            with gathered_events():  # the reply and the agent's note: one trip to the desk, not one each
-                outcome = _respond(message_id, 0)
-        except Exception:
-            outcome = "failed"
-        outcomes[outcome.split(":", 1)[0]] += 1
+    with batch_memo():  # the policy, the bot's account, calendars and wait figures: read once per batch
+        for message_id in message_ids:
+            outcome = _respond_in_batch(message_id)
+            outcomes[outcome.split(":", 1)[0]] += 1
     return dict(outcomes)
+
+
+def _respond_in_batch(message_id: int) -> str:
+    """One message of a batch; a failure is retried on its own (``_respond``) and never stops the others."""
+    try:
+        with gathered_events():  # the reply and the agent's note: one trip to the desk, not one each
+            return _respond(message_id, 0)
+    except Exception:
+        return "failed"
 
 
 def _respond(message_id: int, attempt: int) -> str:

@@ -1,6 +1,8 @@
 """One job answers a drained batch: each message as if it came alone, a failing one retried on its own."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks_db.models import DBTaskResult
 
 from dabai.conversations.models import Direction
@@ -8,6 +10,7 @@ from dabai.conversations.services import Inbound, receive_messages
 from dabai.core.choices import Channel
 from dabai.knowledge import bot
 from dabai.knowledge.models import BotEvent
+from dabai.knowledge.tasks import bot_respond_all
 from dabai.testing import CustomerFactory, run_queued_tasks
 
 QUESTIONS = ["退款多久能到账？", "忘记密码怎么办", "转人工"]
@@ -63,3 +66,26 @@ def test_a_failing_answer_is_retried_alone_and_the_others_are_answered(batch, mo
     answered = BotEvent.objects.filter(message=batch[1]).get()
     assert answered.article is not None
     assert BotEvent.objects.count() == 3, "nobody is answered twice"
+
+
+def test_a_batch_reads_the_policy_calendar_and_wait_figures_once_not_per_message(
+    help_centre, django_capture_on_commit_callbacks
+):
+    """Twelve customers the bot hands over in one job: the reads every hand-over shares are made once."""
+
+    def hand_overs(n: int) -> list[int]:
+        items = [
+            Inbound(channel=Channel.CHAT, customer=CustomerFactory(), body=f"你们明年在杭州开店吗{i}")
+            for i in range(n)
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            return [r.message.pk for r in receive_messages(items)]
+
+    queries = []
+    for n in (1, 12):
+        ids = hand_overs(n)
+        with CaptureQueriesContext(connection) as done:
+            assert bot_respond_all.call(ids) == {"hand_over": n}
+        queries.append(len(done.captured_queries))
+    one, twelve = queries
+    assert twelve <= 12 * one - 11 * 6, f"{twelve} queries for 12 hand-overs, {one} for one"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from dabai.accounts.models import Role, User
 from dabai.conversations.models import Conversation, Status
+from dabai.core.memo import per_batch
 from dabai.routing.calendar import WorkingCalendar, library_knows
 from dabai.routing.models import (
     AgentRouting,
@@ -139,6 +140,7 @@ def queue_ahead(conversation: Conversation) -> int:
     return waiting.filter(Q(created_at__lt=since) | Q(created_at=since, pk__lt=conversation.pk)).count()
 
 
+@per_batch(key=lambda team_id, channel, now=None: (team_id, channel))
 def average_first_response_minutes(team_id: int | None, channel: str, now: datetime | None = None) -> float:
     """The stated estimate: the mean minutes from a conversation's start to a person's first reply, over the
     last 7 days, in this team (all teams when it has none) and on this channel; 3 minutes with no history."""
@@ -158,6 +160,7 @@ def average_first_response_minutes(team_id: int | None, channel: str, now: datet
     return sum(spans) / len(spans) / 60 if spans else DEFAULT_WAIT_MINUTES
 
 
+@per_batch()
 def available_agents(team_id: int | None) -> int:
     seats = AgentRouting.objects.filter(
         user__is_active=True, user__role=Role.AGENT, user__is_automated=False, state=AgentState.AVAILABLE
@@ -176,6 +179,7 @@ def estimated_wait_minutes(conversation: Conversation, ahead: int, now: datetime
     return max(1, math.ceil(average * rounds))
 
 
+@per_batch()
 def working_calendar(team_id: int | None) -> WorkingCalendar:
     """The team's opening hours (or the centre's default) on the holiday calendar, as SLA clocks use it."""
     overrides = dict(CalendarDay.objects.values_list("date", "is_workday"))

@@ -1,0 +1,31 @@
+"""Reads shared by a batch job's items are made once per job, and never outlive it."""
+
+from dabai.core.memo import batch_memo, per_batch
+
+calls: list[tuple] = []
+
+
+@per_batch()
+def team_calendar(team_id: int) -> str:
+    calls.append((team_id,))
+    return f"calendar of {team_id} (read {len(calls)})"
+
+
+@per_batch(key=lambda team_id, now=None: team_id)
+def team_average(team_id: int, now: float | None = None) -> str:
+    calls.append((team_id, now))
+    return f"average of {team_id} at {now}"
+
+
+def test_inside_a_batch_each_key_is_read_once_and_outside_every_time() -> None:
+    calls.clear()
+    with batch_memo():
+        first = team_calendar(1)
+        assert team_calendar(1) == first and team_calendar(2) != first
+        with batch_memo():  # a nested block shares the job's memo
+            assert team_calendar(1) == first
+        assert team_average(1, now=1.0) == team_average(1, now=2.0) == "average of 1 at 1.0"
+    assert len(calls) == 3
+    assert team_calendar(1) != first, "after the job, a fresh read"
+    team_calendar(1)
+    assert len(calls) == 5
