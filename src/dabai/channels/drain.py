@@ -245,6 +245,11 @@ def requeue_payloads(payloads: Iterable[InboundPayload], actor: User | None) -> 
 # The worker's drain loop: how long it waits when nothing is left, and after an error (the database away).
 LOOP_IDLE_SECONDS = 0.1
 LOOP_ERROR_SECONDS = 2.0
+# After a batch that was not full, how long arrivals gather before the next claim. Claimed at once, a steady
+# stream came in batches of one to three (each batch pays the same fixed work: its transaction, routing's
+# and the insights' set-wise steps, the bot's and the case index's jobs), and the worker took 1.2 cores at
+# 50 msg/s as at 800 (bench/ingest.py, 1 December). A message waits at most this much longer to be read.
+DRAIN_GATHER_SECONDS = 0.2
 # How often a running lane renews the drain request (``drain_running``): well inside DRAIN_STALE_AFTER.
 DRAIN_RENEW_SECONDS = DRAIN_STALE_AFTER.total_seconds() / 4
 
@@ -261,7 +266,11 @@ def warm_up() -> None:
         connection.close()
 
 
-def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS) -> int:
+def drain_forever(
+    stop: threading.Event,
+    idle_seconds: float = LOOP_IDLE_SECONDS,
+    gather_seconds: float = DRAIN_GATHER_SECONDS,
+) -> int:
     """The worker's own lane for the drain: claim and process batches as they arrive, until ``stop``.
 
     The task queue is first come, first served, and most of what waits in it (the bot's answers, routing,
@@ -270,18 +279,20 @@ def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS
     ``dabai worker``, so a message is read within a batch of arriving, whatever the queue holds. The drain
     task (``drain_inbound``) stays: for the sweep, the retry chains and a worker started with ``--batch``.
     Several workers drain side by side (claims skip locked rows); a killed worker's batch rolls back and is
-    claimed again. Behind a backlog the batches grow (``next_limit``). Returns how many payloads it processed.
+    claimed again. Behind a backlog the batches grow (``next_limit``); after a batch that was not full the
+    loop lets arrivals gather for ``gather_seconds``. Returns how many payloads it processed.
     """
     drained, limit, renewed = 0, DRAIN_BATCH, -DRAIN_RENEW_SECONDS
     batches = batch_log("drain")
     while not stop.is_set():
-        began, cpu, claimed = time.monotonic(), time.process_time(), 0
+        began, cpu, claimed, full = time.monotonic(), time.process_time(), 0, False
         timings: dict[str, float] | None = {} if batches is not None else None  # only when logging
         try:
             if began - renewed >= DRAIN_RENEW_SECONDS:
                 drain_running()
                 renewed = began
             claimed = drain_batch(limit, timings)
+            full = claimed >= limit
             limit = next_limit(limit, claimed)
             if batches is not None and claimed:
                 _log_batch(batches, began, cpu, claimed, timings)
@@ -295,6 +306,8 @@ def drain_forever(stop: threading.Event, idle_seconds: float = LOOP_IDLE_SECONDS
         drained += claimed
         if claimed == 0:
             stop.wait(idle_seconds)
+        elif not full:
+            stop.wait(gather_seconds)  # a backlog is worked off at once; a stream gathers into batches
     connection.close()
     if batches is not None:
         batches.close()

@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from dabai.conversations.models import Conversation, Insight, Message
 from dabai.conversations.signals import insights_stored, reply_posted, status_changed
+from dabai.core.memo import enqueue_after_batch
 from dabai.core.signals import worker_started
 from dabai.core.tasking import enqueue_on_commit
 from dabai.insights.tasks import index_cases, start_chain
@@ -22,7 +23,9 @@ def index_read(sender: type, insights: list[Insight], **kwargs: object) -> None:
 
 @receiver(reply_posted, dispatch_uid="dabai.insights.index_reply")
 def index_reply(sender: type, message: Message, **kwargs: object) -> None:
-    index_cases.enqueue([message.conversation_id])
+    """Sent after commit; the bot's replies of one batch job refresh their cases in one job."""
+    if not enqueue_after_batch(index_cases, [message.conversation_id]):
+        index_cases.enqueue([message.conversation_id])
 
 
 @receiver(status_changed, dispatch_uid="dabai.insights.index_status")

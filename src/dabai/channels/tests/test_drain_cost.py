@@ -136,3 +136,39 @@ def test_behind_a_backlog_the_lane_takes_bigger_batches_then_small_ones_again(db
     assert sizes == [(1, 1), (2, 2), (4, 4), (4, 0)]
     assert drain.next_limit(4, 0) == 1, "caught up: small batches again"
     assert set(InboundPayload.objects.values_list("status", flat=True)) == {PayloadStatus.PROCESSED}
+
+
+def test_a_stream_gathers_into_batches_while_a_backlog_is_worked_off_at_once(monkeypatch):
+    """After a batch that was not full the lane waits for arrivals to gather (one batch's fixed work for
+    many messages, not for each); after a full one (a backlog) it claims again at once."""
+    import threading
+    from types import SimpleNamespace
+
+    from dabai.channels import drain
+
+    arrivals = iter([4, 4, 2, 0, 1])  # a backlog (full batches of 4), its tail, nothing, a stream again
+    waits: list[tuple[int, float]] = []
+
+    class Loop(threading.Event):
+        def is_set(self) -> bool:
+            return len(waits) >= 3
+
+        def wait(self, timeout=None) -> bool:
+            waits.append((claims[-1], timeout))
+            return False
+
+    claims: list[int] = []
+
+    def claim(limit, timings=None):
+        claims.append(min(limit, next(arrivals)))
+        return claims[-1]
+
+    monkeypatch.setattr(drain, "DRAIN_BATCH", 4)
+    monkeypatch.setattr(drain, "DRAIN_BATCH_MAX", 4)
+    monkeypatch.setattr(drain, "drain_batch", claim)
+    monkeypatch.setattr(drain, "drain_running", lambda: None)
+    monkeypatch.setattr(drain, "close_old_connections", lambda: None)
+    monkeypatch.setattr(drain, "connection", SimpleNamespace(close=lambda: None))
+    assert drain.drain_forever(Loop(), idle_seconds=0.1, gather_seconds=0.2) == 11
+    assert claims == [4, 4, 2, 0, 1]
+    assert waits == [(2, 0.2), (0, 0.1), (1, 0.2)], "no wait after a full batch"

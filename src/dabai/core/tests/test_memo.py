@@ -1,6 +1,6 @@
 """Reads shared by a batch job's items are made once per job, and never outlive it."""
 
-from dabai.core.memo import batch_memo, per_batch
+from dabai.core.memo import batch_memo, enqueue_after_batch, per_batch
 
 calls: list[tuple] = []
 
@@ -29,3 +29,23 @@ def test_inside_a_batch_each_key_is_read_once_and_outside_every_time() -> None:
     assert team_calendar(1) != first, "after the job, a fresh read"
     team_calendar(1)
     assert len(calls) == 5
+
+
+class Recorded:
+    """A task stand-in that records what was enqueued (the real task queue is tested with the bot's batch)."""
+
+    def __init__(self) -> None:
+        self.enqueued: list[list[int]] = []
+
+    def enqueue(self, ids: list[int]) -> None:
+        self.enqueued.append(ids)
+
+
+def test_jobs_that_follow_each_item_of_a_batch_leave_as_one_job_when_it_ends() -> None:
+    task = Recorded()
+    assert enqueue_after_batch(task, [1]) is False, "outside a batch the caller enqueues itself"
+    with batch_memo():
+        for ids in ([3], [1], [3, 2]):
+            assert enqueue_after_batch(task, ids)
+        assert task.enqueued == []
+    assert task.enqueued == [[1, 2, 3]]

@@ -30,6 +30,13 @@ def batch(help_centre, django_capture_on_commit_callbacks):
     return messages
 
 
+def case_jobs() -> list[DBTaskResult]:
+    """The portal's case-index jobs, oldest first."""
+    return list(
+        DBTaskResult.objects.filter(task_path="dabai.insights.tasks.index_cases").order_by("enqueued_at")
+    )
+
+
 def queued(task_name: str) -> list[DBTaskResult]:
     return list(DBTaskResult.objects.filter(task_path=f"dabai.knowledge.tasks.{task_name}", status="READY"))
 
@@ -69,9 +76,10 @@ def test_a_failing_answer_is_retried_alone_and_the_others_are_answered(batch, mo
 
 
 def test_a_batch_reads_the_policy_calendar_and_wait_figures_once_not_per_message(
-    help_centre, django_capture_on_commit_callbacks
+    transactional_db, help_centre, django_capture_on_commit_callbacks
 ):
-    """Twelve customers the bot hands over in one job: the reads every hand-over shares are made once."""
+    """Twelve customers the bot hands over in one job: the reads every hand-over shares are made once, and
+    their cases are refreshed by one job (committed as in production: each reply's events after commit)."""
 
     def hand_overs(n: int) -> list[int]:
         items = [
@@ -84,8 +92,11 @@ def test_a_batch_reads_the_policy_calendar_and_wait_figures_once_not_per_message
     queries = []
     for n in (1, 12):
         ids = hand_overs(n)
+        indexed = case_jobs()
         with CaptureQueriesContext(connection) as done:
             assert bot_respond_all.call(ids) == {"hand_over": n}
         queries.append(len(done.captured_queries))
+        [refresh] = case_jobs()[len(indexed) :]  # the cases of the batch's replies: one job
+        assert len(refresh.args_kwargs["args"][0]) == n
     one, twelve = queries
     assert twelve <= 12 * one - 11 * 6, f"{twelve} queries for 12 hand-overs, {one} for one"
