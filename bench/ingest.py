@@ -20,15 +20,15 @@ Capacity: the highest offered rate whose stored p99 stays under 50 ms with every
 bare baseline on the same server stack (uvicorn, uvloop, httptools) that verifies the HMAC signature and
 INSERTs the raw body into the same PostgreSQL;
 printed as a ratio (target >= 0.5x). dabai's headline figure is with `dabai worker` (and its drain) running,
-as in production; it is measured a second time with the worker paused (SIGSTOP) during each step, so the
-share the background work takes from the doors shows. The ladders (dabai's and the baseline's) take turns a
-step at a time, every step after the drain has caught up, so on a machine shared with other work they meet
-the same load (run one after the other, they did not). Each step's requests are built (signed, encrypted)
-before its clock starts, for dabai and the baseline alike: building them on the fly cost the load generator
-~0.2-0.3 ms a request, a core's worth near 3,000 msg/s on the two cores the servers use too; the load
-generator runs on uvloop, like the servers. Each step prints the CPU it cost per request: web server, its
-PostgreSQL backends, worker + drain, their backends, the load generator, and everything else on the
-machine (other users).
+as in production; it is measured a second time with the worker paused (SIGSTOP) during each step, so the share
+the background work takes from the doors shows. The ladders (dabai's and the baseline's) take turns a step at
+a time, every step after the drain and the jobs that follow it have caught up, so on a machine shared with
+other work they meet the same load (run one after the other, they did not). Each step's requests are built
+(signed, encrypted) before its clock starts, for dabai and the baseline alike: building them on the fly cost
+the load generator ~0.2-0.3 ms a request, a core's worth near 3,000 msg/s on the two cores the servers use
+too; the load generator runs on uvloop, like the servers. Each step prints the CPU it cost per request: web
+server, its PostgreSQL backends, worker + drain, their backends, the load generator, and everything else on
+the machine (other users).
 
 Needs TEST_DATABASE_URL and TEST_REDIS_URL (`make bench` sets them); without them it starts its own with
 scripts/test-services.sh. BENCH_INGEST_RATE / BENCH_INGEST_SECONDS override 200 / 60; BENCH_INGEST_RUNS picks
@@ -41,6 +41,7 @@ import asyncio
 import base64
 import hashlib
 import hmac
+import http.server
 import json
 import os
 import random
@@ -50,6 +51,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -85,6 +87,8 @@ PROBE_BISECTIONS = 2
 PROBE_TRIES = 2
 # A step holds only if its requests went out on schedule: answered within this share of the step's time.
 PROBE_ON_TIME = 1.05
+# The worker counts as idle (its periodic sweeps only) below this share of a core over a second.
+WORKER_IDLE_SHARE = 0.05
 SECRET = "bench-secret"
 WECHAT_TOKEN, WECHAT_APP_ID = "benchtoken", "wxbench0000000001"
 WECHAT_AES_KEY = base64.b64encode(bytes(range(32))).decode().rstrip("=")
@@ -298,6 +302,45 @@ async def baseline_app(scope: dict, receive, send) -> None:
 
 
 # Services and processes.
+
+
+class WechatApiSink(http.server.ThreadingHTTPServer):
+    """WeChat's API on loopback: the bot answers WeChat customers through it (``cgi-bin/token``, then
+    ``cgi-bin/message/custom/send``), and in production those calls succeed. Without it every answer failed
+    name resolution and was retried three times, and the worker spent the capacity steps on retries.
+    """
+
+    def __init__(self) -> None:
+        self.sent = 0
+        super().__init__(("127.0.0.1", 0), _WechatApiHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _WechatApiHandler(http.server.BaseHTTPRequestHandler):
+    server: WechatApiSink
+
+    def do_GET(self) -> None:  # the access token
+        self._answer({"access_token": "bench-token", "expires_in": 7200})
+
+    def do_POST(self) -> None:  # a customer-service message
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.sent += 1
+        self._answer({"errcode": 0, "errmsg": "ok"})
+
+    def _answer(self, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: Any) -> None:
+        pass
 
 
 def free_port() -> int:
@@ -642,6 +685,24 @@ def wait_drained(db_url: str, timeout: float = 30) -> None:
         time.sleep(1)
 
 
+def wait_idle(server: "Server", timeout: float = 180) -> None:
+    """Between capacity steps, after the drain: until the worker has finished the jobs that follow drained
+    messages (analysis batches, routing, the bot's answers, outbound deliveries), i.e. its process tree used
+    under WORKER_IDLE_SHARE of a core over a second. Without it a step's worker also worked off the steps
+    before it (the paused ladder's, the baseline's turn, the chaos run's), and the running ladder measured
+    that backlog, not its own rate: at 50 msg/s the worker took 1.2 cores in the run of 05:19 UTC."""
+    began = deadline = time.monotonic()
+    deadline += timeout
+    while time.monotonic() < deadline:
+        pids = descendants(server.worker.pid)
+        before = sum(process_cpu(p) for p in pids)
+        time.sleep(1)
+        if sum(process_cpu(p) for p in pids) - before < WORKER_IDLE_SHARE:
+            break
+    if (waited := time.monotonic() - began) > 3:
+        print(f"            (waited {waited:.0f} s for the worker to finish the earlier steps' jobs)")
+
+
 def capacity(
     port: int,
     label: str,
@@ -860,6 +921,7 @@ def main() -> int:
     var = Path(tempfile.mkdtemp(prefix="dabai-bench-var-"))
     db_url, redis_url = fresh_database(base_db), fresh_redis(base_redis)
     env = {k: v for k, v in os.environ.items() if not k.startswith("TEST_")}
+    wechat_api = WechatApiSink()
     env.setdefault("DABAI_DEV", "1")
     env.update(
         DATABASE_URL=db_url,
@@ -870,6 +932,7 @@ def main() -> int:
         DABAI_WECHAT_TOKEN=WECHAT_TOKEN,
         DABAI_WECHAT_APP_ID=WECHAT_APP_ID,
         DABAI_WECHAT_AES_KEY=WECHAT_AES_KEY,
+        DABAI_WECHAT_API_BASE=wechat_api.base,
         DABAI_SWEEP_SECONDS=str(SWEEP_SECONDS),
         DABAI_SWEEP_GRACE_SECONDS=str(SWEEP_GRACE_SECONDS),
         DABAI_ACCESS_LOG="0",
@@ -925,8 +988,9 @@ def main() -> int:
                 baseline_meter = CpuMeter(db_url)
                 baseline_meter.watch("web", lambda: baseline.pid)
 
-                def settle() -> None:  # every step starts from a drained queue, the baseline's too
+                def settle() -> None:  # every step starts from a drained queue and an idle worker
                     wait_drained(db_url)
+                    wait_idle(server)
 
                 ladders = {
                     mode: capacity(
@@ -991,6 +1055,7 @@ def main() -> int:
             conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         if own_services:
             subprocess.run([str(ROOT / "scripts/test-services.sh"), "stop", own_services], check=False)
+    print(f"   the bot's answers sent to WeChat's API (on loopback): {wechat_api.sent}")
     print(
         "ingest:",
         "0 lost, 0 duplicated, 0 unanalysed" if ok else "FAILED: messages lost, doubled or unanalysed",
