@@ -2,7 +2,7 @@
 
 The bot answers a drained batch in one job (``knowledge.tasks.bot_respond_all``); each hand-over in it read
 the bot's policy and account, the synonym table, the team's calendar, its available agents and its average
-first response again — eight of a hand-over's 38 queries, the same for every message of the batch, two of
+first response again — eight of a hand-over's ~35 queries, the same for every message of the batch, two of
 them growing with the history (the calendar's days, up to 2,000 answered conversations). Inside
 ``batch_memo()`` a function marked ``@per_batch`` runs once per key; outside it (a view, a single retried
 message) it runs every time, so nothing is ever stale for longer than one job. Jobs that follow each item

@@ -61,10 +61,8 @@ def test_two_blind_annotators_who_agree_outvote_the_first_label_and_only_then(tm
     _jsonl(
         tmp_path / "second_opinions.jsonl",
         [
-            {
-                "id": "tb-00001",
-                "annotators": {"a": refund, "b": refund},
-            },  # both differ: theirs
+            # both differ from the first label and agree: theirs; they differ on intent; one reads spam
+            {"id": "tb-00001", "annotators": {"a": refund, "b": refund}},
             {"id": "tb-00002", "annotators": {"a": refund, "b": {**refund, "intent": "billing"}}},
             {"id": "tb-00003", "annotators": {"a": refund, "b": {**refund, "intent": "spam"}}},
             {"id": "tb-00009", "annotators": {"a": refund, "b": refund}},  # a test record never changes
@@ -74,9 +72,7 @@ def test_two_blind_annotators_who_agree_outvote_the_first_label_and_only_then(tm
     assert (by_id["tb-00001"]["intent"], by_id["tb-00001"]["voice"]) == ("refund_return", "request")
     # they disagree on intent: the first label stays; they agree on voice: theirs
     assert (by_id["tb-00002"]["intent"], by_id["tb-00002"]["voice"]) == ("logistics", "request")
-    assert (by_id["tb-00003"]["intent"], by_id["tb-00003"]["voice"]) == (
-        "logistics",
-        "question",
-    )  # spam: first
+    spam_read = by_id["tb-00003"]
+    assert (spam_read["intent"], spam_read["voice"]) == ("logistics", "question"), "one read spam"
     assert by_id["tb-00004"]["intent"] == "logistics" and "tb-00009" not in by_id
     assert [r["intent"] for r in heldout_sets(tmp_path)["real_turns"]] == ["logistics"]
