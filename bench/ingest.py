@@ -43,6 +43,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -51,7 +52,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -305,31 +305,48 @@ async def baseline_app(scope: dict, receive, send) -> None:
 # Services and processes.
 
 
-class WechatApiSink(http.server.ThreadingHTTPServer):
+class WechatApiSink:
     """WeChat's API on loopback: the bot answers WeChat customers through it (``cgi-bin/token``, then
     ``cgi-bin/message/custom/send``), and in production those calls succeed. Without it every answer failed
     name resolution and was retried three times, and the worker spent the capacity steps on retries.
+
+    It serves from a process of its own: a thread of the load generator's, it held the generator's
+    interpreter lock for every answer the bot sent, and the generator then read the doors' answers late
+    (with the worker running at 1,600 msg/s, stored p50 27.5 ms against 9.2 ms from its own process).
     """
 
     def __init__(self) -> None:
-        self.sent = 0
-        super().__init__(("127.0.0.1", 0), _WechatApiHandler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        self._sent = multiprocessing.Value("i", 0)
+        ready = multiprocessing.Queue()
+        self._process = multiprocessing.Process(
+            target=_serve_wechat_api, args=(self._sent, ready), daemon=True
+        )
+        self._process.start()
+        self.base = f"http://127.0.0.1:{ready.get(timeout=30)}"
 
     @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+    def sent(self) -> int:
+        return self._sent.value
+
+    def stop(self) -> None:
+        self._process.terminate()
+
+
+def _serve_wechat_api(sent: Any, ready: Any) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WechatApiHandler)
+    server.sent = sent  # type: ignore[attr-defined]
+    ready.put(server.server_address[1])
+    server.serve_forever()
 
 
 class _WechatApiHandler(http.server.BaseHTTPRequestHandler):
-    server: WechatApiSink
-
     def do_GET(self) -> None:  # the access token
         self._answer({"access_token": "bench-token", "expires_in": 7200})
 
     def do_POST(self) -> None:  # a customer-service message
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        self.server.sent += 1
+        with self.server.sent.get_lock():  # type: ignore[attr-defined]
+            self.server.sent.value += 1  # type: ignore[attr-defined]
         self._answer({"errcode": 0, "errmsg": "ok"})
 
     def _answer(self, body: dict[str, Any]) -> None:
@@ -1060,6 +1077,7 @@ def main() -> int:
         if own_services:
             subprocess.run([str(ROOT / "scripts/test-services.sh"), "stop", own_services], check=False)
     print(f"   the bot's answers sent to WeChat's API (on loopback): {wechat_api.sent}")
+    wechat_api.stop()
     print(
         "ingest:",
         "0 lost, 0 duplicated, 0 unanalysed" if ok else "FAILED: messages lost, doubled or unanalysed",
