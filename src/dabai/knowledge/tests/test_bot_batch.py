@@ -96,14 +96,21 @@ def test_a_batch_reads_the_policy_calendar_and_wait_figures_once_not_per_message
         with django_capture_on_commit_callbacks(execute=True):
             return [r.message.pk for r in receive_messages(items)]
 
-    queries = []
+    queries, history_reads = [], []
     for n in (1, 12):
         ids = hand_overs(n)
         indexed = case_jobs()
         with CaptureQueriesContext(connection) as done:
             assert bot_respond_all.call(ids) == {"hand_over": n}
         queries.append(len(done.captured_queries))
+        history_reads.append(sum(bot_events_read(q["sql"]) for q in done.captured_queries))
         [refresh] = case_jobs()[len(indexed) :]  # the cases of the batch's replies: one job
         assert len(refresh.args_kwargs["args"][0]) == n
     one, twelve = queries
     assert twelve <= 12 * one - 11 * 6, f"{twelve} queries for 12 hand-overs, {one} for one"
+    # What the bot did before in a conversation is read once per message, not once per question asked of it.
+    assert history_reads == [1, 12]
+
+
+def bot_events_read(sql: str) -> bool:
+    return sql.startswith("SELECT") and 'FROM "knowledge_botevent"' in sql

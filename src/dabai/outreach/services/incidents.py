@@ -20,6 +20,7 @@ from dabai.accounts.models import User
 from dabai.accounts.services import record_audit
 from dabai.conversations.models import Conversation, Direction, Message
 from dabai.conversations.services import post_reply
+from dabai.core.memo import per_batch
 from dabai.customers.models import Customer
 from dabai.knowledge.instant import InstantAnswer
 from dabai.outreach.models import Campaign, CampaignKind, Incident, IncidentLink, WeChatTemplate
@@ -57,7 +58,9 @@ def resolve(incident: Incident, actor: User, update: str = "") -> int:
     return told
 
 
+@per_batch()
 def active_incidents() -> list[Incident]:
+    """The ongoing incidents (read once per batch job: the bot asks for every message it answers)."""
     return list(Incident.objects.filter(resolved_at__isnull=True, started_at__lte=timezone.now()))
 
 
