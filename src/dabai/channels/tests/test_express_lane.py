@@ -29,7 +29,14 @@ from dabai.channels.drain import (
     drain_started,
 )
 from dabai.channels.email import adapter as email_adapter
-from dabai.channels.express import STATEMENTS, ExpressDoors, _conninfo, check_email
+from dabai.channels.express import (
+    STATEMENT,
+    Accepted,
+    ExpressDoors,
+    _conninfo,
+    check_email,
+    statement_params,
+)
 from dabai.channels.models import DrainRequest, InboundPayload, PayloadStatus, SeenNonce
 from dabai.channels.signing import sign
 from dabai.core.choices import Channel
@@ -175,8 +182,8 @@ def test_the_drain_start_waits_for_the_deliveries_in_flight_and_then_finds_them(
     drain_queued()
     body, _ = sms("in-flight")
     with psycopg.connect(**_conninfo()) as lane:  # not autocommit: the statement's transaction stays open
-        (payload_id,) = lane.execute(STATEMENTS[False], [Channel.SMS, "webhook", body, "{}"]).fetchone()
-        assert payload_id is not None
+        params = statement_params([Accepted(Channel.SMS, "webhook", {})], [body])
+        ((_, payload_id),) = lane.execute(STATEMENT, params).fetchall()
         starting = threading.Thread(target=_start_drain)
         starting.start()
         starting.join(timeout=1)
@@ -251,7 +258,7 @@ def test_a_lost_database_connection_costs_one_delivery_a_trip_through_django() -
         lane = ExpressDoors(stand_in_door)
         try:
             statuses = [(await deliver(lane, "/channels/sms/inbound/", *sms("conn-1")))[0]]
-            (backend,) = [c.info.backend_pid for c in lane._connections()._idle]
+            (backend,) = [c.info.backend_pid for c in lane._batches().connections._idle]
             await asyncio.to_thread(_terminate, backend)
             for sms_id in ("conn-2", "conn-3"):
                 statuses.append((await deliver(lane, "/channels/sms/inbound/", *sms(sms_id)))[0])
@@ -297,6 +304,67 @@ def test_a_wechat_nonce_is_claimed_with_its_payload_or_not_at_all(wechat_account
     status, _ = post("/channels/wechat/", body, headers, query)
     assert status == HANDED_OVER, "the same pair again goes to Django's door (retry or replay)"
     assert SeenNonce.objects.count() == 1 and InboundPayload.objects.count() == 1
+
+
+def deliver_together(deliveries: list[tuple[str, bytes, dict[str, str], str]]) -> tuple[list, int]:
+    """The deliveries through one lane at once, as a busy door receives them: (answers, statements run)."""
+
+    async def run() -> tuple[list, int]:
+        lane = ExpressDoors(stand_in_door)
+        statements = 0
+        try:
+            connections = lane._batches().connections
+            fetch_all = connections.fetch_all
+
+            async def counted(sql, params):
+                nonlocal statements
+                statements += 1
+                return await fetch_all(sql, params)
+
+            connections.fetch_all = counted
+            answers = await asyncio.gather(*(deliver(lane, *delivery) for delivery in deliveries))
+            return answers, statements
+        finally:
+            await lane.close()
+
+    return asyncio.run(run())
+
+
+@on_postgresql
+def test_deliveries_arriving_together_share_a_statement_and_each_gets_its_own_payload() -> None:
+    drain_queued()
+    deliveries = [("/channels/sms/inbound/", *sms(f"together-{i}"), "") for i in range(30)]
+    answers, statements = deliver_together(deliveries)
+    assert statements < 10, "a busy door stores deliveries together"
+    assert {status for status, _ in answers} == {202}
+    for (_, body, _, _), (_, answer) in zip(deliveries, answers, strict=True):
+        payload = InboundPayload.objects.get(pk=json.loads(answer)["payload_id"])
+        assert bytes(payload.raw) == body, "each delivery is answered with its own payload's id"
+    assert InboundPayload.objects.count() == 30
+
+
+@on_postgresql
+def test_in_one_statement_a_wechat_pair_is_stored_once_and_seen_pairs_go_to_django(wechat_account) -> None:
+    """A batch mixing channels: a pair that two callbacks of the batch carry is stored with the first, a pair
+    seen before is not stored again; both others go to Django's door, which tells a retry from a replay."""
+    drain_queued()
+    seen = wechat_post("第一次", "6054768590064713010", "pair-seen")
+    assert post("/channels/wechat/", seen[0], seen[1], seen[2]) == (200, b"success")
+    twice = wechat_post("发了两次", "6054768590064713011", "pair-twice")
+    fresh = wechat_post("新消息", "6054768590064713012", "pair-fresh")
+    deliveries = [
+        ("/channels/wechat/", *twice),
+        ("/channels/sms/inbound/", *sms("between"), ""),
+        ("/channels/wechat/", *twice),
+        ("/channels/wechat/", *seen),
+        ("/channels/wechat/", *fresh),
+    ]
+    answers, statements = deliver_together(deliveries)
+    assert statements == 1
+    assert [status for status, _ in answers] == [200, 202, HANDED_OVER, HANDED_OVER, 200]
+    stored = {p.meta.get("query", {}).get("nonce") for p in InboundPayload.objects.all()}
+    assert stored == {"pair-seen", "pair-twice", None, "pair-fresh"} and InboundPayload.objects.count() == 4
+    assert SeenNonce.objects.count() == 3
 
 
 @on_postgresql
