@@ -41,9 +41,11 @@ from dabai.core.choices import Channel
 logger = logging.getLogger(__name__)
 
 # Statements of the lane running at once in one web process (each on its own connection), and the most
-# deliveries one of them stores.
+# deliveries and bytes one of them stores (a delivery larger than that goes alone: emails with attachments
+# may be megabytes, and 64 of them in one statement would hold hundreds in the web process's memory).
 STATEMENTS_IN_FLIGHT = 2
 BATCH_SIZE = 64
+BATCH_BYTES = 1024 * 1024
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
@@ -325,7 +327,8 @@ class Batches:
     async def _flush(self) -> None:
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting[:BATCH_SIZE], self._waiting[BATCH_SIZE:]
+                taken = _batch_length([len(body) for _, body, _ in self._waiting[:BATCH_SIZE]])
+                batch, self._waiting = self._waiting[:taken], self._waiting[taken:]
                 await self._store_batch(batch)
         finally:
             self._free += 1
@@ -346,6 +349,17 @@ class Batches:
         for position, (_, _, stored) in enumerate(batch):
             if not stored.done():
                 stored.set_result(ids.get(position))
+
+
+def _batch_length(sizes: list[int]) -> int:
+    """How many of the waiting deliveries (their body sizes, oldest first) the next statement takes: at
+    least one, then as many as stay within ``BATCH_BYTES``."""
+    total = 0
+    for taken, size in enumerate(sizes):
+        total += size
+        if taken and total > BATCH_BYTES:
+            return taken
+    return len(sizes)
 
 
 class Connections:

@@ -30,9 +30,11 @@ from dabai.channels.drain import (
 )
 from dabai.channels.email import adapter as email_adapter
 from dabai.channels.express import (
+    BATCH_BYTES,
     STATEMENT,
     Accepted,
     ExpressDoors,
+    _batch_length,
     _conninfo,
     check_email,
     statement_params,
@@ -341,6 +343,14 @@ def test_deliveries_arriving_together_share_a_statement_and_each_gets_its_own_pa
         payload = InboundPayload.objects.get(pk=json.loads(answer)["payload_id"])
         assert bytes(payload.raw) == body, "each delivery is answered with its own payload's id"
     assert InboundPayload.objects.count() == 30
+
+
+def test_a_statement_takes_waiting_deliveries_up_to_its_byte_budget_and_a_large_one_alone() -> None:
+    small, large = 2_000, BATCH_BYTES + 1
+    assert _batch_length([small] * 64) == 64
+    assert _batch_length([large, small]) == 1, "a delivery over the budget goes alone"
+    assert _batch_length([small, large]) == 1, "and waits for the next statement rather than join"
+    assert _batch_length([BATCH_BYTES // 2 + 1] * 3) == 1
 
 
 @on_postgresql
