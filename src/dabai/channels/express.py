@@ -285,7 +285,7 @@ class ExpressDoors:
         loop = asyncio.get_running_loop()
         batches = self._by_loop.get(loop)
         if batches is None:
-            batches = self._by_loop[loop] = Batches(Connections(STATEMENTS_IN_FLIGHT))
+            batches = self._by_loop[loop] = Batches(Connections())
         return batches
 
     async def close(self) -> None:
@@ -365,28 +365,27 @@ def _batch_length(sizes: list[int]) -> int:
 
 
 class Connections:
-    """Up to ``size`` autocommit connections for the lane's one-statement round trips, opened when needed.
+    """Autocommit connections for the lane's one-statement round trips, opened when needed and kept idle
+    between uses; as many as statements run at once, which ``Batches`` bounds (``STATEMENTS_IN_FLIGHT``).
 
     A pool needs no more here: no transactions to reset, no checks between uses. A connection that fails is
-    closed and its place freed (the next use opens a new one), so a restarted database costs the deliveries
-    in flight a trip through Django's door, nothing more. (psycopg_pool's bookkeeping per checkout cost as
-    much CPU on the lane's profile as the statement itself.)
+    closed, not kept (the next use opens a new one), so a restarted database costs the deliveries in flight a
+    trip through Django's door, nothing more. (psycopg_pool's bookkeeping per checkout cost as much CPU on the
+    lane's profile as the statement itself.)
     """
 
-    def __init__(self, size: int) -> None:
-        self._slots = asyncio.Semaphore(size)
+    def __init__(self) -> None:
         self._idle: list[Any] = []
 
     async def fetch_all(self, sql: str, params: list[Any]) -> list[tuple]:
-        async with self._slots:
-            connection = self._idle.pop() if self._idle else await _connect()
-            try:
-                rows = await (await connection.execute(sql, params)).fetchall()
-            except BaseException:
-                await connection.close()
-                raise
-            self._idle.append(connection)
-            return rows
+        connection = self._idle.pop() if self._idle else await _connect()
+        try:
+            rows = await (await connection.execute(sql, params)).fetchall()
+        except BaseException:
+            await connection.close()
+            raise
+        self._idle.append(connection)
+        return rows
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
