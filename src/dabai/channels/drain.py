@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any, TextIO
 
@@ -271,6 +271,7 @@ def drain_forever(
     stop: threading.Event,
     idle_seconds: float = LOOP_IDLE_SECONDS,
     gather_seconds: float = DRAIN_GATHER_SECONDS,
+    make_way: Callable[[threading.Event], float] | None = None,
 ) -> int:
     """The worker's own lane for the drain: claim and process batches as they arrive, until ``stop``.
 
@@ -281,11 +282,15 @@ def drain_forever(
     task (``drain_inbound``) stays: for the sweep, the retry chains and a worker started with ``--batch``.
     Several workers drain side by side (claims skip locked rows); a killed worker's batch rolls back and is
     claimed again. Behind a backlog the batches grow (``next_limit``); after a batch that was not full the
-    loop lets arrivals gather for ``gather_seconds``. Returns how many payloads it processed.
+    loop lets arrivals gather for ``gather_seconds``. ``make_way`` (``dabai.core.pressure.MakeWay`` in the
+    ``dabai drain`` process) waits before each claim while the doors need the CPU: during a burst the
+    messages are stored at once and read a little later. Returns how many payloads it processed.
     """
     drained, limit, renewed = 0, DRAIN_BATCH, -DRAIN_RENEW_SECONDS
     batches = batch_log("drain")
     while not stop.is_set():
+        if make_way is not None:
+            make_way(stop)
         began, cpu, claimed, full = time.monotonic(), time.process_time(), 0, False
         timings: dict[str, float] | None = {} if batches is not None else None  # only when logging
         try:

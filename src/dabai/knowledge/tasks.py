@@ -7,6 +7,7 @@ from django_tasks import task
 
 from dabai.conversations.live import gathered_events
 from dabai.conversations.models import Message
+from dabai.core import pressure
 from dabai.core.memo import batch_memo
 from dabai.core.tasking import retry_later
 
@@ -32,6 +33,7 @@ def bot_respond_all(message_ids: list[int]) -> dict[str, int]:
     outcomes: Counter[str] = Counter()
     with batch_memo():  # the policy, the bot's account, calendars and wait figures: read once per batch
         for message_id in message_ids:
+            pressure.make_way()  # a batch's answers take seconds: the doors come first between them
             outcome = _respond_in_batch(message_id)
             outcomes[outcome.split(":", 1)[0]] += 1
     return dict(outcomes)

@@ -5,6 +5,7 @@ import threading
 from django.core.management.base import BaseCommand
 
 from dabai.channels.drain import drain_forever, warm_up
+from dabai.core import pressure
 from dabai.core.profiling import profiled
 
 
@@ -34,8 +35,9 @@ class Command(BaseCommand):
                 stop.set()
 
             threading.Thread(target=orphaned, name="dabai-drain-parent", daemon=True).start()
+        pressure.enable()
         warm_up()
         self.stdout.write("draining")
         self.stdout.flush()
         with profiled("drain"):
-            drain_forever(stop)
+            drain_forever(stop, make_way=pressure.make_way)

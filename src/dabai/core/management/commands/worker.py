@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from dabai.core import pressure
 from dabai.core.profiling import profiled
 from dabai.core.signals import worker_started
 from dabai.core.tasks import start_heartbeat
@@ -72,6 +73,7 @@ class Command(BaseCommand):
             worker_started.send(sender=self.__class__, long_running=True)
             steps -= drain_steps
         nice = lower_priority(steps)
+        pressure.enable()
         logger.info("worker running at nice %d (DABAI_WORKER_NICE)", nice)
         with profiled("worker"):
             self._run(batch)
