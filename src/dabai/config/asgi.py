@@ -15,7 +15,7 @@ django_asgi_app = SyncChainASGIHandler()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from dabai.channels.express import ExpressDoors  # noqa: E402
+from dabai.channels.express import ROUTES, ExpressDoors  # noqa: E402
 from dabai.config.routing import websocket_urlpatterns  # noqa: E402
 from dabai.core.pressure import BusyDoors  # noqa: E402
 from dabai.core.static import SafeASGIStaticFilesHandler  # noqa: E402
@@ -24,7 +24,9 @@ application = ProtocolTypeRouter(
     {
         # The webhook doors' express lane first (dabai.channels.express), then Django; the background on this
         # machine makes way while the doors are busy (dabai.core.pressure).
-        "http": BusyDoors(ExpressDoors(SafeASGIStaticFilesHandler(django_asgi_app))),
+        "http": BusyDoors(
+            ExpressDoors(SafeASGIStaticFilesHandler(django_asgi_app)), doors=ROUTES.__contains__
+        ),
         # Each route checks the page's origin (dabai.config.routing): desk same-origin, widget also its sites.
         "websocket": AuthMiddlewareStack(URLRouter(websocket_urlpatterns)),
     }

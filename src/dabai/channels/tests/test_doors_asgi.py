@@ -75,7 +75,7 @@ def call(
                 finished.set()
 
         await application(scope, receive, send)
-        await application.application_mapping["http"].close()  # the express lane's connections
+        await application.application_mapping["http"].app.close()  # the express lane (behind BusyDoors)
 
     asyncio.run(run())
     start = next(m for m in sent if m["type"] == "http.response.start")

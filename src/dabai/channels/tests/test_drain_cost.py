@@ -172,3 +172,32 @@ def test_a_stream_gathers_into_batches_while_a_backlog_is_worked_off_at_once(mon
     assert drain.drain_forever(Loop(), idle_seconds=0.1, gather_seconds=0.2) == 11
     assert claims == [4, 4, 2, 0, 1]
     assert waits == [(2, 0.2), (0, 0.1), (1, 0.2)], "no wait after a full batch"
+
+
+def test_the_lane_makes_way_for_busy_doors_before_each_claim(monkeypatch):
+    """``dabai drain`` passes ``dabai.core.pressure.make_way``: asked before every batch is claimed, so a
+    burst at the doors holds the next batch back (the batch already claimed is finished)."""
+    import threading
+    from types import SimpleNamespace
+
+    from dabai.channels import drain
+
+    order: list[str] = []
+
+    class ThreeTurns(threading.Event):
+        def is_set(self) -> bool:
+            return order.count("claim") >= 3
+
+        def wait(self, timeout=None) -> bool:
+            return False
+
+    def claim(limit, timings=None):
+        order.append("claim")
+        return 1
+
+    monkeypatch.setattr(drain, "drain_batch", claim)
+    monkeypatch.setattr(drain, "drain_running", lambda: None)
+    monkeypatch.setattr(drain, "close_old_connections", lambda: None)
+    monkeypatch.setattr(drain, "connection", SimpleNamespace(close=lambda: None))
+    drain.drain_forever(ThreeTurns(), make_way=lambda stop: order.append("make way") or 0.0)
+    assert order == ["make way", "claim"] * 3
