@@ -17,9 +17,9 @@ machine, between batches (the drain) and jobs (the worker), waits while that fil
 like PostgreSQL's autovacuum sleeping on its cost limit. The wait is bounded by the work done since the last
 one (``YIELD_RATIO`` times it), so under a burst that lasts the background still does a quarter of its
 work and catches up once the burst is over. A steady stream does not mark the doors busy (200 messages a
-second took a third of a core, and 99 in 100 were answered within 14 ms), so messages are read as soon as
-before. A background on another machine
-sees no file and never waits: it takes nothing from the doors there.
+second took a third of a core, and 99 in 100 were answered within 14 ms), so its messages are read as soon
+as before. A background on another machine sees no file and never waits: it takes nothing from the doors
+there.
 """
 
 import logging
