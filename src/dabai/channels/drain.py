@@ -34,6 +34,7 @@ from dabai.conversations.live import gathered_events
 from dabai.conversations.models import Message
 from dabai.conversations.services import read_messages
 from dabai.conversations.tasks import analyse_messages
+from dabai.core import pressure
 from dabai.core.profiling import batch_log
 from dabai.core.tasking import RETRY_DELAYS_SECONDS, enqueue_on_commit, retry_later
 from dabai.filter import analyse_many
@@ -271,7 +272,7 @@ def drain_forever(
     stop: threading.Event,
     idle_seconds: float = LOOP_IDLE_SECONDS,
     gather_seconds: float = DRAIN_GATHER_SECONDS,
-    make_way: Callable[[threading.Event], float] | None = None,
+    make_way: Callable[[threading.Event], float] = pressure.make_way,
 ) -> int:
     """The worker's own lane for the drain: claim and process batches as they arrive, until ``stop``.
 
@@ -282,15 +283,15 @@ def drain_forever(
     task (``drain_inbound``) stays: for the sweep, the retry chains and a worker started with ``--batch``.
     Several workers drain side by side (claims skip locked rows); a killed worker's batch rolls back and is
     claimed again. Behind a backlog the batches grow (``next_limit``); after a batch that was not full the
-    loop lets arrivals gather for ``gather_seconds``. ``make_way`` (``dabai.core.pressure.MakeWay`` in the
-    ``dabai drain`` process) waits before each claim while the doors need the CPU: during a burst the
-    messages are stored at once and read a little later. Returns how many payloads it processed.
+    loop lets arrivals gather for ``gather_seconds``. ``make_way`` (``dabai.core.pressure.make_way``: a wait
+    only in the ``dabai drain`` process, which enables it) waits before each claim while the doors are busy:
+    during a burst the messages are stored at once and read a little later. Returns how many payloads it
+    processed.
     """
     drained, limit, renewed = 0, DRAIN_BATCH, -DRAIN_RENEW_SECONDS
     batches = batch_log("drain")
     while not stop.is_set():
-        if make_way is not None:
-            make_way(stop)
+        make_way(stop)
         began, cpu, claimed, full = time.monotonic(), time.process_time(), 0, False
         timings: dict[str, float] | None = {} if batches is not None else None  # only when logging
         try:

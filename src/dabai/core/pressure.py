@@ -142,7 +142,7 @@ class MakeWay:
 
     def __init__(self, mark: Path | None = None) -> None:
         self.mark = mark
-        self.waited = 0.0  # seconds in all: what the tests and the batch log read
+        self.waited = 0.0  # seconds in all (the tests read it)
         self._worked_since = time.monotonic()
 
     def __call__(self, stop: threading.Event | None = None) -> float:

@@ -40,4 +40,4 @@ class Command(BaseCommand):
         self.stdout.write("draining")
         self.stdout.flush()
         with profiled("drain"):
-            drain_forever(stop, make_way=pressure.make_way)
+            drain_forever(stop)
