@@ -449,6 +449,24 @@ class Server:
             start_new_session=True,
         )
 
+    def meter(self, db_url: str) -> "CpuMeter":
+        """CPU per group: the web server, the drain, the worker's jobs (the rest of its tree), backends."""
+        meter = CpuMeter(db_url)
+        meter.watch("web", lambda: self.web.pid)
+        meter.watch("drain", self.drain_pid)
+        meter.watch("worker", lambda: self.worker.pid)
+        return meter
+
+    def drain_pid(self) -> int | None:
+        """The worker's drain lane (``dabai drain --parent <worker>``), a child of the worker."""
+        for pid in descendants(self.worker.pid) - {self.worker.pid}:
+            try:
+                if b"drain" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return pid
+            except OSError:
+                continue
+        return None
+
     def pause_worker(self, paused: bool) -> None:
         """Stop (SIGSTOP) or resume (SIGCONT) the worker and its drain, whole process group."""
         os.killpg(self.worker.pid, signal.SIGSTOP if paused else signal.SIGCONT)
@@ -874,10 +892,13 @@ class CpuMeter:
 
     def sample(self) -> dict[str, Any]:
         per_group: dict[str, dict[int, float]] = {}
+        counted: set[int] = set()  # a tree watched earlier (the drain) is not counted again in its parent's
         for name, root in self.roots.items():
             pid = root()
             if pid is not None:
-                per_group[name] = {p: process_cpu(p) for p in descendants(pid)}
+                mine = descendants(pid) - counted
+                per_group[name] = {p: process_cpu(p) for p in mine}
+                counted |= mine
         try:
             with psycopg.connect(self.db_url, autocommit=True) as conn:
                 backends = conn.execute(
@@ -905,29 +926,37 @@ class CpuMeter:
         return used
 
     @staticmethod
-    def describe(used: dict[str, float], requests: int) -> str:
+    def describe(used: dict[str, float], requests: int, unit: str = "request") -> str:
         parts = [
             f"{name} {1000 * seconds / max(1, requests):.2f}"
             for name, seconds in used.items()
             if name != "busy %"
         ]
-        return f"cpu ms/request: {', '.join(parts)}; machine busy {used['busy %']:.0f}%"
+        return f"cpu ms/{unit}: {', '.join(parts)}; machine busy {used['busy %']:.0f}%"
 
 
-def measured(db_url: str, run: Run, drive: Callable[[Run], Any]) -> bool:
+def measured(db_url: str, run: Run, drive: Callable[[Run], Any], server: "Server | None" = None) -> bool:
     """Drive one run, wait out the drain window, print its table; True when nothing was lost.
 
     A run starts from an empty drain: what an earlier run left (when its window closed on a backlog) would
-    otherwise count against this one.
+    otherwise count against this one. With ``server``, the CPU each process group spent on the run (from its
+    start until the worker has also finished the jobs that follow the drained messages) is printed per
+    message: on a slow machine the background's share decides how long a message waits to be read.
     """
     waited = time.monotonic()
     wait_drained(db_url, timeout=DRAIN_WINDOW_SECONDS)
     if time.monotonic() - waited > 2:
         print(f"   (waited {time.monotonic() - waited:.0f} s for the previous run's backlog to drain)")
+    meter = server and server.meter(db_url)
+    before = meter and meter.sample()
     began = time.monotonic()
     asyncio.run(drive(run))
     wall = time.monotonic() - began
-    return report(run, wait_analysed(db_url, run, DRAIN_WINDOW_SECONDS), wall)
+    ok = report(run, wait_analysed(db_url, run, DRAIN_WINDOW_SECONDS), wall)
+    if meter:
+        wait_idle(server)
+        print(f"   {CpuMeter.describe(meter.used_since(before), len(run.channel_of), 'message')}")
+    return ok
 
 
 def main() -> int:
@@ -973,7 +1002,7 @@ def main() -> int:
         server.wait_ready()
         if "steady" in RUNS:
             warm_up(port, db_url, "steady")
-            ok &= measured(db_url, Run("steady"), lambda run: load(port, run, RATE, SECONDS))
+            ok &= measured(db_url, Run("steady"), lambda run: load(port, run, RATE, SECONDS), server)
 
         async def chaos_run(chaos: Run) -> None:
             half = asyncio.Event()
@@ -999,9 +1028,7 @@ def main() -> int:
                 f" schedule ({PROBE_SECONDS} s a step, requests built before each step;"
                 f" {CAPACITY_WEB_WORKERS} web process{'es' * (CAPACITY_WEB_WORKERS > 1)} each)"
             )
-            meter = CpuMeter(db_url)
-            meter.watch("web", lambda: server.web.pid)
-            meter.watch("worker", lambda: server.worker.pid)
+            meter = server.meter(db_url)
             baseline_port = free_port()
             baseline = start_baseline(env, baseline_port, log, CAPACITY_WEB_WORKERS)
             try:
@@ -1051,9 +1078,8 @@ def main() -> int:
                 if both:
                     web, db = door_cost(dabai_costs[mode][both], "dabai-web")
                     base_web, base_database = door_cost(baseline_costs[both], "baseline")
-                    background = dabai_costs[mode][both].get("worker", 0) + dabai_costs[mode][both].get(
-                        "db:dabai-worker", 0
-                    )
+                    costs = dabai_costs[mode][both]
+                    background = sum(costs.get(group, 0) for group in ("drain", "worker", "db:dabai-worker"))
                     print(
                         f"     CPU per request at {both} msg/s (worker {mode}): dabai door {web + db:.2f} ms"
                         f" (web {web:.2f} + database {db:.2f}; worker and drain {background:.2f} more), "

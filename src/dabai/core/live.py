@@ -7,10 +7,12 @@ page re-fetches through views that check permissions.
 
 import asyncio
 import logging
-from collections.abc import Iterable
+import os
+import threading
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -25,7 +27,7 @@ GROUPS_IN_FLIGHT = 8
 
 
 def send(messages: Iterable[Addressed]) -> None:
-    """Send each event to its group now, in one trip into the event loop (each ``async_to_sync`` costs ms).
+    """Send each event to its group now, in one trip into the event loop (each trip costs ms).
 
     Each group gets its events in the order given; a few groups are served at the same time.
     """
@@ -47,7 +49,46 @@ def send(messages: Iterable[Addressed]) -> None:
         listened = await _listened(layer, list(by_group))
         await asyncio.gather(*(to_group(group, by_group[group]) for group in listened))
 
-    async_to_sync(send_all)()
+    _run(send_all)
+
+
+def _run(coroutine: Callable[[], Awaitable[None]]) -> None:
+    """Run ``coroutine`` to its end from synchronous code, on a loop that keeps the layer's connections.
+
+    In a sync view of the ASGI server, on the server's own loop (``async_to_sync`` finds it). Elsewhere (the
+    worker, the drain, commands) ``async_to_sync`` would start a new thread and event loop for every call,
+    and the Redis layer, which keeps its connections per loop, a new connection with them: 6.8 ms of CPU a
+    call on a slow machine, paid by the bot for each answer. There one loop runs for the process's life.
+    """
+    if _server_loop() is not None:
+        async_to_sync(coroutine)()
+        return
+    asyncio.run_coroutine_threadsafe(coroutine(), _own_loop()).result()
+
+
+def _server_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop of the ASGI server this thread serves (asgiref's own test, plus: asgiref
+    leaves the loop of a finished call behind in the thread), or None outside one."""
+    if getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    return loop if loop is not None and loop.is_running() else None
+
+
+_loop: tuple[int, asyncio.AbstractEventLoop] | None = None
+_loop_lock = threading.Lock()
+
+
+def _own_loop() -> asyncio.AbstractEventLoop:
+    """This process's event loop for live events, in a daemon thread started on first use (again after a
+    fork: a child does not inherit the thread)."""
+    global _loop
+    with _loop_lock:
+        if _loop is None or _loop[0] != os.getpid():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="dabai-live-events", daemon=True).start()
+            _loop = (os.getpid(), loop)
+        return _loop[1]
 
 
 async def _listened(layer: Any, groups: list[str]) -> list[str]:

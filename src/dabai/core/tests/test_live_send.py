@@ -34,7 +34,8 @@ def test_only_listened_groups_are_sent_to_each_in_order(redis_url, monkeypatch):
                 heard.append(await asyncio.wait_for(layer.receive(page), 1))
         except TimeoutError:
             pass
-        await layer.flush()
+        # not flush(): it would close the pools of every loop, the sender's own (live's) among them
+        await layer.group_discard("conversation-7", page)
         return heard
 
     heard = asyncio.run(scenario())
@@ -58,3 +59,26 @@ def test_when_redis_cannot_say_who_listens_every_group_is_sent_to(redis_url, mon
     monkeypatch.setattr(layer, "connection", broken)
     live.send([(f"conversation-{i}", {"type": "conversation.event", "n": i}) for i in range(3)])
     assert sorted(sends) == ["conversation-0", "conversation-1", "conversation-2"]
+
+
+def test_a_background_process_sends_on_one_loop_with_its_connections_kept(redis_url, monkeypatch):  # noqa: F811
+    """Outside the web server (the worker, the drain) every send runs on the same event loop, so the Redis
+    layer's connections, kept per loop, are opened once and not again for each answer the bot sends."""
+    layer = RedisChannelLayer(hosts=[redis_url.rsplit("/", 1)[0] + "/11"])
+    monkeypatch.setattr(live, "get_channel_layer", lambda: layer)
+    loops = set()
+    real_group_send = layer.group_send
+
+    async def group_send(group, message):
+        loops.add(asyncio.get_running_loop())
+        await real_group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", group_send)
+    monkeypatch.setattr(live, "_listened", lambda layer, groups: _every(groups))
+    for n in range(3):
+        live.send([("conversation-1", {"type": "conversation.event", "n": n})])
+    assert len(loops) == 1, "one loop for every send, so one set of connections"
+
+
+async def _every(groups: list[str]) -> list[str]:
+    return groups
