@@ -199,8 +199,13 @@ def wechat_encrypt(plain: bytes, random16: bytes) -> str:
     return base64.b64encode(AES.new(key, AES.MODE_CBC, key[:16]).encrypt(body)).decode()
 
 
+def wechat_openid(key: str) -> str:
+    """Each WeChat message from a customer of its own (the bot's answer to it is told apart by its openid)."""
+    return "o" + hashlib.md5(f"openid-{key}".encode()).hexdigest()[:27]
+
+
 def wechat_request(key: str, rng: random.Random) -> tuple[str, str, bytes]:
-    openid = f"o{rng.randrange(16**27):027x}"
+    openid = wechat_openid(key)
     xml = (
         f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[{openid}]]></FromUserName>"
         f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
@@ -317,9 +322,10 @@ class WechatApiSink:
 
     def __init__(self) -> None:
         self._sent = multiprocessing.Value("i", 0)
+        self.log = Path(tempfile.mkdtemp(prefix="dabai-bench-wechat-")) / "answers"
         ready = multiprocessing.Queue()
         self._process = multiprocessing.Process(
-            target=_serve_wechat_api, args=(self._sent, ready), daemon=True
+            target=_serve_wechat_api, args=(self._sent, ready, str(self.log)), daemon=True
         )
         self._process.start()
         self.base = f"http://127.0.0.1:{ready.get(timeout=30)}"
@@ -328,13 +334,36 @@ class WechatApiSink:
     def sent(self) -> int:
         return self._sent.value
 
+    def answered_at(self) -> dict[str, float]:
+        """When each customer (openid) first got an answer from the bot, wall-clock seconds."""
+        first: dict[str, float] = {}
+        if self.log.exists():
+            for line in self.log.read_text().splitlines():
+                openid, _, at = line.partition(" ")
+                first.setdefault(openid, float(at))
+        return first
+
+    def report(self, run: "Run") -> None:
+        """How long the run's WeChat customers waited for the bot (its answer or its hand-over's queue
+        sentence), from their message's acknowledgement; those not answered when the run's jobs were left."""
+        answered = self.answered_at()
+        keys = [k for k, c in run.channel_of.items() if c == "wechat" and k in run.sent_at]
+        waits = [answered[o] - run.sent_at[k] for k in keys if (o := wechat_openid(k)) in answered]
+        print(
+            f"   the bot's first words to WeChat customers: {len(waits)} of {len(keys)} answered,"
+            f" p50 {percentile(waits, 50):.1f} s, p99 {percentile(waits, 99):.1f} s"
+            if waits
+            else f"   the bot's first words to WeChat customers: none of {len(keys)} answered yet"
+        )
+
     def stop(self) -> None:
         self._process.terminate()
 
 
-def _serve_wechat_api(sent: Any, ready: Any) -> None:
+def _serve_wechat_api(sent: Any, ready: Any, log: str) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WechatApiHandler)
     server.sent = sent  # type: ignore[attr-defined]
+    server.log = log  # type: ignore[attr-defined]
     ready.put(server.server_address[1])
     server.serve_forever()
 
@@ -344,9 +373,15 @@ class _WechatApiHandler(http.server.BaseHTTPRequestHandler):
         self._answer({"access_token": "bench-token", "expires_in": 7200})
 
     def do_POST(self) -> None:  # a customer-service message
-        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        try:
+            touser = json.loads(body).get("touser", "?")
+        except ValueError:
+            touser = "?"
         with self.server.sent.get_lock():  # type: ignore[attr-defined]
             self.server.sent.value += 1  # type: ignore[attr-defined]
+            with open(self.server.log, "a") as log:  # type: ignore[attr-defined]
+                log.write(f"{touser} {time.time():.3f}\n")
         self._answer({"errcode": 0, "errmsg": "ok"})
 
     def _answer(self, body: dict[str, Any]) -> None:
@@ -935,7 +970,13 @@ class CpuMeter:
         return f"cpu ms/{unit}: {', '.join(parts)}; machine busy {used['busy %']:.0f}%"
 
 
-def measured(db_url: str, run: Run, drive: Callable[[Run], Any], server: "Server | None" = None) -> bool:
+def measured(
+    db_url: str,
+    run: Run,
+    drive: Callable[[Run], Any],
+    server: "Server | None" = None,
+    wechat_api: WechatApiSink | None = None,
+) -> bool:
     """Drive one run, wait out the drain window, print its table; True when nothing was lost.
 
     A run starts from an empty drain: what an earlier run left (when its window closed on a backlog) would
@@ -956,6 +997,8 @@ def measured(db_url: str, run: Run, drive: Callable[[Run], Any], server: "Server
     if meter:
         wait_idle(server)
         print(f"   {CpuMeter.describe(meter.used_since(before), len(run.channel_of), 'message')}")
+    if wechat_api:
+        wechat_api.report(run)
     return ok
 
 
@@ -1002,7 +1045,9 @@ def main() -> int:
         server.wait_ready()
         if "steady" in RUNS:
             warm_up(port, db_url, "steady")
-            ok &= measured(db_url, Run("steady"), lambda run: load(port, run, RATE, SECONDS), server)
+            ok &= measured(
+                db_url, Run("steady"), lambda run: load(port, run, RATE, SECONDS), server, wechat_api
+            )
 
         async def chaos_run(chaos: Run) -> None:
             half = asyncio.Event()
