@@ -14,6 +14,10 @@ the hand-over.
 
 import logging
 import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -96,6 +100,77 @@ class History:
         """The answers that sent an article, newest first."""
         answers = [e for e in self.events if e.action == BotEvent.Action.ANSWER and e.article is not None]
         return answers[::-1]
+
+
+@dataclass(frozen=True)
+class BatchReads:
+    """What the bot reads of each message of a batch job (the message with its conversation, its insight,
+    the conversation's history), read for the whole batch in three queries instead of three a message.
+
+    Only for messages alone in the batch in their conversation: the second of two must see what the bot did
+    with the first, so it is read afresh, as outside a batch. What is read here is as old as the batch's
+    start (a second or two): the reads that decide whether the bot may still speak (a person's answer) are
+    still made per message.
+    """
+
+    messages: dict[int, Message]
+    insights: dict[int, Insight]
+    histories: dict[int, History]
+
+    @classmethod
+    def of(cls, message_ids: Iterable[int]) -> "BatchReads":
+        found = Message.objects.select_related("conversation").in_bulk(list(message_ids))
+        in_conversation = Counter(m.conversation_id for m in found.values())
+        alone = {pk: m for pk, m in found.items() if in_conversation[m.conversation_id] == 1}
+        events: dict[int, list[BotEvent]] = {m.conversation_id: [] for m in alone.values()}
+        for event in (
+            BotEvent.objects.filter(conversation_id__in=list(events))
+            .select_related("article", "message")
+            .order_by("created_at", "id")
+        ):
+            events[event.conversation_id].append(event)
+        return cls(
+            alone,
+            Insight.objects.in_bulk(list(alone), field_name="message_id"),
+            {pk: History(tuple(mine)) for pk, mine in events.items()},
+        )
+
+    def covers(self, message: Message) -> bool:
+        return self.messages.get(message.pk) is message
+
+
+_batch: ContextVar[BatchReads | None] = ContextVar("dabai_bot_batch", default=None)
+
+
+@contextmanager
+def reading_ahead(message_ids: Iterable[int]) -> Iterator[None]:
+    """Within the block, the bot reads these messages from one ``BatchReads`` (``bot_respond_all``). If the
+    batch's reads fail, each message is read on its own, as before, and fails (and is retried) on its own."""
+    try:
+        reads = BatchReads.of(message_ids)
+    except Exception:
+        logger.warning("the bot could not read its batch ahead; reading each message", exc_info=True)
+        reads = None
+    token = _batch.set(reads)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def fetch_message(message_id: int) -> Message | None:
+    """The message with its conversation: from the batch's reads when they cover it, else the database."""
+    reads = _batch.get()
+    found = reads.messages.get(message_id) if reads else None
+    return found or Message.objects.select_related("conversation").filter(pk=message_id).first()
+
+
+def _read_for(message: Message) -> tuple[History, Insight | None]:
+    """The conversation's history and the message's insight, from the batch's reads when they cover it."""
+    reads = _batch.get()
+    if reads is not None and reads.covers(message):
+        return reads.histories[message.conversation_id], reads.insights.get(message.pk)
+    return History.of(message.conversation), Insight.objects.filter(message=message).first()
 
 
 def is_active_in(
@@ -370,12 +445,11 @@ def respond(message: Message) -> BotEvent | None:
         return None
     if message.sent_at < timezone.now() - FRESH_FOR:
         return None  # a backlog or an imported history: answering now would be worse than a person later
-    history = History.of(conversation)
+    history, insight = _read_for(message)
     if history.handled(message):
         return None  # already handled (a retried task)
     if not is_active_in(conversation, bot, current, history):
         return after_hand_over(message, bot, history)
-    insight = Insight.objects.filter(message=message).first()
     known = None
     if insight is None or not insight.is_spam:
         with translation.override(_language(message.body)):

@@ -6,7 +6,6 @@ from collections import Counter
 from django_tasks import task
 
 from dabai.conversations.live import gathered_events
-from dabai.conversations.models import Message
 from dabai.core import pressure
 from dabai.core.memo import batch_memo
 from dabai.core.tasking import retry_later
@@ -30,8 +29,12 @@ def bot_respond_all(message_ids: list[int]) -> dict[str, int]:
     are still answered. Each answer's live events (the reply, the note for the agent) leave together once
     it is done. Returns how many messages ended how (``answer``, ``hand_over``, ``silent``, ...).
     """
+    from dabai.knowledge.bot import reading_ahead
+
     outcomes: Counter[str] = Counter()
-    with batch_memo():  # the policy, the bot's account, calendars and wait figures: read once per batch
+    # The policy, the bot's account, calendars and wait figures, and the messages with their insights and
+    # histories: read once per batch.
+    with batch_memo(), reading_ahead(message_ids):
         for message_id in message_ids:
             pressure.make_way()  # a batch's answers take seconds: the doors come first between them
             outcome = _respond_in_batch(message_id)
@@ -49,9 +52,9 @@ def _respond_in_batch(message_id: int) -> str:
 
 
 def _respond(message_id: int, attempt: int) -> str:
-    from dabai.knowledge.bot import respond
+    from dabai.knowledge.bot import fetch_message, respond
 
-    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    message = fetch_message(message_id)
     if message is None:
         return "missing"
     try:

@@ -108,9 +108,36 @@ def test_a_batch_reads_the_policy_calendar_and_wait_figures_once_not_per_message
         assert len(refresh.args_kwargs["args"][0]) == n
     one, twelve = queries
     assert twelve <= 12 * one - 11 * 6, f"{twelve} queries for 12 hand-overs, {one} for one"
-    # What the bot did before in a conversation is read once per message, not once per question asked of it.
-    assert history_reads == [1, 12]
+    # What the bot did before in a conversation is read once per batch, not once per message or question.
+    assert history_reads == [1, 1]
 
 
 def bot_events_read(sql: str) -> bool:
     return sql.startswith("SELECT") and 'FROM "knowledge_botevent"' in sql
+
+
+def test_a_second_message_of_a_conversation_in_the_batch_sees_what_the_bot_did_with_the_first(
+    help_centre, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The batch's messages are read ahead together, except where a conversation has two: the second ("没用",
+    the answer did not help) is read after the bot answered the first, so it is taken as feedback."""
+    answer = tasks._respond
+
+    def committed(message_id: int, attempt: int) -> str:
+        with django_capture_on_commit_callbacks(execute=True):
+            return answer(message_id, attempt)
+
+    monkeypatch.setattr(tasks, "_respond", committed)
+    customer, other = CustomerFactory(), CustomerFactory()
+    items = [
+        Inbound(channel=Channel.CHAT, customer=customer, body="退款多久能到账？", external_id="twice-1"),
+        Inbound(channel=Channel.CHAT, customer=other, body="忘记密码怎么办", external_id="alone-1"),
+        Inbound(channel=Channel.CHAT, customer=customer, body="没用", external_id="twice-2"),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        first, alone, second = [r.message for r in receive_messages(items)]
+    assert first.conversation_id == second.conversation_id
+    assert bot_respond_all.call([first.pk, alone.pk, second.pk]) == {"answer": 2, "hand_over": 1}
+    handed = BotEvent.objects.get(message=second)
+    assert (handed.action, handed.reason) == (BotEvent.Action.HAND_OVER, BotEvent.Reason.NOT_HELPFUL)
+    assert BotEvent.objects.get(message=alone).action == BotEvent.Action.ANSWER
