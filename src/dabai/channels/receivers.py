@@ -3,7 +3,6 @@ heartbeat)."""
 
 from django.dispatch import receiver
 from django_tasks import TaskResult
-from django_tasks.base import TASK_MAX_PRIORITY
 from django_tasks.signals import task_finished
 
 from dabai.channels.chat.visitors import push_live_reply
@@ -15,26 +14,18 @@ from dabai.core.choices import Channel
 from dabai.core.signals import worker_started
 
 
-# A reply written to a waiting customer (an agent's, the bot's) is the last step of work already done: its
-# delivery goes to the front of the queue (the database queue takes the highest priority first, RQ puts it
-# at the front), not behind the jobs that follow later messages. On two slow cores at 200 messages a second
-# the worker ran a minute behind, and the bot's answers reached WeChat customers after a p50 of 67 s, half of
-# it spent waiting a second time in the queue for their delivery. Campaigns and retries keep the default.
-REPLY_PRIORITY = TASK_MAX_PRIORITY
-
-
 @receiver(reply_posted, dispatch_uid="dabai.channels.deliver_reply")
 def queue_delivery(sender: type, message: Message, **kwargs: object) -> None:
     """Sent after commit by ``post_reply``; the reply is already marked queued.
 
     A chat reply to a visitor whose widget is open goes out at once from this process, so it also reaches
-    them with the in-memory channel layer (no Redis); everything else is delivered by the worker, first.
+    them with the in-memory channel layer (no Redis); everything else is delivered by the worker.
     """
     if message.direction != Direction.OUTBOUND:
         return
     if message.channel == Channel.CHAT and push_live_reply(message):
         return
-    deliver_reply.using(priority=REPLY_PRIORITY).enqueue(message.pk)
+    deliver_reply.enqueue(message.pk)
 
 
 @receiver(task_finished, dispatch_uid="dabai.channels.revive_periodic")

@@ -141,26 +141,3 @@ def test_retry_after_a_failure_half_way_does_not_resend_delivered_segments(
     assert texts == ["长" * 70, "长" * 70, "长" * 70], "segment 1 once, segment 2 failed once then sent"
     reply.refresh_from_db()
     assert reply.delivery_status == DeliveryStatus.SENT and reply.delivery.provider_id == "s1,s3"
-
-
-def test_a_reply_is_delivered_before_the_work_queued_ahead_of_it(deliver, db, agent, settings, stand_in, commit):
-    """Behind a backlog (the jobs that follow earlier messages), an agent's reply does not wait its turn: its
-    delivery is the next job the worker takes; what was queued before still runs after it."""
-    from django_tasks_db.models import DBTaskResult
-
-    from dabai.insights.tasks import index_cases
-
-    settings.DABAI_SMS_GATEWAY_URL = f"{stand_in.url}/send"
-    stand_in.routes["/send"] = lambda r: (200, {"id": "out-1"})
-    deliver(sms_json("退款什么时候到账？"))
-    conversation = Conversation.objects.get()
-    backlog = [index_cases.enqueue([conversation.pk]).id for _ in range(3)]
-    with commit():
-        reply = post_reply(conversation, agent, "您好，三个工作日内到账。")
-    assert run_queued_tasks(limit=1) == 1
-    reply.refresh_from_db()
-    assert reply.delivery_status == DeliveryStatus.SENT
-    waiting = DBTaskResult.objects.filter(pk__in=backlog, status="READY")
-    assert waiting.count() == 3
-    run_queued_tasks()
-    assert not waiting.exists()
